@@ -1,0 +1,110 @@
+/**
+ * Builds the model's context for a turn from the goal store: the system instructions with the goal
+ * brief re-injected every turn (so the goal and criteria are never lost), then the transcript of
+ * earlier turns, oldest whole turns dropped first when it grows past the context bound.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { MessageItem, ToolCallItem, TranscriptItem } from '../goal/transcript';
+import type { GoalStore, StoredTurn } from './store';
+
+export interface ContextInput {
+  readonly goalId: string;
+  readonly workspace: string;
+  readonly turn: number;
+  /** The goal, its criteria and their current state, rendered by the workflow. */
+  readonly brief: string;
+  readonly plan?: string;
+  readonly notes: readonly MessageItem[];
+  /** Upper bound on transcript characters sent to the model. */
+  readonly maxTranscriptChars: number;
+}
+
+export interface BuiltContext {
+  readonly instructions: string;
+  readonly items: TranscriptItem[];
+  readonly omittedTurns: number;
+}
+
+const RULES = `You are Longhaul's coding agent, working toward a goal in a real git workspace with the tools provided.
+Rules:
+- Work in small, verifiable steps: read before you edit, run the relevant command after you change something.
+- All paths are relative to the workspace root; you cannot leave the workspace.
+- The orchestrator, not you, decides whether the goal is met: it re-measures the metrics and re-runs the checks itself after you change files. Never edit tests, benchmarks or measurement scripts to make a number look better.
+- When you believe every criterion is met, call \`done\` with a short summary; the orchestrator then verifies.
+- Messages from the orchestrator (verification results, guidance) arrive as user messages; treat them as authoritative.`;
+
+export async function buildContext(store: GoalStore, input: ContextInput): Promise<BuiltContext> {
+  const plan = input.plan ? await readPlan(input.workspace, input.plan) : null;
+  const instructions = [
+    RULES,
+    `Workspace: ${input.workspace}`,
+    `# The goal (turn ${input.turn})\n${input.brief}`,
+    ...(plan ? [`# Plan (${input.plan ?? ''}, re-read every turn)\n${plan}`] : []),
+  ].join('\n\n');
+
+  const turns = await store.readTurns(input.goalId, input.turn);
+  const rendered: TranscriptItem[][] = [];
+  for (const t of turns) rendered.push(await renderTurn(store, input.goalId, t));
+  let total = rendered.reduce((n, items) => n + size(items), 0);
+  let omitted = 0;
+  while (rendered.length > 0 && total > input.maxTranscriptChars) {
+    total -= size(rendered.shift()!);
+    omitted++;
+  }
+  const items: TranscriptItem[] = [];
+  if (omitted > 0) {
+    items.push({
+      type: 'message',
+      role: 'user',
+      text: `[${omitted} earlier turn${omitted === 1 ? '' : 's'} omitted to bound the context; the goal above is current.]`,
+    });
+  }
+  for (const turnItems of rendered) items.push(...turnItems);
+  items.push(...input.notes);
+  if (input.notes.length === 0) {
+    items.push({ type: 'message', role: 'user', text: `Turn ${input.turn}: continue toward the goal.` });
+  }
+  return { instructions, items, omittedTurns: omitted };
+}
+
+async function renderTurn(store: GoalStore, goalId: string, turn: StoredTurn): Promise<TranscriptItem[]> {
+  const items: TranscriptItem[] = [...turn.notes];
+  for (const item of turn.output) {
+    items.push(item);
+  }
+  for (const call of turn.output.filter((i): i is ToolCallItem => i.type === 'tool_call')) {
+    const result = await store.readToolResult(goalId, turn.turn, call.callId);
+    items.push({
+      type: 'tool_result',
+      callId: call.callId,
+      output: result?.output ?? 'error: this tool call was not executed (the turn was interrupted).',
+      isError: result?.isError ?? true,
+    });
+  }
+  return items;
+}
+
+async function readPlan(workspace: string, plan: string): Promise<string | null> {
+  const file = path.resolve(workspace, plan);
+  if (!file.startsWith(path.resolve(workspace) + path.sep)) return null;
+  try {
+    const text = await fs.readFile(file, 'utf8');
+    return text.length > 20_000 ? `${text.slice(0, 20_000)}\n[plan truncated at 20000 characters]` : text;
+  } catch {
+    return `(the plan file ${plan} does not exist yet)`;
+  }
+}
+
+function size(items: readonly TranscriptItem[]): number {
+  return items.reduce(
+    (n, i) =>
+      n +
+      (i.type === 'message'
+        ? i.text.length
+        : i.type === 'tool_call'
+          ? i.arguments.length + i.name.length
+          : i.output.length),
+    0,
+  );
+}

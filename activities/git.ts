@@ -1,0 +1,56 @@
+/** Small git helpers for the workspace: the start commit and a fingerprint of the working tree. */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Runs git in `cwd`; returns stdout. Throws with git's stderr on failure. */
+export async function git(cwd: string, args: readonly string[], maxBuffer = 64 * 1024 * 1024): Promise<string> {
+  const { stdout } = await run('git', [...args], { cwd, maxBuffer, encoding: 'utf8' });
+  return stdout;
+}
+
+/** Whether `dir` is the top of a git work tree (or inside one). */
+export async function isGitWorkTree(dir: string): Promise<boolean> {
+  try {
+    return (await git(dir, ['rev-parse', '--is-inside-work-tree'])).trim() === 'true';
+  } catch {
+    return false;
+  }
+}
+
+/** The commit HEAD points at, or null in a repository without commits. */
+export async function headCommit(dir: string): Promise<string | null> {
+  try {
+    return (await git(dir, ['rev-parse', '--verify', '-q', 'HEAD'])).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A digest of the working tree's content relative to git: HEAD, tracked changes and untracked files
+ * (ignored files excluded). Equal fingerprints mean nothing the goal could measure has changed.
+ */
+export async function workspaceFingerprint(dir: string): Promise<{ fingerprint: string; changedFiles: number }> {
+  const hash = createHash('sha256');
+  const head = await headCommit(dir);
+  hash.update(`head:${head ?? 'none'}\n`);
+  const status = await git(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+  hash.update(status);
+  if (head) hash.update(await git(dir, ['diff', 'HEAD', '--binary']));
+  const untracked = (await git(dir, ['ls-files', '--others', '--exclude-standard', '-z'])).split('\0').filter(Boolean);
+  for (const file of untracked.sort()) {
+    hash.update(`\0${file}\0`);
+    try {
+      hash.update(await fs.readFile(path.join(dir, file)));
+    } catch {
+      hash.update('<unreadable>');
+    }
+  }
+  const changedFiles = status.split('\0').filter(Boolean).length;
+  return { fingerprint: hash.digest('hex').slice(0, 32), changedFiles };
+}

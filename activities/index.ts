@@ -1,0 +1,68 @@
+/**
+ * The activities of a goal, built by a factory with their dependencies injected, so tests pass real
+ * fakes (a loopback model server, a temp goal store) instead of mocking modules.
+ */
+import { measureMetric, runCheck, type MeasureMetricInput, type RunCheckInput } from './measure';
+import { createModelProvider, type ModelProvider } from './model/provider';
+import { GoalStore } from './store';
+import { executeTool, type ExecuteToolInput } from './tool-call';
+import { modelTurn, type ModelTurnInput } from './turn';
+import { fingerprintWorkspace, prepareWorkspace } from './workspace';
+
+export interface ActivityDeps {
+  /** Where the goal store lives (LONGHAUL_HOME). */
+  readonly home: string;
+  /** Model server access; held by the worker only, never passed through workflow history. */
+  readonly openai: { readonly apiKey: string; readonly baseURL?: string; readonly timeoutMs?: number };
+  /** @default 'gpt-5.1' */
+  readonly defaultModel?: string;
+  /** @default 'responses' */
+  readonly defaultApi?: 'responses' | 'chat';
+  /** @default 600_000 */
+  readonly defaultShellTimeoutMs?: number;
+  /** Tool output the model sees, head+tail. @default 20_000 */
+  readonly maxOutputChars?: number;
+  /** Transcript characters sent per turn before the oldest turns are dropped. @default 400_000 */
+  readonly maxTranscriptChars?: number;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const store = new GoalStore(deps.home);
+  const providers = new Map<string, ModelProvider>();
+  const provider = (api: 'responses' | 'chat'): ModelProvider => {
+    let p = providers.get(api);
+    if (!p) {
+      p = createModelProvider({ api, ...deps.openai });
+      providers.set(api, p);
+    }
+    return p;
+  };
+  return {
+    prepareWorkspace,
+    fingerprintWorkspace,
+    measureMetric: (input: MeasureMetricInput) => measureMetric(store, input),
+    runCheck: (input: RunCheckInput) => runCheck(store, input),
+    modelTurn: (input: ModelTurnInput) =>
+      modelTurn(
+        {
+          store,
+          provider,
+          defaultModel: deps.defaultModel ?? 'gpt-5.1',
+          defaultApi: deps.defaultApi ?? 'responses',
+          maxTranscriptChars: deps.maxTranscriptChars ?? 400_000,
+        },
+        input,
+      ),
+    executeTool: (input: ExecuteToolInput) =>
+      executeTool(
+        {
+          store,
+          defaultShellTimeoutMs: deps.defaultShellTimeoutMs ?? 600_000,
+          maxOutputChars: deps.maxOutputChars ?? 20_000,
+        },
+        input,
+      ),
+  };
+}
+
+export type GoalActivities = ReturnType<typeof createActivities>;

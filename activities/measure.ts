@@ -1,0 +1,125 @@
+/**
+ * Measurement by the orchestrator, never the agent: each sample is a fresh `bash -c` of the spec's
+ * command in the workspace; raw samples go to the ledger; the activity returns the median.
+ */
+import { Context } from '@temporalio/activity';
+import { median } from '../goal/decision';
+import { readSample } from '../goal/measurement';
+import { repeatsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
+import type { CheckResult, MetricResult } from '../goal/status';
+import { headCommit } from './git';
+import type { GoalStore } from './store';
+import { runShell } from './tools/shell';
+import { truncateHeadTail } from './tools/truncate';
+
+export interface MeasureMetricInput {
+  readonly goalId: string;
+  readonly workspace: string;
+  readonly metric: MetricSpec;
+  /** Why this measurement happens, e.g. "baseline" or "turn 12"; recorded in the ledger. */
+  readonly label: string;
+}
+
+export interface RunCheckInput {
+  readonly goalId: string;
+  readonly workspace: string;
+  readonly check: CheckSpec;
+  readonly label: string;
+}
+
+/** Environment for measured commands: the worker's, minus secrets the commands have no business seeing. */
+export function commandEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^(OPENAI_|SLACK_|TEMPORAL_API_KEY|LONGHAUL_STORE_URL)/.test(key)) delete env[key];
+  }
+  return env;
+}
+
+export async function measureMetric(store: GoalStore, input: MeasureMetricInput): Promise<MetricResult> {
+  const { metric, workspace } = input;
+  const ctx = Context.current();
+  const commit = await headCommit(workspace);
+  const repeats = repeatsFor(metric);
+  const values: number[] = [];
+  const records: object[] = [];
+  let lastError: string | undefined;
+  const started = Date.now();
+  for (let i = 0; i < repeats; i++) {
+    ctx.heartbeat({ sample: i });
+    const run = await runShell({
+      command: metric.command,
+      cwd: workspace,
+      timeoutMs: metric.timeoutSeconds * 1000,
+      env: commandEnv(),
+      signal: ctx.cancellationSignal,
+      onProgress: () => ctx.heartbeat({ sample: i }),
+    });
+    if (run.aborted) throw ctx.cancellationSignal.reason ?? new Error('measurement cancelled');
+    const sample = readSample(metric, run);
+    records.push({
+      kind: 'sample',
+      goalId: input.goalId,
+      metric: metric.name,
+      label: input.label,
+      commit,
+      index: i,
+      at: new Date().toISOString(),
+      exitCode: run.exitCode,
+      durationMs: run.durationMs,
+      ...(sample.ok ? { value: sample.value } : { error: sample.error }),
+    });
+    if (sample.ok) values.push(sample.value);
+    else {
+      lastError = sample.error;
+      break; // a failing command fails every sample the same way: do not burn the repeats
+    }
+  }
+  await store.appendLedger(input.goalId, records);
+  return {
+    name: metric.name,
+    value: lastError === undefined && values.length > 0 ? median(values) : null,
+    samples: values.length,
+    ...(lastError !== undefined ? { error: lastError } : {}),
+    durationMs: Date.now() - started,
+  };
+}
+
+export async function runCheck(store: GoalStore, input: RunCheckInput): Promise<CheckResult> {
+  const ctx = Context.current();
+  const run = await runShell({
+    command: input.check.command,
+    cwd: input.workspace,
+    timeoutMs: input.check.timeoutSeconds * 1000,
+    env: commandEnv(),
+    signal: ctx.cancellationSignal,
+    onProgress: () => ctx.heartbeat(),
+  });
+  if (run.aborted) throw ctx.cancellationSignal.reason ?? new Error('check cancelled');
+  const output = `${run.stdout}${run.stderr ? `\n[stderr]\n${run.stderr}` : ''}`;
+  const ref = await store.putBlob(input.goalId, output);
+  const passed = run.exitCode === 0 && !run.timedOut;
+  await store.appendLedger(input.goalId, [
+    {
+      kind: 'check',
+      goalId: input.goalId,
+      check: input.check.name,
+      label: input.label,
+      commit: await headCommit(input.workspace),
+      at: new Date().toISOString(),
+      exitCode: run.exitCode,
+      timedOut: run.timedOut,
+      passed,
+      durationMs: run.durationMs,
+      output: ref,
+    },
+  ]);
+  const excerpt = truncateHeadTail(output, 2000, ref).text;
+  return {
+    name: input.check.name,
+    passed,
+    exitCode: run.exitCode,
+    excerpt: run.timedOut ? `timed out after ${input.check.timeoutSeconds} s\n${excerpt}` : excerpt,
+    durationMs: run.durationMs,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The tool-call activity: load one call the model made from the goal store, run it in the workspace,
+ * store the result. Idempotent: a result already stored is returned as is, and a retry after a
+ * killed worker first stops the process group the previous attempt left running.
+ */
+import { Context } from '@temporalio/activity';
+import { runTool } from './tools/dispatch';
+import { killProcessGroup } from './tools/shell';
+import type { GoalStore } from './store';
+
+export interface ExecuteToolInput {
+  readonly goalId: string;
+  readonly workspace: string;
+  readonly turn: number;
+  readonly callId: string;
+}
+
+export interface ExecuteToolResult {
+  readonly isError: boolean;
+  readonly summary: string;
+  readonly doneClaim?: { readonly summary: string };
+}
+
+export interface ToolCallDeps {
+  readonly store: GoalStore;
+  readonly defaultShellTimeoutMs: number;
+  readonly maxOutputChars: number;
+}
+
+export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): Promise<ExecuteToolResult> {
+  const { store } = deps;
+  const ctx = Context.current();
+  const existing = await store.readToolResult(input.goalId, input.turn, input.callId);
+  if (existing) return digest(existing);
+
+  const leftover = await store.readToolPid(input.goalId, input.turn, input.callId);
+  if (leftover !== null && killProcessGroup(leftover)) {
+    ctx.log.warn('stopped a leftover process of a previous attempt', { pid: leftover, callId: input.callId });
+  }
+
+  const call = await store.findToolCall(input.goalId, input.turn, input.callId);
+  if (!call) throw new Error(`tool call ${input.callId} of turn ${input.turn} is not in the goal store`);
+  const result = await runTool({
+    workspace: input.workspace,
+    name: call.name,
+    arguments: call.arguments,
+    signal: ctx.cancellationSignal,
+    onProgress: () => ctx.heartbeat(),
+    onSpawn: (pid: number) => {
+      void store.writeToolPid(input.goalId, input.turn, input.callId, pid).catch(() => undefined);
+    },
+    defaultShellTimeoutMs: deps.defaultShellTimeoutMs,
+    maxOutputChars: deps.maxOutputChars,
+    storeFullOutput: (text: string) => store.putBlob(input.goalId, text),
+  });
+  const stored = {
+    callId: call.callId,
+    name: call.name,
+    output: result.output,
+    isError: result.isError,
+    summary: result.summary,
+    ...(result.doneClaim ? { doneClaim: result.doneClaim } : {}),
+    ...(result.fullOutputRef ? { fullOutputRef: result.fullOutputRef } : {}),
+  };
+  await store.writeToolResult(input.goalId, input.turn, stored);
+  return digest(stored);
+}
+
+function digest(r: { isError: boolean; summary: string; doneClaim?: { summary: string } }): ExecuteToolResult {
+  const summary = r.doneClaim ? { summary: r.doneClaim.summary.slice(0, 1000) } : undefined;
+  return { isError: r.isError, summary: r.summary, ...(summary ? { doneClaim: summary } : {}) };
+}

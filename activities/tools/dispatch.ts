@@ -1,0 +1,282 @@
+/**
+ * Runs one tool call from the model: validates the raw call, runs the tool in the workspace and turns the
+ * outcome into what the model sees. A malformed call or a failing tool becomes an error result explaining the
+ * fix; only cancellation (an aborted signal) is thrown.
+ */
+import type { z } from 'zod';
+import {
+  TOOL_NAMES,
+  isToolName,
+  toolParametersSchema,
+  toolSchemas,
+  type ShellArgs,
+  type ToolArgs,
+  type ToolName,
+} from '../../goal/tools';
+import { editFileTool, listFilesTool, readFileTool, searchTool, writeFileTool, type FileToolResult } from './files';
+import { runShell, type ShellProgress, type ShellResult } from './shell';
+import { truncateHeadTail } from './truncate';
+import { PathOutsideWorkspaceError } from './workspace-path';
+
+export interface RunToolInput {
+  /** Absolute path of the workspace root (a git repository). */
+  readonly workspace: string;
+  /** The tool name as the model gave it. */
+  readonly name: string;
+  /** The raw JSON arguments as the model produced them (may be malformed). */
+  readonly arguments: string;
+  /** Cancels the call: a running shell command is killed and runTool rejects. */
+  readonly signal?: AbortSignal;
+  /** Progress of a running shell command (e.g. to heartbeat). */
+  readonly onProgress?: (info: ShellProgress) => void;
+  /** Called with the shell command's pid / process group id once it has started. */
+  readonly onSpawn?: (pid: number) => void;
+  /** Shell timeout when the call gives no timeoutSeconds. */
+  readonly defaultShellTimeoutMs: number;
+  /** The output the model sees is cut (head + tail) to this many characters. */
+  readonly maxOutputChars: number;
+  /** Stores a full output that had to be cut; returns a reference to it. */
+  readonly storeFullOutput: (text: string) => Promise<string>;
+}
+
+export interface ToolRunResult {
+  /** What the model sees, at most maxOutputChars (head + tail). */
+  readonly output: string;
+  readonly isError: boolean;
+  /** One line (<= 200 chars) for logs and progress, e.g. "shell: npm test → exit 1 (3.2 s)". */
+  readonly summary: string;
+  /** Set when the model called `done`: its claim that the goal is met, for the orchestrator to verify. */
+  readonly doneClaim?: { readonly summary: string };
+  /** Reference (from storeFullOutput) to the full output when `output` was cut. */
+  readonly fullOutputRef?: string;
+  /** The shell command's exit code (null if it was killed by a signal). */
+  readonly exitCode?: number | null;
+}
+
+const MAX_SUMMARY_CHARS = 200;
+
+/** Extra environment for shell commands: nothing may wait for a terminal or a pager. */
+const NON_INTERACTIVE_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', PAGER: 'cat' } as const;
+
+function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Thrown when the call was cancelled: the signal's reason if it is an Error. */
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  const err = new Error(`tool call aborted${typeof reason === 'string' ? `: ${reason}` : ''}`);
+  err.name = 'AbortError';
+  return err;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation of the raw call
+
+/** A compact signature such as `edit_file({ path: string, oldText: string, replaceAll?: boolean })`. */
+function signature(name: ToolName): string {
+  const schema = toolParametersSchema(name) as { properties?: Record<string, { type?: string }>; required?: string[] };
+  const required = new Set(schema.required ?? []);
+  const fields = Object.entries(schema.properties ?? {}).map(
+    ([key, prop]) => `${key}${required.has(key) ? '' : '?'}: ${prop.type ?? 'any'}`,
+  );
+  return `${name}({ ${fields.join(', ')} })`;
+}
+
+function describeIssue(name: ToolName, issue: z.core.$ZodIssue, args: Record<string, unknown>): string {
+  const field = issue.path.map(String).join('.');
+  const properties = (toolParametersSchema(name).properties ?? {}) as Record<string, { description?: string }>;
+  const topKey = issue.path[0];
+  const about = typeof topKey === 'string' ? properties[topKey]?.description : undefined;
+  const aboutText = about === undefined ? '' : ` (${about})`;
+
+  if (issue.code === 'unrecognized_keys') {
+    const valid = Object.keys(properties).join(', ');
+    return issue.keys.map((k) => `- "${k}": not a field of ${name}; valid fields are: ${valid}`).join('\n');
+  }
+  if (issue.code === 'invalid_type' && typeof topKey === 'string' && issue.path.length === 1 && !(topKey in args)) {
+    return `- "${field}": missing; expected ${issue.expected}${aboutText}`;
+  }
+  const what = issue.message.replace(/^Invalid input: /, '');
+  return `- "${field || '(arguments)'}": ${what}${aboutText}`;
+}
+
+type Parsed = { ok: true; tool: ToolName; args: ToolArgs[ToolName] } | { ok: false; output: string; summary: string };
+
+function parseCall(name: string, rawArguments: string): Parsed {
+  if (!isToolName(name)) {
+    return {
+      ok: false,
+      output: `Unknown tool "${name}". The available tools are: ${TOOL_NAMES.join(', ')}. Call one of them by its exact name.`,
+      summary: `unknown tool "${oneLine(name, 60)}"`,
+    };
+  }
+  let json: unknown;
+  const text = rawArguments.trim();
+  try {
+    json = text === '' ? {} : JSON.parse(text);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      ok: false,
+      output:
+        `The arguments for ${name} are not valid JSON (${why}). Send the arguments as a single JSON object, ` +
+        `e.g. ${signature(name)}, with strings quoted and special characters (newlines, quotes, backslashes) escaped.`,
+      summary: `${name}: arguments are not valid JSON`,
+    };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return {
+      ok: false,
+      output: `The arguments for ${name} must be a JSON object with named fields, not ${Array.isArray(json) ? 'an array' : typeof json === 'object' ? 'null' : `a ${typeof json}`}. Expected: ${signature(name)}.`,
+      summary: `${name}: arguments are not a JSON object`,
+    };
+  }
+  const result = toolSchemas[name].safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => describeIssue(name, i, json as Record<string, unknown>));
+    return {
+      ok: false,
+      output: `Invalid arguments for ${name}:\n${problems.join('\n')}\nExpected: ${signature(name)}. Fix the arguments and call ${name} again.`,
+      summary: `${name}: invalid arguments`,
+    };
+  }
+  return { ok: true, tool: name, args: result.data };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Output
+
+async function fitOutput(text: string, input: RunToolInput): Promise<{ output: string; fullOutputRef?: string }> {
+  if (text.length <= input.maxOutputChars) return { output: text };
+  let ref: string | undefined;
+  try {
+    ref = await input.storeFullOutput(text);
+  } catch {
+    ref = undefined; // The model still gets head and tail; only the stored copy is missing.
+  }
+  const cut = truncateHeadTail(text, input.maxOutputChars, ref);
+  return ref === undefined ? { output: cut.text } : { output: cut.text, fullOutputRef: ref };
+}
+
+function formatShellOutput(timeoutMs: number, r: ShellResult): string {
+  const status = r.exitCode !== null ? `exit code ${r.exitCode}` : `killed by ${r.signal ?? 'a signal'} (no exit code)`;
+  const lines = [`${status} (${formatSeconds(r.durationMs)})`];
+  if (r.timedOut) {
+    lines.push(
+      `[Timed out after ${formatSeconds(timeoutMs)}: the command and every process it started were killed. ` +
+        `Pass a larger timeoutSeconds (up to 3600), or make the command finish sooner.]`,
+    );
+  }
+  if (r.stdout === '' && r.stderr === '') lines.push('(no output)');
+  if (r.stdout !== '') lines.push(`--- stdout ---\n${r.stdout.replace(/\n$/, '')}`);
+  if (r.stderr !== '') lines.push(`--- stderr ---\n${r.stderr.replace(/\n$/, '')}`);
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running
+
+async function runShellTool(args: ShellArgs, input: RunToolInput): Promise<ToolRunResult> {
+  const timeoutMs = args.timeoutSeconds !== undefined ? args.timeoutSeconds * 1000 : input.defaultShellTimeoutMs;
+  const result = await runShell({
+    command: args.command,
+    cwd: input.workspace,
+    timeoutMs,
+    env: { ...process.env, ...NON_INTERACTIVE_ENV },
+    signal: input.signal,
+    onProgress: input.onProgress,
+    onSpawn: input.onSpawn,
+  });
+  if (result.aborted && input.signal) throw abortError(input.signal);
+
+  const fitted = await fitOutput(formatShellOutput(timeoutMs, result), input);
+  const outcome = result.timedOut
+    ? `timed out after ${formatSeconds(timeoutMs)}`
+    : result.exitCode !== null
+      ? `exit ${result.exitCode} (${formatSeconds(result.durationMs)})`
+      : `killed by ${result.signal ?? 'signal'} (${formatSeconds(result.durationMs)})`;
+  const prefix = 'shell: ';
+  const suffix = ` → ${outcome}`;
+  const command = oneLine(args.command, Math.max(20, MAX_SUMMARY_CHARS - prefix.length - suffix.length));
+  return {
+    ...fitted,
+    isError: result.timedOut || result.exitCode !== 0,
+    summary: oneLine(`${prefix}${command}${suffix}`, MAX_SUMMARY_CHARS),
+    exitCode: result.exitCode,
+  };
+}
+
+async function runFileTool(tool: ToolName, args: ToolArgs[ToolName], input: RunToolInput): Promise<FileToolResult> {
+  const ws = input.workspace;
+  const opts = { signal: input.signal, maxChars: Math.max(1000, input.maxOutputChars - 500) };
+  switch (tool) {
+    case 'read_file':
+      return readFileTool(ws, args as ToolArgs['read_file'], opts);
+    case 'write_file':
+      return writeFileTool(ws, args as ToolArgs['write_file']);
+    case 'edit_file':
+      return editFileTool(ws, args as ToolArgs['edit_file']);
+    case 'list_files':
+      return listFilesTool(ws, args as ToolArgs['list_files'], opts);
+    case 'search':
+      return searchTool(ws, args as ToolArgs['search'], opts);
+    default:
+      throw new Error(`${tool} is not a file tool`);
+  }
+}
+
+async function execute(tool: ToolName, args: ToolArgs[ToolName], input: RunToolInput): Promise<ToolRunResult> {
+  if (tool === 'shell') return runShellTool(args as ShellArgs, input);
+  if (tool === 'done') {
+    const { summary } = args as ToolArgs['done'];
+    return {
+      output:
+        'Verification requested: the orchestrator will now check whether the goal is met. ' +
+        'If it is not, you will be told what remains.',
+      isError: false,
+      summary: oneLine(`done: ${summary}`, MAX_SUMMARY_CHARS),
+      doneClaim: { summary },
+    };
+  }
+  const result = await runFileTool(tool, args, input);
+  return {
+    ...(await fitOutput(result.output, input)),
+    isError: false,
+    summary: oneLine(result.summary, MAX_SUMMARY_CHARS),
+  };
+}
+
+/**
+ * Runs one tool call. Never throws for a malformed call or a failing tool (those become `isError` results that
+ * say how to fix the call); rejects only when `signal` aborts the call.
+ */
+export async function runTool(input: RunToolInput): Promise<ToolRunResult> {
+  if (input.signal?.aborted) throw abortError(input.signal);
+  const parsed = parseCall(input.name, input.arguments);
+  if (!parsed.ok) {
+    return {
+      ...(await fitOutput(parsed.output, input)),
+      isError: true,
+      summary: oneLine(parsed.summary, MAX_SUMMARY_CHARS),
+    };
+  }
+  try {
+    return await execute(parsed.tool, parsed.args, input);
+  } catch (err) {
+    if (input.signal?.aborted) throw abortError(input.signal);
+    const message = err instanceof Error ? err.message : String(err);
+    const output = err instanceof PathOutsideWorkspaceError ? message : `${parsed.tool} failed: ${message}`;
+    return {
+      ...(await fitOutput(output, input)),
+      isError: true,
+      summary: oneLine(`${parsed.tool}: error: ${message}`, MAX_SUMMARY_CHARS),
+    };
+  }
+}

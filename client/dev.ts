@@ -1,0 +1,69 @@
+/**
+ * `longhaul dev`: the embedded Temporal dev server and a worker in one command; optionally starts a goal
+ * and follows it. Ctrl-C stops the worker, then the server; running it again resumes running goals.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { GoalSpec } from '../goal/spec';
+import { loadWorkerConfig } from '../worker/config';
+import { activityDepsFrom, createGoalWorker } from '../worker/worker';
+import { startDevServer } from './dev-server';
+import { startGoal, waitForGoal } from './goals';
+
+export interface DevOptions {
+  readonly port: number;
+  readonly uiPort?: number;
+  /** A goal to start once the worker runs. */
+  readonly goal?: GoalSpec;
+  /** Stop everything when that goal ends; the exit code reflects its outcome. */
+  readonly exitWhenDone?: boolean;
+  readonly log: (line: string) => void;
+}
+
+/** Runs until Ctrl-C (or until the goal ends with exitWhenDone); returns the goal's final status if any. */
+export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  const config = loadWorkerConfig({ ...env, TEMPORAL_ADDRESS: `127.0.0.1:${opts.port}` });
+  const server = await startDevServer({
+    home: config.home,
+    port: opts.port,
+    ...(opts.uiPort ? { uiPort: opts.uiPort } : {}),
+  });
+  opts.log(`Temporal dev server on ${server.address}, Web UI ${server.uiUrl} (state: ${server.dbFile})`);
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const worker = await createGoalWorker({
+    connection: nativeConnection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    activities: activityDepsFrom(config),
+  });
+  const running = worker.run();
+  opts.log(`worker polling "${config.taskQueue}"; goal store ${config.home}. Ctrl-C stops both.`);
+  let finalStatus: string | null = null;
+  try {
+    if (opts.goal) {
+      const connection = await Connection.connect({ address: server.address });
+      const client = new Client({ connection, namespace: config.namespace });
+      const handle = await startGoal(client, opts.goal, { taskQueue: config.taskQueue });
+      opts.log(
+        `started goal ${handle.workflowId}: ${server.uiUrl}/namespaces/${config.namespace}/workflows/${handle.workflowId}`,
+      );
+      if (opts.exitWhenDone) {
+        const result = await Promise.race([waitForGoal(client, handle.workflowId), running.then(() => null)]);
+        if (result) {
+          finalStatus = result.status;
+          opts.log(`goal ${handle.workflowId} ended ${result.status}: ${result.reason}`);
+          worker.shutdown();
+        }
+      }
+      await connection.close();
+    }
+    await running;
+  } finally {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running.catch(() => undefined);
+    await nativeConnection.close();
+    await server.stop();
+    opts.log('stopped the worker and the dev server');
+  }
+  return finalStatus;
+}

@@ -1,0 +1,52 @@
+/** Human-readable renderings of goal status for the terminal. */
+import type { GoalListEntry } from './goals';
+import type { GoalStatusView } from '../goal/status';
+
+function num(v: number | null): string {
+  if (v === null) return 'n/a';
+  return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+}
+
+export function formatStatus(s: GoalStatusView): string {
+  const lines = [
+    `${s.goalId}  ${s.status.toUpperCase()}  (phase ${s.phase}${s.paused ? ', paused' : ''})`,
+    `objective: ${s.objective}`,
+    `workspace: ${s.workspace}${s.startCommit ? ` @ ${s.startCommit.slice(0, 10)}` : ''}`,
+    `turn ${s.budget.turns.used}/${s.budget.turns.limit ?? '∞'} · tokens ${s.budget.tokens.used}${s.budget.tokens.limit ? `/${s.budget.tokens.limit}` : ''} · ${s.budget.hours.used.toFixed(2)} h${s.budget.hours.limit ? `/${s.budget.hours.limit} h` : ''} · progress ${(s.progress * 100).toFixed(0)}%`,
+  ];
+  for (const m of s.metrics) {
+    lines.push(
+      `  metric ${m.name}: baseline ${num(m.baseline)} → latest ${num(m.latest)} (best ${num(m.best)}), target ${m.direction === 'lower' ? '≤' : '≥'} ${num(m.target)}  ${m.verdict}${m.lastError ? `  (${m.lastError})` : ''}`,
+    );
+  }
+  for (const c of s.checks) {
+    const st = (v: boolean | null) => (v === null ? 'not run' : v ? 'pass' : 'FAIL');
+    lines.push(`  check ${c.name}: baseline ${st(c.baseline)} → latest ${st(c.latest)}`);
+  }
+  if (s.lastEvent) lines.push(`last event (${s.lastEvent.at}): ${s.lastEvent.text}`);
+  if (s.reason) lines.push(`result: ${s.reason}`);
+  return lines.join('\n');
+}
+
+export function formatList(goals: readonly GoalListEntry[]): string {
+  if (goals.length === 0) return 'no goals yet: start one with `longhaul start`';
+  const rows = goals.map((g) => [
+    g.goalId,
+    g.status,
+    g.phase,
+    String(g.turns),
+    `${(g.progress * 100).toFixed(0)}%`,
+    g.startedAt.slice(0, 19),
+    g.objective.slice(0, 60),
+  ]);
+  const header = ['GOAL', 'STATUS', 'PHASE', 'TURNS', 'PROGRESS', 'STARTED', 'OBJECTIVE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

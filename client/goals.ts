@@ -1,0 +1,106 @@
+/** Client-side goal operations shared by the CLI and tests: start, wait, status, list, cancel. */
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, TerminatedFailure } from '@temporalio/common';
+import { GOAL_WORKFLOW_TYPE, statusQuery } from '../goal/messages';
+import { LonghaulPhase, LonghaulProgress, LonghaulStatus, LonghaulTurns } from '../goal/search-attributes';
+import type { GoalSpec } from '../goal/spec';
+import type { GoalOutcome, GoalStatusName, GoalStatusView } from '../goal/status';
+import type { GoalTuning, GoalWorkflowInput, goalWorkflow } from '../workflows/goal';
+
+export interface StartGoalOptions {
+  readonly taskQueue: string;
+  /** @default a readable id from the objective plus a random suffix */
+  readonly goalId?: string;
+  readonly tuning?: GoalTuning;
+}
+
+export function goalIdFor(objective: string): string {
+  const slug = objective
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return `goal-${slug || 'untitled'}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function startGoal(
+  client: Client,
+  spec: GoalSpec,
+  opts: StartGoalOptions,
+): Promise<WorkflowHandle<typeof goalWorkflow>> {
+  const goalId = opts.goalId ?? goalIdFor(spec.objective);
+  const input: GoalWorkflowInput = { spec, ...(opts.tuning ? { tuning: opts.tuning } : {}) };
+  return client.workflow.start<typeof goalWorkflow>(GOAL_WORKFLOW_TYPE, {
+    workflowId: goalId,
+    taskQueue: opts.taskQueue,
+    args: [input],
+    staticSummary: spec.objective.length > 200 ? `${spec.objective.slice(0, 197)}...` : spec.objective,
+    memo: { objective: spec.objective.slice(0, 500) },
+    typedSearchAttributes: [
+      { key: LonghaulStatus, value: 'running' },
+      { key: LonghaulPhase, value: 'baseline' },
+      { key: LonghaulProgress, value: 0 },
+      { key: LonghaulTurns, value: 0 },
+    ],
+  });
+}
+
+/** Waits for the goal to end; a cancelled or terminated goal is reported as such, not thrown. */
+export async function waitForGoal(
+  client: Client,
+  goalId: string,
+): Promise<{ status: GoalStatusName; outcome: GoalOutcome | null; reason: string }> {
+  const handle = client.workflow.getHandle<typeof goalWorkflow>(goalId);
+  try {
+    const outcome = await handle.result();
+    return { status: outcome.status, outcome, reason: outcome.reason };
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      if (err.cause instanceof CancelledFailure)
+        return { status: 'cancelled', outcome: null, reason: 'cancelled by the user' };
+      if (err.cause instanceof TerminatedFailure) return { status: 'failed', outcome: null, reason: 'terminated' };
+      return { status: 'failed', outcome: null, reason: err.cause?.message ?? err.message };
+    }
+    throw err;
+  }
+}
+
+export async function goalStatus(client: Client, goalId: string): Promise<GoalStatusView> {
+  return client.workflow.getHandle(goalId).query(statusQuery);
+}
+
+export interface GoalListEntry {
+  readonly goalId: string;
+  readonly execution: string;
+  readonly status: string;
+  readonly phase: string;
+  readonly turns: number;
+  readonly progress: number;
+  readonly startedAt: string;
+  readonly objective: string;
+}
+
+export async function listGoals(client: Client, opts: { limit?: number } = {}): Promise<GoalListEntry[]> {
+  const query = `WorkflowType = '${GOAL_WORKFLOW_TYPE}'`;
+  const out: GoalListEntry[] = [];
+  for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
+    const sa = wf.typedSearchAttributes;
+    out.push({
+      goalId: wf.workflowId,
+      execution: wf.status.name,
+      status: sa.get(LonghaulStatus) ?? 'unknown',
+      phase: sa.get(LonghaulPhase) ?? 'unknown',
+      turns: sa.get(LonghaulTurns) ?? 0,
+      progress: sa.get(LonghaulProgress) ?? 0,
+      startedAt: wf.startTime.toISOString(),
+      objective: typeof wf.memo?.objective === 'string' ? wf.memo.objective : '',
+    });
+    if (out.length >= (opts.limit ?? 50)) break;
+  }
+  return out;
+}
+
+export async function cancelGoal(client: Client, goalId: string): Promise<void> {
+  await client.workflow.getHandle(goalId).cancel();
+}

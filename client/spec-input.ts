@@ -1,0 +1,119 @@
+/**
+ * Turns what the user typed — a spec file (YAML or JSON) or inline flags — into a validated goal spec.
+ * Nothing starts unless this succeeds; errors name the field and the fix.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { InvalidSpecError, parseGoalSpec, type GoalSpec, type MetricTarget } from '../goal/spec';
+
+export interface InlineGoalOptions {
+  workspace?: string;
+  metricCmd?: string;
+  metricName?: string;
+  measure?: string;
+  pattern?: string;
+  direction?: string;
+  target?: string;
+  repeat?: string;
+  check?: string[];
+  guidance?: string;
+  maxTurns?: string;
+  maxTokens?: string;
+  maxHours?: string;
+  model?: string;
+  modelApi?: string;
+}
+
+/** Reads a spec file; relative workspace and plan paths are taken from the file's folder. */
+export function readSpecFile(file: string): unknown {
+  if (!existsSync(file)) throw new InvalidSpecError([`spec file ${file} does not exist`]);
+  let data: unknown;
+  try {
+    data = YAML.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new InvalidSpecError([`${file} is not valid YAML or JSON: ${(err as Error).message}`]);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new InvalidSpecError([`${file} must contain a mapping with at least "objective" and "workspace"`]);
+  }
+  const spec = data as Record<string, unknown>;
+  if (typeof spec.workspace === 'string') spec.workspace = path.resolve(path.dirname(file), spec.workspace);
+  return spec;
+}
+
+/** Parses `--target`: "2.5" (absolute), "-30%" or "relative:-0.3" (relative to the baseline). */
+export function parseTarget(text: string): MetricTarget {
+  const t = text.trim();
+  const pct = /^([+-]?\d+(?:\.\d+)?)%$/.exec(t);
+  if (pct) return { relative: Number(pct[1]) / 100 };
+  const rel = /^relative:([+-]?\d+(?:\.\d+)?)$/.exec(t);
+  if (rel) return { relative: Number(rel[1]) };
+  const abs = /^(?:absolute:)?([+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/i.exec(t);
+  if (abs) return { absolute: Number(abs[1]) };
+  throw new InvalidSpecError([
+    `--target "${text}": use a number (absolute, e.g. 2.5) or a percentage (relative, e.g. -30%)`,
+  ]);
+}
+
+function int(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim())) throw new InvalidSpecError([`${flag} "${text}": must be a whole number`]);
+  return Number(text);
+}
+
+/** Builds a spec from `longhaul start "objective" --workspace ... --check ...`. */
+export function inlineSpec(objective: string, o: InlineGoalOptions, cwd = process.cwd()): unknown {
+  const spec: Record<string, unknown> = {
+    objective,
+    workspace: path.resolve(cwd, o.workspace ?? '.'),
+    checks: (o.check ?? []).map((command, i) => ({ name: o.check!.length > 1 ? `check ${i + 1}` : 'check', command })),
+  };
+  if (o.guidance) spec.guidance = o.guidance;
+  if (o.metricCmd !== undefined) {
+    if (o.target === undefined) {
+      throw new InvalidSpecError(['--metric-cmd needs --target: a number (e.g. 2.5) or a percentage (e.g. -30%)']);
+    }
+    spec.metrics = [
+      {
+        name: o.metricName ?? 'metric',
+        command: o.metricCmd,
+        measure: o.measure ?? 'wall_time',
+        ...(o.pattern ? { pattern: o.pattern } : {}),
+        direction: o.direction ?? 'lower',
+        target: parseTarget(o.target),
+        ...(o.repeat ? { repeat: int('--repeat', o.repeat) } : {}),
+      },
+    ];
+  }
+  const budget: Record<string, number> = {};
+  const maxTurns = int('--max-turns', o.maxTurns);
+  const maxTokens = int('--max-tokens', o.maxTokens);
+  if (maxTurns !== undefined) budget.maxTurns = maxTurns;
+  if (maxTokens !== undefined) budget.maxTokens = maxTokens;
+  if (o.maxHours !== undefined) budget.maxHours = Number(o.maxHours);
+  if (Object.keys(budget).length > 0) spec.budget = budget;
+  if (o.model || o.modelApi)
+    spec.model = { ...(o.model ? { name: o.model } : {}), ...(o.modelApi ? { api: o.modelApi } : {}) };
+  return spec;
+}
+
+/** Validates the spec and checks the workspace on this machine: an existing git repository. */
+export function finalizeSpec(raw: unknown, env: NodeJS.ProcessEnv = process.env): GoalSpec {
+  const spec = parseGoalSpec(raw);
+  const ws = path.resolve(spec.workspace);
+  if (!existsSync(ws) || !statSync(ws).isDirectory()) {
+    throw new InvalidSpecError([`workspace: ${ws} does not exist: create it or pass the path of your repository`]);
+  }
+  try {
+    execFileSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: ws, stdio: 'pipe' });
+  } catch {
+    throw new InvalidSpecError([
+      `workspace: ${ws} is not a git repository: run \`git init && git add -A && git commit -m start\` there`,
+    ]);
+  }
+  const model = { ...spec.model };
+  if (!model.name && env.LONGHAUL_MODEL) model.name = env.LONGHAUL_MODEL;
+  return { ...spec, workspace: ws, model };
+}

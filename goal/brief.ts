@@ -1,0 +1,21 @@
+/** The goal brief: the goal, criteria and their state, re-injected into the agent's context every turn. */
+import type { GoalRun } from './run';
+
+export function renderBrief(run: GoalRun, now: number): string {
+  const { spec } = run;
+  const v = run.view(now);
+  const lines = [`Objective: ${spec.objective}`];
+  if (spec.guidance) lines.push(`Guidance: ${spec.guidance}`);
+  lines.push('Exit criteria (verified by the orchestrator):');
+  for (const m of spec.metrics) {
+    const target =
+      'absolute' in m.target ? `${m.target.absolute}` : `${(m.target.relative * 100).toFixed(0)}% vs baseline`;
+    lines.push(`- metric ${m.name}: \`${m.command}\` (${m.measure}), ${m.direction} is better, target ${target}`);
+  }
+  for (const c of spec.checks) lines.push(`- check "${c.name}": \`${c.command}\` must exit 0`);
+  lines.push(`Current state: ${run.describeCriteria() || 'not measured yet'}`);
+  lines.push(
+    `Budget: turn ${v.budget.turns.used} of ${v.budget.turns.limit ?? '∞'}${v.budget.tokens.limit ? `, ${v.budget.tokens.used} of ${v.budget.tokens.limit} tokens` : ''}`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,179 @@
+/**
+ * The goal spec: what the user asks for and how success is verified. Validated with zod at the edge
+ * (CLI, edits) so that a bad spec is refused before anything starts.
+ */
+import { z } from 'zod';
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'use letters, digits, "_", "-" or "." (max 64), starting with a letter');
+
+export const metricTarget = z.union(
+  [
+    z.object({ absolute: z.number().describe('the metric must reach this value') }).strict(),
+    z
+      .object({
+        relative: z
+          .number()
+          .gt(-1)
+          .refine((v) => v !== 0, 'a relative target of 0 is no goal: use e.g. -0.30 for "30% lower"')
+          .describe('change relative to the baseline: -0.30 means 30% lower, 0.10 means 10% higher'),
+      })
+      .strict(),
+  ],
+  { error: 'target must be { absolute: NUMBER } or { relative: FRACTION } (e.g. { relative: -0.30 } for 30% lower)' },
+);
+export type MetricTarget = z.infer<typeof metricTarget>;
+
+export const MEASURE_KINDS = ['wall_time', 'stdout_number', 'json', 'exit_code'] as const;
+
+export const metricSpec = z
+  .object({
+    name: identifier.describe('metric name, e.g. build_seconds'),
+    command: z.string().trim().min(1, 'command must not be empty').describe('shell command run in the workspace'),
+    measure: z
+      .enum(MEASURE_KINDS, { error: `measure must be one of: ${MEASURE_KINDS.join(', ')}` })
+      .default('wall_time')
+      .describe('how a value is read: wall_time (seconds), stdout_number (regex), json (path), exit_code'),
+    pattern: z
+      .string()
+      .optional()
+      .describe('stdout_number: a regular expression whose first capture group (or whole match) is the number'),
+    path: z.string().optional().describe('json: a dotted path into the JSON printed on stdout, e.g. "stats.total"'),
+    repeat: z.int().min(1).max(100).optional().describe('samples per measurement; the median is used'),
+    direction: z.enum(['lower', 'higher'], { error: 'direction must be "lower" or "higher"' }),
+    target: metricTarget,
+    timeoutSeconds: z.int().min(1).max(86_400).default(600),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.measure === 'stdout_number') {
+      if (!m.pattern) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pattern'],
+          message: 'measure stdout_number needs a pattern, e.g. pattern: "(\\d+) failing"',
+        });
+      } else {
+        try {
+          new RegExp(m.pattern);
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${String(e)}` });
+        }
+      }
+    }
+    if (m.measure === 'json' && !m.path) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'measure json needs a path, e.g. path: "stats.total"' });
+    }
+    if ('relative' in m.target) {
+      const wrongWay = m.direction === 'lower' ? m.target.relative > 0 : m.target.relative < 0;
+      if (wrongWay) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['target', 'relative'],
+          message: `direction is "${m.direction}" but the relative target ${m.target.relative} points the other way: use ${-m.target.relative}`,
+        });
+      }
+    }
+  });
+export type MetricSpec = z.infer<typeof metricSpec>;
+
+export const checkSpec = z
+  .object({
+    name: z.string().trim().min(1, 'a check needs a name'),
+    command: z.string().trim().min(1, 'command must not be empty').describe('passes when it exits 0'),
+    timeoutSeconds: z.int().min(1).max(86_400).default(900),
+  })
+  .strict();
+export type CheckSpec = z.infer<typeof checkSpec>;
+
+export const budgetSpec = z
+  .object({
+    maxTurns: z.int().min(1).max(1_000_000).default(50).describe('model turns before budget_exhausted'),
+    maxTokens: z.int().min(1).optional().describe('total model tokens before budget_exhausted'),
+    maxHours: z.number().positive().optional().describe('wall-clock hours before budget_exhausted'),
+  })
+  .strict();
+export type BudgetSpec = z.infer<typeof budgetSpec>;
+
+export const modelSpec = z
+  .object({
+    name: z.string().trim().min(1).optional().describe('model name; default LONGHAUL_MODEL or gpt-5.1'),
+    api: z
+      .enum(['responses', 'chat'], { error: 'model.api must be "responses" (OpenAI) or "chat" (compatible servers)' })
+      .optional(),
+    reasoningEffort: z.enum(['minimal', 'low', 'medium', 'high']).optional(),
+  })
+  .strict();
+export type ModelSpec = z.infer<typeof modelSpec>;
+
+export const goalSpec = z
+  .object({
+    objective: z.string().trim().min(1, 'objective must say what to achieve'),
+    workspace: z.string().trim().min(1, 'workspace must be the path of a git repository'),
+    guidance: z.string().optional(),
+    plan: z.string().optional().describe('a file in the workspace the agent keeps reading'),
+    metrics: z.array(metricSpec).default([]),
+    checks: z.array(checkSpec).default([]),
+    budget: budgetSpec.default({ maxTurns: 50 }),
+    model: modelSpec.default({}),
+  })
+  .strict()
+  .superRefine((g, ctx) => {
+    if (g.metrics.length === 0 && g.checks.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metrics'],
+        message: 'a goal needs a verifiable exit criterion: add a metric (--metric-cmd) or a check (--check)',
+      });
+    }
+    const seen = new Set<string>();
+    g.metrics.forEach((m, i) => {
+      if (seen.has(m.name)) {
+        ctx.addIssue({ code: 'custom', path: ['metrics', i, 'name'], message: `duplicate metric name "${m.name}"` });
+      }
+      seen.add(m.name);
+    });
+  });
+/** A spec as written by the user (defaults not yet applied). */
+export type GoalSpecInput = z.input<typeof goalSpec>;
+/** A validated spec with defaults applied. */
+export type GoalSpec = z.infer<typeof goalSpec>;
+
+/** Thrown when a goal spec does not validate; `problems` name each field and the fix. */
+export class InvalidSpecError extends Error {
+  override readonly name = 'InvalidSpecError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid goal spec:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Renders zod issues as "field.path: message" lines, naming unknown fields explicitly. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const field = issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
+    if (issue.code === 'unrecognized_keys') {
+      const where = field ? `${field}: ` : '';
+      return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or fix the spelling`;
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      return `${field || '(spec)'}: is required`;
+    }
+    return `${field || '(spec)'}: ${issue.message}`;
+  });
+}
+
+/** Validates a spec, applying defaults; throws InvalidSpecError naming every bad field. */
+export function parseGoalSpec(input: unknown): GoalSpec {
+  const result = goalSpec.safeParse(input);
+  if (!result.success) throw new InvalidSpecError(describeIssues(result.error));
+  return result.data;
+}
+
+/** Samples per measurement when the spec gives none: timings are noisy, parsed numbers usually not. */
+export function repeatsFor(metric: MetricSpec): number {
+  return metric.repeat ?? (metric.measure === 'wall_time' ? 5 : 1);
+}

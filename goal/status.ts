@@ -1,0 +1,96 @@
+/**
+ * Goal status vocabulary and the results activities report back. Plain JSON types: they cross the
+ * workflow boundary and are carried through continue-as-new.
+ */
+import type { Verdict } from './decision';
+
+export const PHASES = ['baseline', 'working', 'verifying', 'finalizing', 'done'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const GOAL_STATUSES = [
+  'running',
+  'achieved',
+  'budget_exhausted',
+  'stalled',
+  'blocked',
+  'cancelled',
+  'failed',
+] as const;
+export type GoalStatusName = (typeof GOAL_STATUSES)[number];
+export type FinalStatus = Exclude<GoalStatusName, 'running'>;
+
+/** One metric measurement as reported by the measure activity (raw samples stay in the ledger). */
+export interface MetricResult {
+  readonly name: string;
+  /** Median of the samples; null when the command failed or printed no number. */
+  readonly value: number | null;
+  readonly samples: number;
+  /** Why no value could be read, in words the agent and the user can act on. */
+  readonly error?: string;
+  readonly durationMs: number;
+}
+
+/** One check run as reported by the check activity. */
+export interface CheckResult {
+  readonly name: string;
+  readonly passed: boolean;
+  readonly exitCode: number | null;
+  /** Short head+tail of the output (full output in the goal store). */
+  readonly excerpt: string;
+  readonly durationMs: number;
+}
+
+export interface MetricStatus {
+  readonly name: string;
+  readonly direction: 'lower' | 'higher';
+  readonly baseline: number | null;
+  readonly latest: number | null;
+  readonly best: number | null;
+  /** The absolute threshold (relative targets resolved against the baseline). */
+  readonly target: number | null;
+  readonly verdict: Verdict;
+  readonly lastError?: string;
+}
+
+export interface CheckStatus {
+  readonly name: string;
+  readonly baseline: boolean | null;
+  readonly latest: boolean | null;
+}
+
+export interface BudgetUse {
+  readonly used: number;
+  readonly limit: number | null;
+}
+
+/** What the `status` query returns. */
+export interface GoalStatusView {
+  readonly goalId: string;
+  readonly objective: string;
+  readonly goalVersion: number;
+  readonly phase: Phase;
+  readonly status: GoalStatusName;
+  readonly turn: number;
+  readonly paused: boolean;
+  readonly metrics: readonly MetricStatus[];
+  readonly checks: readonly CheckStatus[];
+  readonly budget: { readonly turns: BudgetUse; readonly tokens: BudgetUse; readonly hours: BudgetUse };
+  readonly progress: number;
+  readonly lastEvent: { readonly at: string; readonly text: string } | null;
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly reason: string | null;
+  readonly workspace: string;
+  readonly startCommit: string | null;
+}
+
+/** What the goal workflow returns when it ends. */
+export interface GoalOutcome {
+  readonly goalId: string;
+  readonly status: FinalStatus;
+  readonly reason: string;
+  readonly turns: number;
+  readonly tokens: number;
+  readonly metrics: readonly MetricStatus[];
+  readonly checks: readonly CheckStatus[];
+}

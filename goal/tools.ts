@@ -1,0 +1,211 @@
+/**
+ * The agent's tools as the model sees them: argument schemas (zod), their inferred types and the JSON Schema
+ * tool definitions offered to the model. Pure: the implementations live in activities/tools/.
+ */
+import { z } from 'zod';
+import type { ToolDefinition } from './transcript';
+
+/** Limits shared by the tool descriptions (which the model reads) and the implementations. */
+export const TOOL_LIMITS = {
+  /** read_file returns at most this many lines per call. */
+  readMaxLines: 400,
+  /** read_file returns at most this many characters of file text per call. */
+  readMaxChars: 100_000,
+  /** list_files lists at most this many entries unless maxEntries says otherwise. */
+  listDefaultEntries: 1000,
+  /** Upper bound for list_files' maxEntries. */
+  listMaxEntries: 10_000,
+  /** search reports at most this many matching lines. */
+  searchMaxMatches: 200,
+  /** Upper bound for shell's timeoutSeconds. */
+  shellMaxTimeoutSeconds: 3600,
+} as const;
+
+export const TOOL_NAMES = ['shell', 'read_file', 'write_file', 'edit_file', 'list_files', 'search', 'done'] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+
+/** True if `name` is one of the agent's tools. */
+export function isToolName(name: string): name is ToolName {
+  return (TOOL_NAMES as readonly string[]).includes(name);
+}
+
+const workspacePath = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .describe(`${what}, relative to the workspace root (e.g. "src/index.ts"). Paths inside .git/ are not allowed.`);
+
+export const shellArgsSchema = z
+  .object({
+    command: z
+      .string()
+      .min(1)
+      .describe(
+        'The bash command to run (via `bash -c`) in the workspace root. Stdin is closed, so do not run interactive programs.',
+      ),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(TOOL_LIMITS.shellMaxTimeoutSeconds)
+      .optional()
+      .describe(
+        `Kill the command (and every process it started) after this many seconds, 1 to ${TOOL_LIMITS.shellMaxTimeoutSeconds}. Omit to use the default timeout.`,
+      ),
+  })
+  .strict();
+export type ShellArgs = z.infer<typeof shellArgsSchema>;
+
+export const readFileArgsSchema = z
+  .object({
+    path: workspacePath('The file to read'),
+    startLine: z.number().int().min(1).optional().describe('First line to return (1-based). Defaults to 1.'),
+    endLine: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        `Last line to return (1-based, inclusive). Defaults to the end of the file; at most ${TOOL_LIMITS.readMaxLines} lines are returned per call.`,
+      ),
+  })
+  .strict();
+export type ReadFileArgs = z.infer<typeof readFileArgsSchema>;
+
+export const writeFileArgsSchema = z
+  .object({
+    path: workspacePath('The file to create or overwrite'),
+    content: z.string().describe('The complete new content of the file.'),
+  })
+  .strict();
+export type WriteFileArgs = z.infer<typeof writeFileArgsSchema>;
+
+export const editFileArgsSchema = z
+  .object({
+    path: workspacePath('The file to edit'),
+    oldText: z
+      .string()
+      .min(1)
+      .describe(
+        'The exact text to replace, including whitespace and indentation. It must occur exactly once in the file unless replaceAll is true; include enough surrounding lines to make it unique.',
+      ),
+    newText: z.string().describe('The text to put in place of oldText (may be empty to delete it).'),
+    replaceAll: z
+      .boolean()
+      .optional()
+      .describe('Replace every occurrence of oldText instead of requiring exactly one. Defaults to false.'),
+  })
+  .strict();
+export type EditFileArgs = z.infer<typeof editFileArgsSchema>;
+
+export const listFilesArgsSchema = z
+  .object({
+    path: z
+      .string()
+      .default('.')
+      .describe('The directory to list, relative to the workspace root. Defaults to "." (the whole workspace).'),
+    maxEntries: z
+      .number()
+      .int()
+      .min(1)
+      .max(TOOL_LIMITS.listMaxEntries)
+      .optional()
+      .describe(
+        `Maximum number of entries to return (default ${TOOL_LIMITS.listDefaultEntries}, at most ${TOOL_LIMITS.listMaxEntries}).`,
+      ),
+  })
+  .strict();
+export type ListFilesArgs = z.infer<typeof listFilesArgsSchema>;
+
+export const searchArgsSchema = z
+  .object({
+    pattern: z
+      .string()
+      .min(1)
+      .describe(
+        'A JavaScript regular expression (no slashes, no flags) matched against each line, e.g. "function\\s+runTool". Escape special characters such as ( [ . * with a backslash to match them literally.',
+      ),
+    path: z
+      .string()
+      .optional()
+      .describe('A directory or file to search, relative to the workspace root. Defaults to the whole workspace.'),
+    glob: z
+      .string()
+      .optional()
+      .describe(
+        'Only search files matching this glob, e.g. "*.ts" (matched against file names) or "src/**/*.test.ts" (matched against paths relative to the workspace root).',
+      ),
+  })
+  .strict();
+export type SearchArgs = z.infer<typeof searchArgsSchema>;
+
+export const doneArgsSchema = z
+  .object({
+    summary: z
+      .string()
+      .min(1)
+      .describe(
+        'Why you believe the goal is fully met: what you changed and how you checked it (commands run, tests passing).',
+      ),
+  })
+  .strict();
+export type DoneArgs = z.infer<typeof doneArgsSchema>;
+
+/** Argument schema of each tool. */
+export const toolSchemas = {
+  shell: shellArgsSchema,
+  read_file: readFileArgsSchema,
+  write_file: writeFileArgsSchema,
+  edit_file: editFileArgsSchema,
+  list_files: listFilesArgsSchema,
+  search: searchArgsSchema,
+  done: doneArgsSchema,
+} as const satisfies Record<ToolName, z.ZodObject>;
+
+/** Parsed (validated) arguments of each tool. */
+export type ToolArgs = { [K in ToolName]: z.infer<(typeof toolSchemas)[K]> };
+
+const TOOL_DESCRIPTIONS: Record<ToolName, string> = {
+  shell:
+    'Run a bash command in the workspace root (a git repository) and get its exit code, stdout and stderr. ' +
+    'Use it to build, run tests, run git, install dependencies and inspect the system. Each call is a fresh shell: ' +
+    '`cd` and exported variables do not carry over to the next call. Long output is cut in the middle (head and tail kept). ' +
+    'On timeout the command and all processes it started are killed.',
+  read_file:
+    'Read a text file from the workspace. Lines are returned numbered ("   12| text"); the numbers are not part of the file. ' +
+    `At most ${TOOL_LIMITS.readMaxLines} lines (and about ${TOOL_LIMITS.readMaxChars / 1000} KB) are returned per call; ` +
+    'the result says which startLine to pass to read the next page.',
+  write_file:
+    'Create a file or replace its whole content. Parent directories are created as needed. ' +
+    'Prefer edit_file for changing part of an existing file.',
+  edit_file:
+    'Replace an exact piece of text in an existing file. oldText must match the file exactly (whitespace included) ' +
+    'and occur exactly once, unless replaceAll is true. Read the file first to copy the text exactly, without the line-number prefixes.',
+  list_files:
+    'List files and directories under a workspace directory, recursively and sorted; directories end with "/". ' +
+    '.git and node_modules are skipped. Paths are relative to the workspace root.',
+  search:
+    'Search text files for lines matching a JavaScript regular expression. Returns "path:line: text" for each matching line ' +
+    `(at most ${TOOL_LIMITS.searchMaxMatches}). .git, node_modules and binary files are skipped.`,
+  done:
+    'Call this when you believe the goal is fully met. It does not end the work by itself: it asks the orchestrator to ' +
+    'verify the goal, and you will be told what remains if verification fails. Do not call it while work remains.',
+};
+
+/** JSON Schema of a tool's arguments as the model should produce them (defaults make fields optional). */
+export function toolParametersSchema(name: ToolName): Record<string, unknown> {
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(toolSchemas[name], { io: 'input' }) as Record<
+    string,
+    unknown
+  >;
+  return schema;
+}
+
+/** The tool definitions offered to the model. */
+export function toolDefinitions(): ToolDefinition[] {
+  return TOOL_NAMES.map((name) => ({
+    name,
+    description: TOOL_DESCRIPTIONS[name],
+    parameters: toolParametersSchema(name),
+  }));
+}

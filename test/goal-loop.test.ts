@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { LonghaulStatus, LonghaulTurns } from '../goal/search-attributes';
+import { allText, FakeOpenAI, lastToolResults } from './fakes/openai-server';
+import { createHarness, runGoal } from './helpers/goal-harness';
+import { startTestServer } from './helpers/temporal';
+import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace } from './helpers/workspace';
+
+let env: TestWorkflowEnvironment;
+let fake: FakeOpenAI;
+
+beforeAll(async () => {
+  env = await startTestServer();
+  fake = await FakeOpenAI.start();
+});
+afterAll(async () => {
+  await fake?.close();
+  await env?.teardown();
+});
+beforeEach(() => {
+  fake.requests.length = 0;
+});
+
+describe('the goal loop on a real Temporal server', () => {
+  test('a failing test gets fixed by the agent and the orchestrator verifies it: achieved', async () => {
+    const ws = gitWorkspace(BUGGY_STATS);
+    const wrongFix = BUGGY_STATS['stats.js'].replace('.sort()', '.sort((a, b) => a - b)');
+    fake.setScript([
+      { text: 'Let me look at the code.', toolCalls: [{ name: 'read_file', arguments: { path: 'stats.js' } }] },
+      // A partial fix: the orchestrator must see that the test still fails.
+      { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: wrongFix } }] },
+      {
+        toolCalls: [
+          { name: 'edit_file', arguments: { path: 'stats.js', oldText: wrongFix, newText: FIXED_MEDIAN } },
+          { name: 'shell', arguments: { command: 'node test.js' } },
+        ],
+      },
+      { toolCalls: [{ name: 'done', arguments: { summary: 'median fixed' } }] },
+    ]);
+    const h = await createHarness(env, fake);
+    const { outcome, status, description } = await runGoal(
+      h,
+      {
+        objective: 'Make node test.js pass',
+        workspace: ws,
+        checks: [{ name: 'tests pass', command: 'node test.js' }],
+        metrics: [
+          {
+            name: 'failures',
+            command: 'node test.js >/dev/null 2>&1; echo $?',
+            measure: 'stdout_number',
+            pattern: '(\\d+)',
+            direction: 'lower',
+            target: { absolute: 0 },
+          },
+        ],
+        budget: { maxTurns: 10 },
+      },
+      'fix-median',
+    );
+
+    expect(outcome.status).toBe('achieved');
+    expect(outcome.turns).toBe(3); // verified right after the turn that fixed it, before the agent claimed done
+    expect(fake.requests).toHaveLength(3);
+    expect(readFileSync(path.join(ws, 'stats.js'), 'utf8')).toBe(FIXED_MEDIAN);
+    expect(outcome.checks).toEqual([{ name: 'tests pass', baseline: false, latest: true }]);
+    expect(outcome.metrics[0]).toMatchObject({ name: 'failures', baseline: 1, latest: 0, best: 0, verdict: 'MET' });
+
+    // The model saw the file it read, and the orchestrator's verdict on the partial fix.
+    expect(lastToolResults(fake.requests[1]!)[0]!.output).toContain('const s = [...xs].sort();');
+    expect(allText(fake.requests[2]!)).toMatch(/verification says the goal is not met yet[\s\S]*tests pass/);
+    // The secret never reaches the model; the goal and its criteria are in every request.
+    for (const req of fake.requests) {
+      expect(JSON.stringify(req.body)).not.toContain('sk-test-secret-key');
+      expect(req.body.instructions).toContain('Objective: Make node test.js pass');
+    }
+
+    expect(status).toMatchObject({ status: 'achieved', phase: 'done', turn: 3, objective: 'Make node test.js pass' });
+    expect(status.budget.tokens.used).toBeGreaterThan(0);
+    expect(description.typedSearchAttributes.get(LonghaulStatus)).toBe('achieved');
+    expect(description.typedSearchAttributes.get(LonghaulTurns)).toBe(3);
+  });
+
+  test('a model that never fixes anything ends budget_exhausted at max turns; bad tool calls are reported to it', async () => {
+    const ws = gitWorkspace(BUGGY_STATS);
+    fake.setScript((_req, i) => {
+      if (i === 0) return { toolCalls: [{ name: 'read_file', arguments: { path: '../../etc/passwd' } }] };
+      if (i === 1) return { toolCalls: [{ name: 'edit_file', arguments: '{"path": "stats.js", ' }] };
+      return { text: 'I am not sure what to do.' };
+    });
+    const h = await createHarness(env, fake);
+    const { outcome } = await runGoal(
+      h,
+      {
+        objective: 'Make node test.js pass',
+        workspace: ws,
+        checks: [{ name: 'tests', command: 'node test.js' }],
+        budget: { maxTurns: 4 },
+      },
+      'never-fixes',
+    );
+
+    expect(outcome).toMatchObject({ status: 'budget_exhausted', turns: 4, reason: 'used all 4 turns' });
+    expect(fake.requests).toHaveLength(4);
+    const outside = lastToolResults(fake.requests[1]!)[0]!.output;
+    expect(outside).toMatch(/outside the workspace/);
+    const malformed = lastToolResults(fake.requests[2]!)[0]!.output;
+    expect(malformed).toMatch(/JSON/);
+    expect(allText(fake.requests[3]!)).toContain('You called no tool');
+    expect(readFileSync(path.join(ws, 'stats.js'), 'utf8')).toBe(BUGGY_STATS['stats.js']);
+  });
+
+  test('Chat Completions servers work the same way', async () => {
+    const ws = gitWorkspace(BUGGY_STATS);
+    fake.setScript([{ toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] }]);
+    const h = await createHarness(env, fake, 'chat');
+    const { outcome } = await runGoal(
+      h,
+      {
+        objective: 'Make node test.js pass',
+        workspace: ws,
+        checks: [{ name: 'tests', command: 'node test.js' }],
+        model: { api: 'chat' },
+      },
+      'chat-api',
+    );
+    expect(outcome.status).toBe('achieved');
+    expect(fake.requests.map((r) => r.api)).toEqual(['chat']);
+    expect(fake.requests[0]!.body.messages[0].role).toBe('system');
+  });
+});

@@ -1,0 +1,60 @@
+/** Runs goals end to end: a real dev server, the fake model server, and an in-process Longhaul worker. */
+import type { WorkflowExecutionDescription } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { startGoal } from '../../client/goals';
+import { parseGoalSpec, type GoalSpecInput } from '../../goal/spec';
+import { statusQuery } from '../../goal/messages';
+import type { GoalOutcome, GoalStatusView } from '../../goal/status';
+import { createGoalWorker } from '../../worker/worker';
+import type { FakeOpenAI } from '../fakes/openai-server';
+import { workflowBundle } from './temporal';
+import { tempDir } from './workspace';
+
+let taskQueueSeq = 0;
+
+export interface Harness {
+  readonly env: TestWorkflowEnvironment;
+  readonly fake: FakeOpenAI;
+  readonly home: string;
+  readonly taskQueue: string;
+  readonly worker: Worker;
+}
+
+export async function createHarness(
+  env: TestWorkflowEnvironment,
+  fake: FakeOpenAI,
+  api: 'responses' | 'chat' = 'responses',
+): Promise<Harness> {
+  const home = tempDir('longhaul-home-');
+  const taskQueue = `test-${process.pid}-${++taskQueueSeq}`;
+  const worker = await createGoalWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: {
+      home,
+      openai: { apiKey: 'sk-test-secret-key', baseURL: fake.url },
+      defaultModel: 'fake-model',
+      defaultApi: api,
+    },
+  });
+  return { env, fake, home, taskQueue, worker };
+}
+
+export interface GoalRunResult {
+  readonly outcome: GoalOutcome;
+  /** The `status` query answered after the goal ended (queries need a running worker). */
+  readonly status: GoalStatusView;
+  readonly description: WorkflowExecutionDescription;
+}
+
+/** Starts a goal and runs the worker until it ends. */
+export async function runGoal(h: Harness, spec: GoalSpecInput, goalId: string): Promise<GoalRunResult> {
+  return h.worker.runUntil(async () => {
+    const handle = await startGoal(h.env.client, parseGoalSpec(spec), { taskQueue: h.taskQueue, goalId });
+    const outcome = await handle.result();
+    return { outcome, status: await handle.query(statusQuery), description: await handle.describe() };
+  });
+}

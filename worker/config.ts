@@ -1,0 +1,84 @@
+/**
+ * Worker and client configuration from the environment, validated once at start; every error says
+ * how to fix it. Secrets (OPENAI_API_KEY) stay in the worker process and never enter workflow history.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../goal/messages';
+
+/** Thrown when an environment variable is missing or invalid; the message names it and the fix. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'TEMPORAL_ADDRESS must be host:port, e.g. localhost:7233')
+    .default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  LONGHAUL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  LONGHAUL_HOME: z.string().min(1).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url('OPENAI_BASE_URL must be a URL, e.g. http://localhost:11434/v1').optional(),
+  LONGHAUL_MODEL: z.string().min(1).default('gpt-5.1'),
+  LONGHAUL_MODEL_API: z
+    .enum(['responses', 'chat'], { error: 'LONGHAUL_MODEL_API must be "responses" or "chat"' })
+    .optional(),
+});
+
+export interface TemporalConfig {
+  readonly address: string;
+  readonly namespace: string;
+  readonly taskQueue: string;
+}
+
+export interface WorkerConfig extends TemporalConfig {
+  readonly home: string;
+  readonly openai: { readonly apiKey: string; readonly baseURL?: string };
+  readonly defaultModel: string;
+  readonly defaultApi: 'responses' | 'chat';
+}
+
+function parseEnv(env: NodeJS.ProcessEnv): z.infer<typeof envSchema> {
+  const blank = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const result = envSchema.safeParse(blank);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  }
+  return result.data;
+}
+
+export function longhaulHome(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.LONGHAUL_HOME || path.join(os.homedir(), '.longhaul'));
+}
+
+/** What a client needs: where Temporal is. */
+export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+  const e = parseEnv(env);
+  return { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.LONGHAUL_TASK_QUEUE };
+}
+
+/** What a worker needs: Temporal, the goal store and the model server. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = parseEnv(env);
+  if (!e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
+    throw new ConfigError(
+      'OPENAI_API_KEY is not set: export it, or set OPENAI_BASE_URL to a compatible server (e.g. http://localhost:11434/v1 for Ollama).',
+    );
+  }
+  // Compatible servers (Ollama, vLLM) rarely need a key; the client library insists on one.
+  const apiKey = e.OPENAI_API_KEY ?? 'not-needed';
+  const defaultApi =
+    e.LONGHAUL_MODEL_API ?? (e.OPENAI_BASE_URL && !/api\.openai\.com/.test(e.OPENAI_BASE_URL) ? 'chat' : 'responses');
+  return {
+    address: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.LONGHAUL_TASK_QUEUE,
+    home: longhaulHome(env),
+    openai: { apiKey, ...(e.OPENAI_BASE_URL ? { baseURL: e.OPENAI_BASE_URL } : {}) },
+    defaultModel: e.LONGHAUL_MODEL,
+    defaultApi,
+  };
+}

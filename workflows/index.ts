@@ -1,0 +1,3 @@
+/** Workflow entry point for the worker's bundle. */
+export { goalWorkflow } from './goal';
+export type { GoalWorkflowInput, GoalTuning } from './goal';
