@@ -35,6 +35,8 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     activities: activityDepsFrom(config),
+    // Ctrl-C should be quick: an interrupted tool call or measurement is retried when dev runs again.
+    shutdownGraceTime: '3s',
   });
   const running = worker.run();
   opts.log(`worker polling "${config.taskQueue}"; goal store ${config.home}. Ctrl-C stops both.`);

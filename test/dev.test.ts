@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { GoalStatusView } from '../goal/status';
+import { FakeOpenAI } from './fakes/openai-server';
+import { CLI, runCli } from './helpers/cli';
+import { freePort, isListening } from './helpers/ports';
+import { waitFor } from './helpers/worker-process';
+import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace, tempDir } from './helpers/workspace';
+
+let fake: FakeOpenAI;
+const devs: ReturnType<typeof startDev>[] = [];
+beforeAll(async () => {
+  fake = await FakeOpenAI.start();
+});
+afterAll(async () => {
+  // A failed test must not leave a dev server behind: SIGINT lets dev stop its Temporal server too.
+  for (const dev of devs) if (dev.child.exitCode === null) dev.child.kill('SIGINT');
+  await Promise.all(devs.map((d) => d.exited));
+  await fake?.close();
+});
+
+function startDev(port: number, uiPort: number, home: string) {
+  const child = spawn(process.execPath, [CLI, 'dev', '--port', String(port), '--ui-port', String(uiPort)], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LONGHAUL_HOME: home,
+      OPENAI_BASE_URL: fake.url,
+      OPENAI_API_KEY: 'sk-test',
+      LONGHAUL_MODEL_API: 'responses',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const dev = { child, log: () => log, exited };
+  devs.push(dev);
+  return dev;
+}
+
+test('longhaul dev runs server and worker; Ctrl-C stops both; running it again resumes the running goal', async () => {
+  const home = tempDir('longhaul-dev-');
+  const ws = gitWorkspace(BUGGY_STATS);
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const cliEnv = { TEMPORAL_ADDRESS: `127.0.0.1:${port}` };
+  const sleep = `sleep 45.${process.pid}`;
+  fake.setScript([
+    {
+      toolCalls: [
+        {
+          name: 'shell',
+          arguments: {
+            command: `echo run >> runs.log; touch started; if [ "$(wc -l < runs.log)" -eq 1 ]; then ${sleep}; fi`,
+          },
+        },
+      ],
+    },
+    { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] },
+  ]);
+
+  const first = startDev(port, uiPort, home);
+  await waitFor(() => first.log().includes('worker polling'), 90_000, `dev to start:\n${first.log()}`);
+  expect(first.log()).toContain(`Web UI http://127.0.0.1:${uiPort}`);
+  expect(await isListening(uiPort)).toBe(true);
+  const start = await runCli(
+    ['start', 'Make the tests pass', '--check', 'node test.js', '--id', 'dev-goal'],
+    cliEnv,
+    ws,
+  );
+  expect(start.code).toBe(0);
+  await waitFor(() => existsSync(path.join(ws, 'started')), 60_000, 'the first tool call');
+
+  first.child.kill('SIGINT');
+  expect(await first.exited).toBe(0);
+  expect(first.log()).toContain('stopped the worker and the dev server');
+  expect(await isListening(port)).toBe(false);
+  expect(existsSync(path.join(home, 'temporal.db'))).toBe(true);
+
+  const second = startDev(port, uiPort, home);
+  await waitFor(() => second.log().includes('worker polling'), 90_000, `dev to restart:\n${second.log()}`);
+  let status: GoalStatusView | undefined;
+  const deadline = Date.now() + 60_000;
+  while (status?.phase !== 'done' && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 500));
+    const r = await runCli(['status', 'dev-goal', '--json'], cliEnv);
+    if (r.code === 0) status = JSON.parse(r.stdout) as GoalStatusView;
+  }
+  second.child.kill('SIGINT');
+  expect(await second.exited).toBe(0);
+  expect(status).toMatchObject({ status: 'achieved', turn: 2 });
+  expect(readFileSync(path.join(ws, 'runs.log'), 'utf8')).toBe('run\nrun\n'); // interrupted tool call re-run once
+  expect(fake.requests).toHaveLength(2);
+});
