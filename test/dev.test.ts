@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { GoalStatusView } from '../goal/status';
@@ -9,7 +9,12 @@ import { waitFor } from './helpers/worker-process';
 import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace, tempDir } from './helpers/workspace';
 
 let fake: FakeOpenAI;
-const devs: ReturnType<typeof startDev>[] = [];
+interface DevProcess {
+  readonly child: ChildProcess;
+  readonly log: () => string;
+  readonly exited: Promise<number | null>;
+}
+const devs: DevProcess[] = [];
 beforeAll(async () => {
   fake = await FakeOpenAI.start();
 });
@@ -20,7 +25,7 @@ afterAll(async () => {
   await fake?.close();
 });
 
-function startDev(port: number, uiPort: number, home: string) {
+function startDev(port: number, uiPort: number, home: string): DevProcess {
   const child = spawn(process.execPath, [CLI, 'dev', '--port', String(port), '--ui-port', String(uiPort)], {
     env: {
       PATH: process.env.PATH,
