@@ -21,18 +21,19 @@ export default tseslint.config(
     // Workflow code must stay deterministic and the domain pure: no Node built-ins there.
     files: ['workflows/**/*.ts', 'goal/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: nodeBuiltins.map((name) => ({
             name,
-            message: 'Node built-ins are not allowed in workflows/ and goal/ (determinism); do I/O in an activity.',
+            message: 'Node built-ins are not allowed in workflows/ and goal/ (determinism): do I/O in an activity.',
           })),
           patterns: [
             {
-              group: ['**/activities/*', '**/worker/*', '**/client/*'],
+              group: ['**/activities', '**/activities/**', '**/worker', '**/worker/**', '**/client', '**/client/**'],
               allowTypeImports: true,
-              message: 'workflows/ and goal/ may only import activities as types.',
+              message: 'workflows/ and goal/ may import activities, worker and client code as types only.',
             },
           ],
         },

@@ -7,6 +7,7 @@ import { median } from '../goal/decision';
 import { readSample } from '../goal/measurement';
 import { repeatsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
 import type { CheckResult, MetricResult } from '../goal/status';
+import { commandEnv } from './command-env';
 import { headCommit } from './git';
 import type { GoalStore } from './store';
 import { runShell } from './tools/shell';
@@ -25,15 +26,6 @@ export interface RunCheckInput {
   readonly workspace: string;
   readonly check: CheckSpec;
   readonly label: string;
-}
-
-/** Environment for measured commands: the worker's, minus secrets the commands have no business seeing. */
-export function commandEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) {
-    if (/^(OPENAI_|SLACK_|TEMPORAL_API_KEY|LONGHAUL_STORE_URL)/.test(key)) delete env[key];
-  }
-  return env;
 }
 
 export async function measureMetric(store: GoalStore, input: MeasureMetricInput): Promise<MetricResult> {

@@ -11,10 +11,12 @@ let env: TestWorkflowEnvironment;
 let fake: FakeOpenAI;
 
 beforeAll(async () => {
+  process.env.OPENAI_API_KEY = 'sk-env-secret'; // as on a real worker: it must not reach the agent's commands
   env = await startTestServer();
   fake = await FakeOpenAI.start();
 });
 afterAll(async () => {
+  delete process.env.OPENAI_API_KEY;
   await fake?.close();
   await env?.teardown();
 });
@@ -87,6 +89,15 @@ describe('the goal loop on a real Temporal server', () => {
     fake.setScript((_req, i) => {
       if (i === 0) return { toolCalls: [{ name: 'read_file', arguments: { path: '../../etc/passwd' } }] };
       if (i === 1) return { toolCalls: [{ name: 'edit_file', arguments: '{"path": "stats.js", ' }] };
+      if (i === 2)
+        return {
+          toolCalls: [
+            {
+              name: 'shell',
+              arguments: { command: 'echo "key=[$OPENAI_API_KEY] openai_vars=$(env | grep -c ^OPENAI_)"' },
+            },
+          ],
+        };
       return { text: 'I am not sure what to do.' };
     });
     const h = await createHarness(env, fake);
@@ -96,18 +107,21 @@ describe('the goal loop on a real Temporal server', () => {
         objective: 'Make node test.js pass',
         workspace: ws,
         checks: [{ name: 'tests', command: 'node test.js' }],
-        budget: { maxTurns: 4 },
+        budget: { maxTurns: 5 },
       },
       'never-fixes',
     );
 
-    expect(outcome).toMatchObject({ status: 'budget_exhausted', turns: 4, reason: 'used all 4 turns' });
-    expect(fake.requests).toHaveLength(4);
+    expect(outcome).toMatchObject({ status: 'budget_exhausted', turns: 5, reason: 'used all 5 turns' });
+    expect(fake.requests).toHaveLength(5);
     const outside = lastToolResults(fake.requests[1]!)[0]!.output;
     expect(outside).toMatch(/outside the workspace/);
     const malformed = lastToolResults(fake.requests[2]!)[0]!.output;
     expect(malformed).toMatch(/JSON/);
-    expect(allText(fake.requests[3]!)).toContain('You called no tool');
+    // The worker's secrets are not in the agent's environment.
+    const envOutput = lastToolResults(fake.requests[3]!)[0]!.output;
+    expect(envOutput).toContain('key=[] openai_vars=0');
+    expect(allText(fake.requests[4]!)).toContain('You called no tool');
     expect(readFileSync(path.join(ws, 'stats.js'), 'utf8')).toBe(BUGGY_STATS['stats.js']);
   });
 

@@ -14,6 +14,7 @@ import {
   type ToolName,
 } from '../../goal/tools';
 import { editFileTool, listFilesTool, readFileTool, searchTool, writeFileTool, type FileToolResult } from './files';
+import { commandEnv } from '../command-env';
 import { runShell, type ShellProgress, type ShellResult } from './shell';
 import { truncateHeadTail } from './truncate';
 import { PathOutsideWorkspaceError } from './workspace-path';
@@ -189,7 +190,7 @@ async function runShellTool(args: ShellArgs, input: RunToolInput): Promise<ToolR
     command: args.command,
     cwd: input.workspace,
     timeoutMs,
-    env: { ...process.env, ...NON_INTERACTIVE_ENV },
+    env: commandEnv(NON_INTERACTIVE_ENV),
     signal: input.signal,
     onProgress: input.onProgress,
     onSpawn: input.onSpawn,
