@@ -4,9 +4,9 @@
  * earlier turns, oldest whole turns dropped first when it grows past the context bound.
  */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { MessageItem, ToolCallItem, TranscriptItem } from '../goal/transcript';
 import type { GoalStore, StoredTurn } from './store';
+import { resolveInWorkspace } from './tools/workspace-path';
 
 export interface ContextInput {
   readonly goalId: string;
@@ -48,7 +48,8 @@ export async function buildContext(store: GoalStore, input: ContextInput): Promi
   for (const t of turns) rendered.push(await renderTurn(store, input.goalId, t));
   let total = rendered.reduce((n, items) => n + size(items), 0);
   let omitted = 0;
-  while (rendered.length > 0 && total > input.maxTranscriptChars) {
+  // The most recent turn always stays: without it the model would not know what it just did.
+  while (rendered.length > 1 && total > input.maxTranscriptChars) {
     total -= size(rendered.shift()!);
     omitted++;
   }
@@ -86,8 +87,14 @@ async function renderTurn(store: GoalStore, goalId: string, turn: StoredTurn): P
 }
 
 async function readPlan(workspace: string, plan: string): Promise<string | null> {
-  const file = path.resolve(workspace, plan);
-  if (!file.startsWith(path.resolve(workspace) + path.sep)) return null;
+  let file: string;
+  try {
+    file = await resolveInWorkspace(workspace, plan); // no `..` or symlink escapes
+  } catch {
+    return null;
+  }
+  const stat = await fs.stat(file).catch(() => null);
+  if (stat && !stat.isFile()) return null; // a folder or device is no plan
   try {
     const text = await fs.readFile(file, 'utf8');
     return text.length > 20_000 ? `${text.slice(0, 20_000)}\n[plan truncated at 20000 characters]` : text;

@@ -99,7 +99,9 @@ export class GoalStore {
 
   /** Path of a blob on disk, for humans reading the store. */
   blobPath(goalId: string, ref: string): string {
-    return path.join(this.goalDir(goalId), 'blobs', `${ref.replace(/^blob:/, '')}.txt`);
+    const digest = ref.replace(/^blob:/, '');
+    if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`not a blob reference: ${ref}`);
+    return path.join(this.goalDir(goalId), 'blobs', `${digest}.txt`);
   }
 
   /** Appends records to the measurement ledger (JSON lines). */

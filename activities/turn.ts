@@ -63,6 +63,8 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
     maxTranscriptChars: deps.maxTranscriptChars,
   });
   const provider = deps.provider(input.model.api ?? deps.defaultApi);
+  // Heartbeats while the model thinks: a dead worker is noticed in seconds, and cancellation reaches the call.
+  const beat = setInterval(() => ctx.heartbeat(), 5_000);
   let response;
   try {
     response = await provider.complete({
@@ -75,6 +77,7 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
     });
   } catch (err) {
     const e = classifyModelError(err);
+    if (e.kind === 'aborted') throw ctx.cancellationSignal.reason ?? err;
     if (!e.retryable) {
       throw ApplicationFailure.create({
         type: e.kind === 'auth' ? 'ModelAuthError' : 'ModelBadRequestError',
@@ -87,8 +90,10 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
       message: e.message,
       ...(e.retryAfterMs !== undefined ? { nextRetryDelay: e.retryAfterMs } : {}),
     });
+  } finally {
+    clearInterval(beat);
   }
-  // Tool-call ids must be unique within the goal's transcript; some servers reuse ids like "call_0".
+  // Every tool call needs an id to pair it with its result; some compatible servers send none.
   const output = response.items.map((item) =>
     item.type === 'tool_call' && !item.callId
       ? { ...item, callId: `t${input.turn}-${Math.random().toString(36).slice(2, 10)}` }

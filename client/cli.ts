@@ -56,10 +56,17 @@ program
   .command('demo')
   .description('create a small repository with a failing test and run a goal on it with `dev` (needs a model)')
   .option('--port <port>', 'Temporal gRPC port', '7233')
-  .action(async (o: { port: string }) => {
+  .option('--ui-port <port>', 'Web UI port (default: port + 1000)')
+  .action(async (o: { port: string; uiPort?: string }) => {
     const goal = prepareDemo(longhaulHome());
     err(`demo workspace: ${goal.workspace}`);
-    const status = await runDev({ port: Number(o.port), goal, exitWhenDone: true, log: err });
+    const status = await runDev({
+      port: Number(o.port),
+      ...(o.uiPort ? { uiPort: Number(o.uiPort) } : {}),
+      goal,
+      exitWhenDone: true,
+      log: err,
+    });
     if (status !== 'achieved') process.exitCode = EXIT.notAchieved;
   });
 

@@ -4,7 +4,7 @@ import type { GoalStatusView } from '../goal/status';
 
 function num(v: number | null): string {
   if (v === null) return 'n/a';
-  return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
 }
 
 export function formatStatus(s: GoalStatusView): string {

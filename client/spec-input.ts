@@ -26,7 +26,7 @@ export interface InlineGoalOptions {
   modelApi?: string;
 }
 
-/** Reads a spec file; relative workspace and plan paths are taken from the file's folder. */
+/** Reads a spec file; a relative workspace is taken from the file's folder (the plan is relative to the workspace). */
 export function readSpecFile(file: string): unknown {
   if (!existsSync(file)) throw new InvalidSpecError([`spec file ${file} does not exist`]);
   let data: unknown;
@@ -92,7 +92,12 @@ export function inlineSpec(objective: string, o: InlineGoalOptions, cwd = proces
   const maxTokens = int('--max-tokens', o.maxTokens);
   if (maxTurns !== undefined) budget.maxTurns = maxTurns;
   if (maxTokens !== undefined) budget.maxTokens = maxTokens;
-  if (o.maxHours !== undefined) budget.maxHours = Number(o.maxHours);
+  if (o.maxHours !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(o.maxHours.trim())) {
+      throw new InvalidSpecError([`--max-hours "${o.maxHours}": must be a number of hours, e.g. 4 or 0.5`]);
+    }
+    budget.maxHours = Number(o.maxHours);
+  }
   if (Object.keys(budget).length > 0) spec.budget = budget;
   if (o.model || o.modelApi)
     spec.model = { ...(o.model ? { name: o.model } : {}), ...(o.modelApi ? { api: o.modelApi } : {}) };
@@ -103,8 +108,11 @@ export function inlineSpec(objective: string, o: InlineGoalOptions, cwd = proces
 export function finalizeSpec(raw: unknown, env: NodeJS.ProcessEnv = process.env): GoalSpec {
   const spec = parseGoalSpec(raw);
   const ws = path.resolve(spec.workspace);
-  if (!existsSync(ws) || !statSync(ws).isDirectory()) {
+  if (!existsSync(ws)) {
     throw new InvalidSpecError([`workspace: ${ws} does not exist: create it or pass the path of your repository`]);
+  }
+  if (!statSync(ws).isDirectory()) {
+    throw new InvalidSpecError([`workspace: ${ws} is a file: pass the folder of your repository`]);
   }
   try {
     execFileSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: ws, stdio: 'pipe' });

@@ -11,8 +11,27 @@ export type Verdict = (typeof VERDICTS)[number];
 /** The absolute value a metric must reach, given its baseline (needed for relative targets). */
 export function thresholdOf(metric: Pick<MetricSpec, 'target'>, baseline: number | null): number | null {
   if ('absolute' in metric.target) return metric.target.absolute;
-  if (baseline === null) return null;
+  if (baseline === null || baseline <= 0) return null; // "30% lower" means nothing for a baseline of 0 or below
   return baseline * (1 + metric.target.relative);
+}
+
+/**
+ * Why a metric's target cannot be decided from this baseline, or null when it can. A relative target needs a
+ * measured, positive baseline.
+ */
+export function baselineProblem(
+  metric: Pick<MetricSpec, 'name' | 'target'>,
+  baseline: number | null,
+  error?: string,
+): string | null {
+  if ('absolute' in metric.target) return null;
+  if (baseline === null) {
+    return `metric ${metric.name} could not be measured at baseline (${error ?? 'no value'}), and its relative target needs a baseline: fix the command or give an absolute target`;
+  }
+  if (baseline <= 0) {
+    return `metric ${metric.name} has baseline ${baseline}, and a relative target needs a positive baseline: give an absolute target`;
+  }
+  return null;
 }
 
 /** Whether `value` reaches `threshold` in the metric's direction. */

@@ -29,11 +29,9 @@ export function readSample(
     case 'stdout_number': {
       const match = new RegExp(metric.pattern ?? '').exec(run.stdout);
       if (!match) return { ok: false, error: `stdout did not match /${metric.pattern ?? ''}/` };
-      const text = match[1] ?? match[0];
-      const value = Number(text.replace(/,/g, ''));
-      return Number.isFinite(value)
-        ? { ok: true, value }
-        : { ok: false, error: `matched "${text}", which is not a number` };
+      const text = (match[1] ?? match[0]).trim();
+      const value = parseDecimal(text);
+      return value === null ? { ok: false, error: `matched "${text}", which is not a number` } : { ok: true, value };
     }
     case 'json': {
       let data: unknown;
@@ -53,4 +51,12 @@ export function readSample(
         : { ok: false, error: `"${metric.path ?? ''}" is not a number in the JSON` };
     }
   }
+}
+
+/** A plain decimal number ("12", "-3.5", "1e3", "1,234.5" with thousands separators); null for anything else. */
+export function parseDecimal(text: string): number | null {
+  const plain = /^\d{1,3}(,\d{3})+(\.\d+)?$/.test(text.replace(/^[+-]/, '')) ? text.replace(/,/g, '') : text;
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(plain)) return null;
+  const value = Number(plain);
+  return Number.isFinite(value) ? value : null;
 }

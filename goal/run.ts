@@ -3,7 +3,7 @@
  * final status). Pure and deterministic, so the workflow only orchestrates and this is testable without
  * Temporal. The state is plain JSON so it survives the payload converter and continue-as-new.
  */
-import { better, progressOf, thresholdOf, verdictOf } from './decision';
+import { baselineProblem, better, progressOf, thresholdOf, verdictOf } from './decision';
 import type { GoalSpec } from './spec';
 import type {
   CheckResult,
@@ -109,6 +109,13 @@ export class GoalRun {
 
   setStartCommit(commit: string): void {
     this.state.startCommit = commit;
+  }
+
+  /** Reasons the criteria cannot be decided from the recorded baseline (the goal cannot start). */
+  baselineProblems(): string[] {
+    return this.state.metrics
+      .map((m) => baselineProblem(this.metricSpec(m.name), m.baseline, m.lastError))
+      .filter((p): p is string => p !== null);
   }
 
   /** Records the baseline; returns true when the criteria already hold (nothing to do). */
@@ -353,5 +360,5 @@ export class GoalRun {
 
 function fmt(v: number | null): string {
   if (v === null) return 'n/a';
-  return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
 }

@@ -159,7 +159,7 @@ export function describeIssues(error: z.ZodError): string[] {
       const where = field ? `${field}: ` : '';
       return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or fix the spelling`;
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
       return `${field || '(spec)'}: is required`;
     }
     return `${field || '(spec)'}: ${issue.message}`;

@@ -25,8 +25,8 @@ afterAll(async () => {
   await fake?.close();
 });
 
-function startDev(port: number, uiPort: number, home: string): DevProcess {
-  const child = spawn(process.execPath, [CLI, 'dev', '--port', String(port), '--ui-port', String(uiPort)], {
+function startDev(port: number, uiPort: number, home: string, command = 'dev'): DevProcess {
+  const child = spawn(process.execPath, [CLI, command, '--port', String(port), '--ui-port', String(uiPort)], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -97,5 +97,29 @@ test('longhaul dev runs server and worker; Ctrl-C stops both; running it again r
   expect(await second.exited).toBe(0);
   expect(status).toMatchObject({ status: 'achieved', turn: 2 });
   expect(readFileSync(path.join(ws, 'runs.log'), 'utf8')).toBe('run\nrun\n'); // interrupted tool call re-run once
+  expect(fake.requests).toHaveLength(2);
+});
+
+test('longhaul demo creates its workspace and runs the goal to achieved, exit code 0', async () => {
+  const home = tempDir('longhaul-demo-');
+  fake.requests.length = 0;
+  const fixed = `function mean(xs) {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+module.exports = { mean, median };
+`;
+  fake.setScript([
+    { toolCalls: [{ name: 'read_file', arguments: { path: 'stats.js' } }] },
+    { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: fixed } }] },
+  ]);
+  const demo = startDev(await freePort(), await freePort(), home, 'demo');
+  expect(await demo.exited).toBe(0);
+  expect(demo.log()).toMatch(/ended achieved: verified by the orchestrator after turn 2/);
+  expect(readFileSync(path.join(home, 'demo-workspace', 'stats.js'), 'utf8')).toBe(fixed);
   expect(fake.requests).toHaveLength(2);
 });

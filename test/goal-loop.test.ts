@@ -143,4 +143,60 @@ describe('the goal loop on a real Temporal server', () => {
     expect(fake.requests.map((r) => r.api)).toEqual(['chat']);
     expect(fake.requests[0]!.body.messages[0].role).toBe('system');
   });
+
+  test('model rate limits and server errors are retried by Temporal; the turn is not lost', async () => {
+    const ws = gitWorkspace(BUGGY_STATS);
+    fake.setScript([
+      { fault: 'rate_limit', retryAfterSeconds: 1 },
+      { fault: 'server_error', status: 503 },
+      { fault: 'malformed' },
+      { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] },
+    ]);
+    const h = await createHarness(env, fake);
+    const { outcome } = await runGoal(
+      h,
+      { objective: 'Make node test.js pass', workspace: ws, checks: [{ name: 'tests', command: 'node test.js' }] },
+      'model-outage',
+    );
+    expect(outcome).toMatchObject({ status: 'achieved', turns: 1 });
+    expect(fake.requests).toHaveLength(4);
+  });
+
+  test('a rejected API key blocks the goal with the fix, and the key is not in the reason', async () => {
+    const ws = gitWorkspace(BUGGY_STATS);
+    fake.setScript([{ fault: 'auth' }]);
+    const h = await createHarness(env, fake);
+    const { outcome, status } = await runGoal(
+      h,
+      { objective: 'Make node test.js pass', workspace: ws, checks: [{ name: 'tests', command: 'node test.js' }] },
+      'bad-key',
+    );
+    expect(outcome.status).toBe('blocked');
+    expect(outcome.reason).toMatch(/OPENAI_API_KEY/);
+    expect(outcome.reason).not.toContain('sk-test-secret-key');
+    expect(fake.requests).toHaveLength(1); // permanent: not retried
+    expect(status).toMatchObject({ status: 'blocked', phase: 'done' });
+  });
+
+  test('a relative target whose baseline cannot be measured fails the goal at once, with the fix', async () => {
+    const ws = gitWorkspace(BUGGY_STATS);
+    fake.setScript([]);
+    const h = await createHarness(env, fake);
+    const { outcome } = await runGoal(
+      h,
+      {
+        objective: 'Make the build faster',
+        workspace: ws,
+        metrics: [
+          { name: 'build_seconds', command: 'exit 3', direction: 'lower', target: { relative: -0.3 }, repeat: 2 },
+        ],
+      },
+      'no-baseline',
+    );
+    expect(outcome.status).toBe('failed');
+    expect(outcome.reason).toBe(
+      'metric build_seconds could not be measured at baseline (command exited 3, so its time does not count), and its relative target needs a baseline: fix the command or give an absolute target',
+    );
+    expect(fake.requests).toHaveLength(0); // no model turn was spent
+  });
 });

@@ -49,9 +49,10 @@ export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcom
 
   try {
     if (run.state.phase === 'baseline') {
-      if (await baseline(run, acts)) {
-        return finish(run, 'achieved', 'the criteria already hold at baseline; nothing to do');
-      }
+      const alreadyMet = await baseline(run, acts);
+      const problems = run.baselineProblems();
+      if (problems.length > 0) return finish(run, 'failed', problems.join('; '));
+      if (alreadyMet) return finish(run, 'achieved', 'the criteria already hold at baseline; nothing to do');
     }
     while (!run.finished) {
       const exhausted = run.budgetExhausted(Date.now());
@@ -88,8 +89,9 @@ type Acts = ReturnType<typeof activities>;
 function activities(heartbeatTimeout: number) {
   const model = proxyActivities<GoalActivities>({
     startToCloseTimeout: '10 minutes',
+    heartbeatTimeout,
     retry: {
-      initialInterval: '2s',
+      initialInterval: '1s',
       backoffCoefficient: 2,
       maximumInterval: '5 minutes',
       nonRetryableErrorTypes: PERMANENT_TYPES,

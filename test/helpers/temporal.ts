@@ -1,10 +1,17 @@
 /** A real Temporal dev server for tests (the project-installed CLI), with Longhaul's search attributes. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../../goal/search-attributes';
 import { locateTemporalCli } from '../../client/temporal-cli';
 
+let runtimeInstalled = false;
+
 export async function startTestServer(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    // Worker logs only from WARN up: the tests' own output stays readable.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: locateTemporalCli() },

@@ -1,0 +1,334 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { finalizeSpec, inlineSpec, parseTarget, readSpecFile } from '../client/spec-input';
+import { InvalidSpecError, parseGoalSpec } from '../goal/spec';
+
+const tempDirs: string[] = [];
+let savedCeiling: string | undefined;
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'longhaul-spec-input-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+function gitRepo(): string {
+  const dir = tempDir();
+  execFileSync('git', ['init', '-q'], { cwd: dir, stdio: 'pipe' });
+  return dir;
+}
+
+beforeAll(() => {
+  // A folder under the temp dir must not be taken for part of an enclosing repository.
+  savedCeiling = process.env.GIT_CEILING_DIRECTORIES;
+  process.env.GIT_CEILING_DIRECTORIES = os.tmpdir();
+});
+
+afterAll(() => {
+  if (savedCeiling === undefined) delete process.env.GIT_CEILING_DIRECTORIES;
+  else process.env.GIT_CEILING_DIRECTORIES = savedCeiling;
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The problems of the InvalidSpecError `fn` throws. */
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidSpecError);
+    return (err as InvalidSpecError).problems;
+  }
+  throw new Error('expected an InvalidSpecError');
+}
+
+describe('parseTarget', () => {
+  test('a plain number is an absolute target', () => {
+    expect(parseTarget('2.5')).toEqual({ absolute: 2.5 });
+    expect(parseTarget(' 7 ')).toEqual({ absolute: 7 });
+    expect(parseTarget('-3')).toEqual({ absolute: -3 });
+    expect(parseTarget('1e3')).toEqual({ absolute: 1000 });
+  });
+
+  test('an explicit absolute: prefix is accepted, with an exponent', () => {
+    expect(parseTarget('absolute:1e3')).toEqual({ absolute: 1000 });
+    expect(parseTarget('absolute:0.5')).toEqual({ absolute: 0.5 });
+  });
+
+  test('a percentage is a relative fraction of the baseline', () => {
+    expect(parseTarget('-30%')).toEqual({ relative: -0.3 });
+    expect(parseTarget('+10%')).toEqual({ relative: 0.1 });
+    expect(parseTarget('12.5%')).toEqual({ relative: 0.125 });
+  });
+
+  test('relative: takes the fraction itself', () => {
+    expect(parseTarget('relative:-0.3')).toEqual({ relative: -0.3 });
+    expect(parseTarget('relative:0.25')).toEqual({ relative: 0.25 });
+  });
+
+  test('anything else is refused with both accepted forms', () => {
+    for (const text of ['fast', '', '30 %', 'relative:', '1,5', '--2']) {
+      expect(problemsOf(() => parseTarget(text))).toEqual([
+        `--target "${text}": use a number (absolute, e.g. 2.5) or a percentage (relative, e.g. -30%)`,
+      ]);
+    }
+  });
+});
+
+describe('inlineSpec', () => {
+  test('a single check is named "check" and the workspace defaults to cwd', () => {
+    expect(inlineSpec('fix the tests', { check: ['npm test'] }, '/home/me/repo')).toEqual({
+      objective: 'fix the tests',
+      workspace: '/home/me/repo',
+      checks: [{ name: 'check', command: 'npm test' }],
+    });
+  });
+
+  test('several checks are numbered in order', () => {
+    const spec = inlineSpec('o', { check: ['npm test', 'npm run lint'] }, '/r') as { checks: unknown };
+    expect(spec.checks).toEqual([
+      { name: 'check 1', command: 'npm test' },
+      { name: 'check 2', command: 'npm run lint' },
+    ]);
+  });
+
+  test('no --check gives an empty check list, which validation then refuses without a metric', () => {
+    const spec = inlineSpec('o', {}, '/r');
+    expect(spec).toMatchObject({ checks: [] });
+    expect(() => parseGoalSpec(spec)).toThrow(/a goal needs a verifiable exit criterion/);
+  });
+
+  test('a relative workspace is resolved against cwd', () => {
+    expect(inlineSpec('o', { workspace: '../other', check: ['x'] }, '/home/me/repo')).toMatchObject({
+      workspace: '/home/me/other',
+    });
+    expect(inlineSpec('o', { workspace: '/abs/ws', check: ['x'] }, '/home/me/repo')).toMatchObject({
+      workspace: '/abs/ws',
+    });
+  });
+
+  test('a metric built from flags defaults to a lower-is-better wall_time named "metric"', () => {
+    expect(inlineSpec('faster', { metricCmd: 'npm run build', target: '-30%' }, '/r')).toMatchObject({
+      metrics: [
+        {
+          name: 'metric',
+          command: 'npm run build',
+          measure: 'wall_time',
+          direction: 'lower',
+          target: { relative: -0.3 },
+        },
+      ],
+    });
+  });
+
+  test('every metric flag is carried into the metric, and the result validates', () => {
+    const raw = inlineSpec(
+      'more coverage',
+      {
+        metricCmd: 'npm run cov',
+        metricName: 'coverage',
+        measure: 'stdout_number',
+        pattern: '(\\d+)%',
+        direction: 'higher',
+        target: '90',
+        repeat: '3',
+        guidance: 'add tests, do not delete code',
+        check: ['npm test'],
+      },
+      '/r',
+    );
+    const spec = parseGoalSpec(raw);
+    expect(spec.guidance).toBe('add tests, do not delete code');
+    expect(spec.metrics).toEqual([
+      {
+        name: 'coverage',
+        command: 'npm run cov',
+        measure: 'stdout_number',
+        pattern: '(\\d+)%',
+        direction: 'higher',
+        target: { absolute: 90 },
+        repeat: 3,
+        timeoutSeconds: 600,
+      },
+    ]);
+  });
+
+  test('--metric-cmd without --target is refused', () => {
+    expect(problemsOf(() => inlineSpec('o', { metricCmd: 'npm run build' }, '/r'))).toEqual([
+      '--metric-cmd needs --target: a number (e.g. 2.5) or a percentage (e.g. -30%)',
+    ]);
+  });
+
+  test('a bad --target is refused through parseTarget', () => {
+    expect(problemsOf(() => inlineSpec('o', { metricCmd: 'x', target: 'soon' }, '/r'))).toEqual([
+      '--target "soon": use a number (absolute, e.g. 2.5) or a percentage (relative, e.g. -30%)',
+    ]);
+  });
+
+  test('budget flags become a budget; none gives no budget field', () => {
+    expect(inlineSpec('o', { check: ['x'], maxTurns: '10', maxTokens: '20000', maxHours: '1.5' }, '/r')).toMatchObject({
+      budget: { maxTurns: 10, maxTokens: 20000, maxHours: 1.5 },
+    });
+    expect(inlineSpec('o', { check: ['x'] }, '/r')).not.toHaveProperty('budget');
+  });
+
+  test('--max-turns, --max-tokens and --repeat must be whole numbers', () => {
+    expect(problemsOf(() => inlineSpec('o', { check: ['x'], maxTurns: 'ten' }, '/r'))).toEqual([
+      '--max-turns "ten": must be a whole number',
+    ]);
+    expect(problemsOf(() => inlineSpec('o', { check: ['x'], maxTurns: '2.5' }, '/r'))).toEqual([
+      '--max-turns "2.5": must be a whole number',
+    ]);
+    expect(problemsOf(() => inlineSpec('o', { check: ['x'], maxTokens: '-1' }, '/r'))).toEqual([
+      '--max-tokens "-1": must be a whole number',
+    ]);
+    expect(problemsOf(() => inlineSpec('o', { metricCmd: 'x', target: '1', repeat: 'many' }, '/r'))).toEqual([
+      '--repeat "many": must be a whole number',
+    ]);
+  });
+
+  test('model flags become the model section', () => {
+    expect(inlineSpec('o', { check: ['x'], model: 'gpt-x', modelApi: 'chat' }, '/r')).toMatchObject({
+      model: { name: 'gpt-x', api: 'chat' },
+    });
+    expect(inlineSpec('o', { check: ['x'], modelApi: 'chat' }, '/r')).toMatchObject({ model: { api: 'chat' } });
+    expect(inlineSpec('o', { check: ['x'] }, '/r')).not.toHaveProperty('model');
+  });
+});
+
+describe('readSpecFile', () => {
+  test('reads YAML and resolves a relative workspace against the file’s folder', () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'specs'));
+    const file = path.join(dir, 'specs', 'goal.yaml');
+    writeFileSync(
+      file,
+      [
+        'objective: make the tests pass',
+        'workspace: ../repo',
+        'plan: PLAN.md',
+        'checks:',
+        '  - name: tests',
+        '    command: npm test',
+        '',
+      ].join('\n'),
+    );
+    expect(readSpecFile(file)).toEqual({
+      objective: 'make the tests pass',
+      workspace: path.join(dir, 'repo'),
+      plan: 'PLAN.md',
+      checks: [{ name: 'tests', command: 'npm test' }],
+    });
+  });
+
+  test('reads JSON, leaving an absolute workspace as it is', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'goal.json');
+    const spec = { objective: 'o', workspace: '/srv/repo', checks: [{ name: 'c', command: 'true' }] };
+    writeFileSync(file, JSON.stringify(spec, null, 2));
+    expect(readSpecFile(file)).toEqual(spec);
+  });
+
+  test('a workspace that is not a string is left for validation to refuse', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'goal.yaml');
+    writeFileSync(file, 'objective: o\nworkspace: 42\n');
+    expect(readSpecFile(file)).toEqual({ objective: 'o', workspace: 42 });
+  });
+
+  test('a missing file is refused by name', () => {
+    const file = path.join(tempDir(), 'nope.yaml');
+    expect(problemsOf(() => readSpecFile(file))).toEqual([`spec file ${file} does not exist`]);
+  });
+
+  test('invalid YAML is refused with the parser’s message', () => {
+    const file = path.join(tempDir(), 'bad.yaml');
+    writeFileSync(file, 'objective: "unterminated\nworkspace: [\n');
+    const problems = problemsOf(() => readSpecFile(file));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid YAML or JSON: .+`),
+    );
+  });
+
+  test('a list, a scalar or an empty file is refused as not a mapping', () => {
+    const dir = tempDir();
+    for (const [name, text] of [
+      ['list.yaml', '- objective: o\n- workspace: w\n'],
+      ['scalar.yaml', 'just some words\n'],
+      ['empty.yaml', ''],
+      ['array.json', '[]'],
+    ] as const) {
+      const file = path.join(dir, name);
+      writeFileSync(file, text);
+      expect(problemsOf(() => readSpecFile(file))).toEqual([
+        `${file} must contain a mapping with at least "objective" and "workspace"`,
+      ]);
+    }
+  });
+});
+
+describe('finalizeSpec', () => {
+  const raw = (workspace: string, extra: Record<string, unknown> = {}) => ({
+    objective: 'o',
+    workspace,
+    checks: [{ name: 'c', command: 'true' }],
+    ...extra,
+  });
+
+  test('accepts a git repository, normalizing the workspace path and applying defaults', () => {
+    const ws = gitRepo();
+    const spec = finalizeSpec(raw(`${ws}/sub/..`), {});
+    expect(spec.workspace).toBe(ws);
+    expect(spec.budget.maxTurns).toBe(50);
+    expect(spec.model).toEqual({});
+  });
+
+  test('validates the spec before looking at the disk', () => {
+    expect(problemsOf(() => finalizeSpec({ objective: 'o', workspace: '/definitely/not/here' }, {}))).toEqual([
+      'metrics: a goal needs a verifiable exit criterion: add a metric (--metric-cmd) or a check (--check)',
+    ]);
+  });
+
+  test('a workspace that does not exist is refused', () => {
+    const ws = path.join(tempDir(), 'missing');
+    expect(problemsOf(() => finalizeSpec(raw(ws), {}))).toEqual([
+      `workspace: ${ws} does not exist: create it or pass the path of your repository`,
+    ]);
+  });
+
+  test('a workspace that is a file is refused with a message saying so', () => {
+    const file = path.join(tempDir(), 'file.txt');
+    writeFileSync(file, 'x');
+    expect(problemsOf(() => finalizeSpec(raw(file), {}))).toEqual([
+      `workspace: ${file} is a file: pass the folder of your repository`,
+    ]);
+  });
+
+  test('a folder that is not a git repository is refused with how to make it one', () => {
+    const ws = tempDir();
+    expect(problemsOf(() => finalizeSpec(raw(ws), {}))).toEqual([
+      `workspace: ${ws} is not a git repository: run \`git init && git add -A && git commit -m start\` there`,
+    ]);
+  });
+
+  test('a subfolder of a git repository is accepted', () => {
+    const ws = gitRepo();
+    mkdirSync(path.join(ws, 'pkg'));
+    expect(finalizeSpec(raw(path.join(ws, 'pkg')), {}).workspace).toBe(path.join(ws, 'pkg'));
+  });
+
+  test('LONGHAUL_MODEL fills a missing model name but does not override one', () => {
+    const ws = gitRepo();
+    expect(finalizeSpec(raw(ws), { LONGHAUL_MODEL: 'env-model' }).model).toEqual({ name: 'env-model' });
+    expect(finalizeSpec(raw(ws, { model: { api: 'chat' } }), { LONGHAUL_MODEL: 'env-model' }).model).toEqual({
+      name: 'env-model',
+      api: 'chat',
+    });
+    expect(finalizeSpec(raw(ws, { model: { name: 'spec-model' } }), { LONGHAUL_MODEL: 'env-model' }).model).toEqual({
+      name: 'spec-model',
+    });
+    expect(finalizeSpec(raw(ws), { LONGHAUL_MODEL: '' }).model).toEqual({});
+  });
+});
