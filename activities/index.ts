@@ -2,6 +2,7 @@
  * The activities of a goal, built by a factory with their dependencies injected, so tests pass real
  * fakes (a loopback model server, a temp goal store) instead of mocking modules.
  */
+import { answerQuestion, type AnswerQuestionInput } from './ask';
 import { measureMetric, runCheck, type MeasureMetricInput, type RunCheckInput } from './measure';
 import { createModelProvider, type ModelProvider } from './model/provider';
 import { GoalStore } from './store';
@@ -51,6 +52,11 @@ export function createActivities(deps: ActivityDeps) {
           defaultApi: deps.defaultApi ?? 'responses',
           maxTranscriptChars: deps.maxTranscriptChars ?? 400_000,
         },
+        input,
+      ),
+    answerQuestion: (input: AnswerQuestionInput) =>
+      answerQuestion(
+        { store, provider, defaultModel: deps.defaultModel ?? 'gpt-5.1', defaultApi: deps.defaultApi ?? 'responses' },
         input,
       ),
     executeTool: (input: ExecuteToolInput) =>

@@ -111,6 +111,16 @@ export class GoalStore {
     await fs.appendFile(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 
+  /** Appends a side question and its answer to the goal's ask log (never to the transcript). */
+  async appendAsk(
+    goalId: string,
+    record: { at: string; turn: number; question: string; answer: string },
+  ): Promise<void> {
+    const file = path.join(this.goalDir(goalId), 'asks.jsonl');
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.appendFile(file, `${JSON.stringify(record)}\n`);
+  }
+
   async readLedger(goalId: string): Promise<Record<string, unknown>[]> {
     const text = await fs.readFile(path.join(this.goalDir(goalId), 'ledger.jsonl'), 'utf8').catch(() => '');
     return text

@@ -2,6 +2,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
+import { InvalidEditError, parseGoalEdit, type GoalEdit } from '../goal/edit';
 import { InvalidSpecError } from '../goal/spec';
 import { ConfigError, loadTemporalConfig, longhaulHome } from '../worker/config';
 import { runWorker } from '../worker/main';
@@ -11,7 +12,9 @@ import { runDev } from './dev';
 import { EXIT } from './exit-codes';
 import { formatList, formatStatus } from './format';
 import { cancelGoal, goalStatus, listGoals, startGoal, waitForGoal } from './goals';
-import { finalizeSpec, inlineSpec, readSpecFile, type InlineGoalOptions } from './spec-input';
+import { finalizeSpec, inlineSpec, parseTarget, readSpecFile, type InlineGoalOptions } from './spec-input';
+import { askGoal, editGoal, GoalEndedError, guideGoal, pauseGoal, RejectedError, resumeGoal } from './steer';
+import { watchGoal } from './watch';
 import { TemporalCliNotFoundError } from './temporal-cli';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -162,6 +165,144 @@ program
     });
   });
 
+program
+  .command('edit')
+  .description('change a running goal; validated, applied at the next turn boundary, announced to the agent')
+  .argument('<goalId>')
+  .option('--objective <text>', 'new objective')
+  .option('--guidance <text>', 'replace the spec guidance ("" clears it)')
+  .option('--target <name=value...>', 'new target for a metric: build_seconds=-40% (relative) or score=10 (absolute)')
+  .option('--max-turns <n>', 'new turn budget')
+  .option('--max-tokens <n>', 'new token budget')
+  .option('--max-hours <h>', 'new wall-clock budget in hours')
+  .option('--reason <text>', 'why; shown to the agent')
+  .option('--file <edit>', 'an edit as YAML/JSON: objective, guidance, metrics, targets, checks, budget, reason')
+  .option('--json', 'machine-readable output')
+  .action(async (goalId: string, o: EditOptions & { json?: boolean }) => {
+    const edit = buildEdit(o);
+    await withClient(async (client) => {
+      const result = await editGoal(client, goalId, edit);
+      out(
+        o.json
+          ? JSON.stringify(result)
+          : `${goalId}: edit accepted as goal version ${result.goalVersion}, applies at the next turn boundary\n${result.changes.map((c) => `  - ${c}`).join('\n')}`,
+      );
+    });
+  });
+
+program
+  .command('guide')
+  .description("add guidance for the agent's next turn (also: temporal workflow signal --name guide)")
+  .argument('<goalId>')
+  .argument('<text...>', 'the guidance')
+  .action(async (goalId: string, words: string[]) => {
+    await withClient(async (client) => {
+      await guideGoal(client, goalId, words.join(' '));
+      err(`${goalId}: guidance sent; the agent gets it at its next turn`);
+    });
+  });
+
+program
+  .command('pause')
+  .description('pause at the next turn boundary: the running tool call finishes, then no model calls until resume')
+  .argument('<goalId>')
+  .option('--reason <text>', 'why (shown in status)')
+  .option('--json', 'machine-readable output')
+  .action(async (goalId: string, o: { reason?: string; json?: boolean }) => {
+    await withClient(async (client) => {
+      const r = await pauseGoal(client, goalId, o.reason);
+      out(
+        o.json
+          ? JSON.stringify(r)
+          : `${goalId}: paused (after turn ${r.turn}); \`longhaul resume ${goalId}\` continues it`,
+      );
+    });
+  });
+
+program
+  .command('resume')
+  .description('resume a paused goal where it stopped')
+  .argument('<goalId>')
+  .option('--json', 'machine-readable output')
+  .action(async (goalId: string, o: { json?: boolean }) => {
+    await withClient(async (client) => {
+      const r = await resumeGoal(client, goalId);
+      out(o.json ? JSON.stringify(r) : `${goalId}: resumed at turn ${r.turn}`);
+    });
+  });
+
+program
+  .command('ask')
+  .description('ask a side question about a running goal; answered from a snapshot, it never changes the run')
+  .argument('<goalId>')
+  .argument('<question...>')
+  .option('--json', 'machine-readable output')
+  .action(async (goalId: string, words: string[], o: { json?: boolean }) => {
+    await withClient(async (client) => {
+      const r = await askGoal(client, goalId, words.join(' '));
+      out(o.json ? JSON.stringify(r) : r.answer);
+    });
+  });
+
+program
+  .command('watch')
+  .description('live view of a goal, redrawn when it changes, until it ends (exit 0 only if achieved)')
+  .argument('<goalId>')
+  .option('--interval <ms>', 'poll interval', '1000')
+  .action(async (goalId: string, o: { interval: string }) => {
+    await withClient(async (client) => {
+      const final = await watchGoal(client, goalId, {
+        intervalMs: Number(o.interval),
+        write: (t) => process.stdout.write(t),
+        clear: Boolean(process.stdout.isTTY),
+      });
+      if (final.status !== 'achieved') process.exitCode = EXIT.notAchieved;
+    });
+  });
+
+interface EditOptions {
+  objective?: string;
+  guidance?: string;
+  target?: string[];
+  maxTurns?: string;
+  maxTokens?: string;
+  maxHours?: string;
+  reason?: string;
+  file?: string;
+}
+
+/** An edit from flags and/or a file, validated locally first (the goal validates it again against its state). */
+function buildEdit(o: EditOptions): GoalEdit {
+  const edit: Record<string, unknown> = o.file
+    ? { ...(readSpecFile(o.file, { resolveWorkspace: false }) as object) }
+    : {};
+  if (o.objective !== undefined) edit.objective = o.objective;
+  if (o.guidance !== undefined) edit.guidance = o.guidance;
+  if (o.reason !== undefined) edit.reason = o.reason;
+  if (o.target) {
+    const targets: Record<string, unknown> = { ...(edit.targets as object | undefined) };
+    for (const t of o.target) {
+      const eq = t.indexOf('=');
+      if (eq <= 0) throw new InvalidEditError([`--target "${t}": use NAME=VALUE, e.g. build_seconds=-40% or score=10`]);
+      targets[t.slice(0, eq)] = parseTarget(t.slice(eq + 1));
+    }
+    edit.targets = targets;
+  }
+  const budget: Record<string, number> = { ...(edit.budget as object | undefined) };
+  for (const [flag, key, text] of [
+    ['--max-turns', 'maxTurns', o.maxTurns],
+    ['--max-tokens', 'maxTokens', o.maxTokens],
+    ['--max-hours', 'maxHours', o.maxHours],
+  ] as const) {
+    if (text === undefined) continue;
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n)) throw new InvalidEditError([`${flag} "${text}": must be a number`]);
+    budget[key] = n;
+  }
+  if (Object.keys(budget).length > 0) edit.budget = budget;
+  return parseGoalEdit(edit);
+}
+
 async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
@@ -177,7 +318,17 @@ function exitCodeFor(e: unknown): number {
       ? EXIT.ok
       : EXIT.usage;
   }
-  if (e instanceof InvalidSpecError || e instanceof ConfigError || e instanceof TemporalCliNotFoundError) {
+  if (e instanceof GoalEndedError) {
+    err(`longhaul: ${e.message}`);
+    return EXIT.ended;
+  }
+  if (
+    e instanceof InvalidSpecError ||
+    e instanceof InvalidEditError ||
+    e instanceof RejectedError ||
+    e instanceof ConfigError ||
+    e instanceof TemporalCliNotFoundError
+  ) {
     err(`longhaul: ${e.message}`);
     return EXIT.usage;
   }

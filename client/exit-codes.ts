@@ -12,4 +12,6 @@ export const EXIT = {
   unreachable: 4,
   /** No goal with that id. */
   notFound: 5,
+  /** The goal has already ended, so it cannot be edited, guided, paused, resumed or asked. */
+  ended: 6,
 } as const;

@@ -7,12 +7,20 @@ function num(v: number | null): string {
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
 }
 
+/** A text progress bar: `[████████░░░░░░░░░░░░]  40%`. */
+export function progressBar(fraction: number, width = 20): string {
+  const f = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
+  const full = Math.round(f * width);
+  return `[${'█'.repeat(full)}${'░'.repeat(width - full)}] ${(f * 100).toFixed(0).padStart(3)}%`;
+}
+
 export function formatStatus(s: GoalStatusView): string {
   const lines = [
-    `${s.goalId}  ${s.status.toUpperCase()}  (phase ${s.phase}${s.paused ? ', paused' : ''})`,
+    `${s.goalId}  ${s.status.toUpperCase()}  (phase ${s.phase}${s.paused ? `, PAUSED since ${s.pausedSince ?? '?'}` : ''}, goal version ${s.goalVersion})`,
+    `progress ${progressBar(s.progress)}`,
     `objective: ${s.objective}`,
     `workspace: ${s.workspace}${s.startCommit ? ` @ ${s.startCommit.slice(0, 10)}` : ''}`,
-    `turn ${s.budget.turns.used}/${s.budget.turns.limit ?? '∞'} · tokens ${s.budget.tokens.used}${s.budget.tokens.limit ? `/${s.budget.tokens.limit}` : ''} · ${s.budget.hours.used.toFixed(2)} h${s.budget.hours.limit ? `/${s.budget.hours.limit} h` : ''} · progress ${(s.progress * 100).toFixed(0)}%`,
+    `turn ${s.budget.turns.used}/${s.budget.turns.limit ?? '∞'} · tokens ${s.budget.tokens.used}${s.budget.tokens.limit ? `/${s.budget.tokens.limit}` : ''} · ${s.budget.hours.used.toFixed(2)} h${s.budget.hours.limit ? `/${s.budget.hours.limit} h` : ''}`,
   ];
   for (const m of s.metrics) {
     lines.push(
@@ -23,6 +31,13 @@ export function formatStatus(s: GoalStatusView): string {
     const st = (v: boolean | null) => (v === null ? 'not run' : v ? 'pass' : 'FAIL');
     lines.push(`  check ${c.name}: baseline ${st(c.baseline)} → latest ${st(c.latest)}`);
   }
+  for (const h of s.history) {
+    lines.push(`  edit v${h.version} (turn ${h.turn}): ${h.changes.join('; ')}${h.reason ? ` — ${h.reason}` : ''}`);
+  }
+  for (const p of s.pendingEdits) lines.push(`  edit v${p.version}: accepted, applies at the next turn boundary`);
+  for (const g of s.guidance)
+    lines.push(`  guidance (turn ${g.turn}): ${g.text.length > 100 ? `${g.text.slice(0, 97)}...` : g.text}`);
+  if (s.asks.count > 0) lines.push(`  side questions answered: ${s.asks.count} (${s.asks.tokens} tokens)`);
   if (s.lastEvent) lines.push(`last event (${s.lastEvent.at}): ${s.lastEvent.text}`);
   if (s.reason) lines.push(`result: ${s.reason}`);
   return lines.join('\n');

@@ -27,7 +27,7 @@ export interface InlineGoalOptions {
 }
 
 /** Reads a spec file; a relative workspace is taken from the file's folder (the plan is relative to the workspace). */
-export function readSpecFile(file: string): unknown {
+export function readSpecFile(file: string, opts: { resolveWorkspace?: boolean } = {}): unknown {
   if (!existsSync(file)) throw new InvalidSpecError([`spec file ${file} does not exist`]);
   let data: unknown;
   try {
@@ -39,7 +39,8 @@ export function readSpecFile(file: string): unknown {
     throw new InvalidSpecError([`${file} must contain a mapping with at least "objective" and "workspace"`]);
   }
   const spec = data as Record<string, unknown>;
-  if (typeof spec.workspace === 'string') spec.workspace = path.resolve(path.dirname(file), spec.workspace);
+  if (opts.resolveWorkspace !== false && typeof spec.workspace === 'string')
+    spec.workspace = path.resolve(path.dirname(file), spec.workspace);
   return spec;
 }
 

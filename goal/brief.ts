@@ -13,6 +13,17 @@ export function renderBrief(run: GoalRun, now: number): string {
     lines.push(`- metric ${m.name}: \`${m.command}\` (${m.measure}), ${m.direction} is better, target ${target}`);
   }
   for (const c of spec.checks) lines.push(`- check "${c.name}": \`${c.command}\` must exit 0`);
+  const guidance = run.state.guidance.slice(-10);
+  if (guidance.length > 0) {
+    lines.push('Guidance from the user while the goal runs (oldest first; all still applies unless superseded):');
+    for (const g of guidance) lines.push(`- (turn ${g.turn}) ${g.text}`);
+  }
+  const last = run.state.history.at(-1);
+  if (last) {
+    lines.push(
+      `Goal version ${run.state.goalVersion}: last updated by the user at turn ${last.turn}: ${last.changes.join('; ')}${last.reason ? ` (reason: ${last.reason})` : ''}`,
+    );
+  }
   lines.push(`Current state: ${run.describeCriteria() || 'not measured yet'}`);
   lines.push(
     `Budget: turn ${v.budget.turns.used} of ${v.budget.turns.limit ?? '∞'}${v.budget.tokens.limit ? `, ${v.budget.tokens.used} of ${v.budget.tokens.limit} tokens` : ''}`,

@@ -2,11 +2,50 @@
  * The goal workflow's public message interface, imported by the workflow and by clients.
  * Names are part of the public interface (documented in the README).
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { GoalEdit } from './edit';
 import type { GoalStatusView } from './status';
 
-/** Query `status`: phase, status, turn, metrics, checks, budget, last event. */
+/** Query `status`: phase, status, turn, metrics, checks, budget, edits, guidance, pause, last event. */
 export const statusQuery = defineQuery<GoalStatusView>('status');
+
+/** What `edit` returns: the goal version the edit creates and what it changes. */
+export interface EditResult {
+  readonly goalVersion: number;
+  readonly changes: readonly string[];
+  /** Edits take effect at the next turn boundary. */
+  readonly appliesAt: 'next turn boundary';
+}
+
+/** Update `edit`: change objective, guidance, metrics, targets, checks or budget; validated, versioned. */
+export const editUpdate = defineUpdate<EditResult, [GoalEdit]>('edit');
+
+/** Signal `guide`: append guidance for the agent's next turn. Takes a string or `{ "text": "..." }`. */
+export const guideSignal = defineSignal<[string | { text: string }]>('guide');
+
+/** What `pause` and `resume` return. */
+export interface PauseResult {
+  readonly paused: boolean;
+  readonly turn: number;
+}
+
+/** Update `pause`: no new model turn starts until `resume`; an in-flight tool call finishes. */
+export const pauseUpdate = defineUpdate<PauseResult, [{ reason?: string } | undefined]>('pause');
+
+/** Update `resume`: continue a paused goal where it stopped. */
+export const resumeUpdate = defineUpdate<PauseResult, []>('resume');
+
+/** What `ask` returns. */
+export interface AskResult {
+  readonly answer: string;
+  readonly turn: number;
+}
+
+/** Update `ask`: a side question answered by the model from a snapshot; never changes the run. */
+export const askUpdate = defineUpdate<AskResult, [string | { question: string }]>('ask');
+
+/** Longest side question accepted. */
+export const MAX_QUESTION_CHARS = 4000;
 
 /** The workflow type name, used by clients that start goals. */
 export const GOAL_WORKFLOW_TYPE = 'goalWorkflow';

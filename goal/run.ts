@@ -4,6 +4,7 @@
  * Temporal. The state is plain JSON so it survives the payload converter and continue-as-new.
  */
 import { baselineProblem, better, progressOf, thresholdOf, verdictOf } from './decision';
+import { applyEditToSpec, describeChanges, metricsToRebaseline, type GoalEdit } from './edit';
 import type { GoalSpec } from './spec';
 import type {
   CheckResult,
@@ -57,7 +58,31 @@ export interface GoalState {
   idleTurns: number;
   lastEvent: { at: number; text: string } | null;
   reason: string | null;
+  /** Accepted edits waiting for the next turn boundary, in order, each with the version it will create. */
+  pendingEdits: { version: number; edit: GoalEdit; at: number }[];
+  /** Applied edits, oldest first. */
+  history: EditRecord[];
+  /** Guidance sent while the goal runs (`guide`), oldest first. */
+  guidance: { at: number; turn: number; text: string }[];
+  paused: { since: number; reason: string | null } | null;
+  /** Time spent paused before the current pause; it does not count toward maxHours. */
+  pausedMs: number;
+  /** Side questions answered (`ask`); their tokens are counted apart from the run's budget. */
+  asks: { count: number; tokens: number };
 }
+
+export interface EditRecord {
+  version: number;
+  at: number;
+  turn: number;
+  changes: string[];
+  reason: string | null;
+}
+
+/** Guidance entries kept in the state (and shown in the brief); older ones are dropped. */
+export const MAX_GUIDANCE_ENTRIES = 50;
+/** Longest guidance text accepted; longer text is cut with a marker. */
+export const MAX_GUIDANCE_CHARS = 4000;
 
 /** Outcome of one verification round. */
 export interface VerificationOutcome {
@@ -88,6 +113,25 @@ export class GoalRun {
       idleTurns: 0,
       lastEvent: null,
       reason: null,
+      pendingEdits: [],
+      history: [],
+      guidance: [],
+      paused: null,
+      pausedMs: 0,
+      asks: { count: 0, tokens: 0 },
+    });
+  }
+
+  /** A run from carried state (continue-as-new), filling fields that older state versions lack. */
+  static restore(state: GoalState): GoalRun {
+    return new GoalRun({
+      ...state,
+      pendingEdits: state.pendingEdits ?? [],
+      history: state.history ?? [],
+      guidance: state.guidance ?? [],
+      paused: state.paused ?? null,
+      pausedMs: state.pausedMs ?? 0,
+      asks: state.asks ?? { count: 0, tokens: 0 },
     });
   }
 
@@ -233,10 +277,166 @@ export class GoalRun {
     if (b.maxTokens !== undefined && this.state.tokens.total >= b.maxTokens) {
       return `used ${this.state.tokens.total} of ${b.maxTokens} tokens`;
     }
-    if (b.maxHours !== undefined && now - this.state.startedAt >= b.maxHours * 3_600_000) {
+    if (b.maxHours !== undefined && this.hoursUsed(now) >= b.maxHours) {
       return `ran for ${b.maxHours} hours`;
     }
     return null;
+  }
+
+  /** Working hours so far: wall-clock time since the start, less the time spent paused. */
+  hoursUsed(now: number): number {
+    const s = this.state;
+    const end = s.endedAt ?? now;
+    const paused = s.pausedMs + (s.paused ? end - s.paused.since : 0);
+    return Math.max(0, end - s.startedAt - paused) / 3_600_000;
+  }
+
+  // ---- edits -------------------------------------------------------------------------------------------
+
+  /** The spec as it will be once every pending edit is applied. */
+  private projectedSpec(): GoalSpec {
+    const none = { turns: 0, tokens: 0, hours: 0 };
+    return this.state.pendingEdits.reduce((spec, p) => applyEditToSpec(spec, p.edit, none), this.spec);
+  }
+
+  /**
+   * Checks an edit against the goal as it will stand (pending edits included) and what is already spent;
+   * throws InvalidEditError, leaving everything unchanged. Returns the changes it would make.
+   */
+  validateEdit(edit: GoalEdit, now: number): string[] {
+    if (this.state.phase === 'done' || this.state.phase === 'finalizing') {
+      throw new Error(`the goal has already ended (${this.state.status}): edits only apply to running goals`);
+    }
+    const before = this.projectedSpec();
+    const after = applyEditToSpec(before, edit, {
+      turns: this.state.turn,
+      tokens: this.state.tokens.total,
+      hours: this.hoursUsed(now),
+    });
+    const changes = describeChanges(before, after);
+    if (changes.length === 0) throw new Error('the edit changes nothing: the goal already reads that way');
+    return changes;
+  }
+
+  /** Accepts a validated edit for the next turn boundary; returns the goal version it creates. */
+  queueEdit(edit: GoalEdit, now: number): { goalVersion: number; changes: string[] } {
+    const changes = this.validateEdit(edit, now);
+    const version = this.state.goalVersion + this.state.pendingEdits.length + 1;
+    this.state.pendingEdits.push({ version, edit, at: now });
+    this.event(`edit accepted (version ${version}), applies at the next turn boundary: ${changes.join('; ')}`, now);
+    return { goalVersion: version, changes };
+  }
+
+  get hasPendingEdits(): boolean {
+    return this.state.pendingEdits.length > 0;
+  }
+
+  /**
+   * Applies the pending edits (at a turn boundary): the spec, the metric and check states, the version
+   * history, and a notice for the agent. Returns the metrics that need a new baseline.
+   */
+  applyPendingEdits(now: number): string[] {
+    const rebaseline = new Set<string>();
+    const none = { turns: 0, tokens: 0, hours: 0 };
+    for (const pending of this.state.pendingEdits) {
+      const before = this.spec;
+      const after = applyEditToSpec(before, pending.edit, none);
+      const changes = describeChanges(before, after);
+      for (const name of metricsToRebaseline(before, after)) rebaseline.add(name);
+      this.state.spec = after;
+      this.state.metrics = after.metrics.map(
+        (m) =>
+          this.state.metrics.find((x) => x.name === m.name && !rebaseline.has(m.name)) ?? {
+            name: m.name,
+            baseline: null,
+            latest: null,
+            best: null,
+          },
+      );
+      this.state.checks = after.checks.map((c) => {
+        const old = before.checks.find((x) => x.name === c.name);
+        const state = this.state.checks.find((x) => x.name === c.name);
+        return old && state && old.command === c.command ? state : { name: c.name, baseline: null, latest: null };
+      });
+      this.state.goalVersion = pending.version;
+      this.state.history.push({
+        version: pending.version,
+        at: now,
+        turn: this.state.turn,
+        changes,
+        reason: pending.edit.reason ?? null,
+      });
+      this.note(
+        [
+          `GOAL UPDATED by the user to version ${pending.version}${pending.edit.reason ? ` (reason: ${pending.edit.reason})` : ''}:`,
+          ...changes.map((c) => `- ${c}`),
+          'The goal and criteria in your instructions are now current; plan your next step against them.',
+        ].join('\n'),
+      );
+      this.event(`goal updated to version ${pending.version}: ${changes.join('; ')}`, now);
+    }
+    this.state.pendingEdits = [];
+    // A changed criterion must be verified again even if no file changes.
+    this.state.verifiedFingerprint = null;
+    return [...rebaseline];
+  }
+
+  /** Records new baselines for re-baselined metrics. */
+  recordRebaseline(results: readonly MetricResult[], now: number): void {
+    for (const r of results) {
+      const m = this.metric(r.name);
+      m.baseline = r.value;
+      m.latest = r.value;
+      m.best = r.value;
+      m.lastError = r.error;
+    }
+    if (results.length > 0) {
+      const text = `New baseline after the edit: ${results.map((r) => `${r.name} = ${r.value ?? `n/a (${r.error ?? 'no value'})`}`).join(', ')}`;
+      this.note(text);
+      this.event(text, now);
+    }
+  }
+
+  // ---- guidance and pause ------------------------------------------------------------------------------
+
+  /** Appends guidance from the user; it reaches the agent at the next turn and stays in the brief. */
+  guide(text: string, now: number): void {
+    let t = text.trim();
+    if (t === '') return;
+    if (t.length > MAX_GUIDANCE_CHARS)
+      t = `${t.slice(0, MAX_GUIDANCE_CHARS)} […cut at ${MAX_GUIDANCE_CHARS} characters]`;
+    this.state.guidance.push({ at: now, turn: this.state.turn, text: t });
+    if (this.state.guidance.length > MAX_GUIDANCE_ENTRIES) this.state.guidance.shift();
+    this.note(`Guidance from the user: ${t}`);
+    this.event(`guidance received: ${t.length > 80 ? `${t.slice(0, 77)}...` : t}`, now);
+  }
+
+  get paused(): boolean {
+    return this.state.paused !== null;
+  }
+
+  /** Pauses at the next turn boundary. Idempotent. */
+  pause(reason: string | null, now: number): void {
+    if (this.state.phase === 'done' || this.state.phase === 'finalizing') {
+      throw new Error(`the goal has already ended (${this.state.status}): there is nothing to pause`);
+    }
+    if (this.state.paused) return;
+    this.state.paused = { since: now, reason };
+    this.event(`paused${reason ? `: ${reason}` : ''}`, now);
+  }
+
+  /** Resumes a paused goal. Idempotent. */
+  resume(now: number): void {
+    if (!this.state.paused) return;
+    this.state.pausedMs += now - this.state.paused.since;
+    this.state.paused = null;
+    this.note('The goal was paused by the user and has been resumed. Continue where you left off.');
+    this.event('resumed', now);
+  }
+
+  recordAsk(tokens: number): void {
+    this.state.asks.count += 1;
+    this.state.asks.tokens += tokens;
   }
 
   finish(status: FinalStatus, reason: string, now: number): void {
@@ -277,7 +477,7 @@ export class GoalRun {
     return this.state.checks.map((c) => ({ ...c }));
   }
 
-  view(now: number, paused = false): GoalStatusView {
+  view(now: number): GoalStatusView {
     const s = this.state;
     const b = s.spec.budget;
     return {
@@ -287,13 +487,13 @@ export class GoalRun {
       phase: s.phase,
       status: s.status,
       turn: s.turn,
-      paused,
+      paused: s.paused !== null,
       metrics: this.metricStatuses(),
       checks: this.checkStatuses(),
       budget: {
         turns: { used: s.turn, limit: b.maxTurns },
         tokens: { used: s.tokens.total, limit: b.maxTokens ?? null },
-        hours: { used: ((s.endedAt ?? now) - s.startedAt) / 3_600_000, limit: b.maxHours ?? null },
+        hours: { used: this.hoursUsed(now), limit: b.maxHours ?? null },
       },
       progress: this.progress(),
       lastEvent: s.lastEvent ? { at: new Date(s.lastEvent.at).toISOString(), text: s.lastEvent.text } : null,
@@ -302,6 +502,11 @@ export class GoalRun {
       reason: s.reason,
       workspace: s.spec.workspace,
       startCommit: s.startCommit,
+      pendingEdits: s.pendingEdits.map((p) => ({ version: p.version, at: new Date(p.at).toISOString() })),
+      history: s.history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
+      guidance: s.guidance.slice(-10).map((g) => ({ ...g, at: new Date(g.at).toISOString() })),
+      pausedSince: s.paused ? new Date(s.paused.since).toISOString() : null,
+      asks: { ...s.asks },
     };
   }
 

@@ -82,6 +82,21 @@ export interface GoalStatusView {
   readonly reason: string | null;
   readonly workspace: string;
   readonly startCommit: string | null;
+  /** Accepted edits not yet applied (they apply at the next turn boundary). */
+  readonly pendingEdits: readonly { readonly version: number; readonly at: string }[];
+  /** Applied edits, oldest first: the goal's versions after the first. */
+  readonly history: readonly {
+    readonly version: number;
+    readonly at: string;
+    readonly turn: number;
+    readonly changes: readonly string[];
+    readonly reason: string | null;
+  }[];
+  /** The latest guidance sent with `guide` (at most 10). */
+  readonly guidance: readonly { readonly at: string; readonly turn: number; readonly text: string }[];
+  readonly pausedSince: string | null;
+  /** Side questions answered with `ask`, and their tokens (not counted toward the budget). */
+  readonly asks: { readonly count: number; readonly tokens: number };
 }
 
 /** What the goal workflow returns when it ends. */

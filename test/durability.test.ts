@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startGoal } from '../client/goals';
 import { parseGoalSpec } from '../goal/spec';
-import { FakeOpenAI } from './fakes/openai-server';
+import { editUpdate, guideSignal, pauseUpdate, resumeUpdate, statusQuery } from '../goal/messages';
+import { allText, FakeOpenAI } from './fakes/openai-server';
+import { deferred } from './helpers/deferred';
 import { startTestServer } from './helpers/temporal';
 import { startWorkerProcess, waitFor, WORKER_MAIN } from './helpers/worker-process';
 import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace, tempDir } from './helpers/workspace';
@@ -81,3 +83,88 @@ test('a goal resumes after the worker is SIGKILLed mid-tool-call, without repeat
     await second.exited;
   }
 });
+
+test('edits, guidance and pause survive a worker SIGKILL: none lost, none applied twice', async () => {
+  const ws = gitWorkspace({ 'score.txt': '1\n' });
+  const home = tempDir('longhaul-home-');
+  const taskQueue = `durability-steer-${process.pid}`;
+  const turn1 = deferred();
+  const release1 = deferred();
+  fake.requests.length = 0;
+  fake.setScript(async (_req, i) => {
+    if (i === 0) {
+      turn1.resolve();
+      await release1.promise;
+      return { toolCalls: [{ name: 'write_file', arguments: { path: 'score.txt', content: '2\n' } }] };
+    }
+    return { toolCalls: [{ name: 'write_file', arguments: { path: 'score.txt', content: '9\n' } }] };
+  });
+  const spec = parseGoalSpec({
+    objective: 'Raise the score',
+    workspace: ws,
+    metrics: [
+      {
+        name: 'score',
+        command: 'cat score.txt',
+        measure: 'stdout_number',
+        pattern: '(\\d+)',
+        direction: 'higher',
+        target: { absolute: 5 },
+      },
+    ],
+  });
+  const handle = await startGoal(env.client, spec, {
+    taskQueue,
+    goalId: 'steer-survives',
+    tuning: { heartbeatTimeoutSeconds: 3 },
+  });
+  const workerOptions = { address: env.address, taskQueue, home, openaiBaseUrl: fake.url };
+  const first = startWorkerProcess(workerOptions);
+  await turn1.promise;
+  await handle.signal(guideSignal, 'G1: write a bigger number');
+  await handle.executeUpdate(editUpdate, { args: [{ objective: 'Raise the score above 5', reason: 'clarity' }] });
+  await handle.executeUpdate(pauseUpdate, { args: [{ reason: 'review' }] });
+  release1.resolve();
+  // Wait until turn 1 is done, the edit applied and the goal parked at the boundary.
+  await waitForAsync(async () => {
+    const s = await handle.query(statusQuery);
+    return (
+      s.paused &&
+      s.goalVersion === 2 &&
+      s.pendingEdits.length === 0 &&
+      s.checks.length === 0 &&
+      s.metrics[0]!.latest === 2
+    );
+  }, 30_000);
+  first.child.kill('SIGKILL');
+  await first.exited;
+
+  const second = startWorkerProcess(workerOptions);
+  try {
+    const restored = await handle.query(statusQuery);
+    expect(restored).toMatchObject({ paused: true, goalVersion: 2, turn: 1, objective: 'Raise the score above 5' });
+    expect(restored.guidance.map((g) => g.text)).toEqual(['G1: write a bigger number']);
+    expect(restored.history).toHaveLength(1);
+    expect(fake.requests).toHaveLength(1); // nothing ran while paused
+    await handle.executeUpdate(resumeUpdate);
+    const outcome = await handle.result();
+    expect(outcome).toMatchObject({ status: 'achieved', turns: 2 });
+    expect(fake.requests).toHaveLength(2);
+    const text = allText(fake.requests[1]!);
+    const count = (needle: string) => text.split(needle).length - 1;
+    expect(count('GOAL UPDATED by the user to version 2 (reason: clarity)')).toBe(1);
+    expect(count('Guidance from the user: G1: write a bigger number')).toBe(1);
+    expect(count('has been resumed')).toBe(1);
+  } finally {
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }
+});
+
+async function waitForAsync(predicate: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -395,7 +395,7 @@ describe('view', () => {
     run.beginTurn();
     run.recordModelTurn(usage(300, 200), 1, T0 + 2000);
     run.recordVerification([metric('build_seconds', 7.5)], [check('tests', false)], 'fp1', false, T0 + 3000);
-    const v = run.view(T0 + HOUR / 2, true);
+    const v = run.view(T0 + HOUR / 2);
     expect(v).toEqual({
       goalId: 'goal-1',
       objective: 'make the build fast and the tests green',
@@ -403,7 +403,7 @@ describe('view', () => {
       phase: 'working',
       status: 'running',
       turn: 1,
-      paused: true,
+      paused: false,
       metrics: [
         {
           name: 'build_seconds',
@@ -429,6 +429,11 @@ describe('view', () => {
       reason: null,
       workspace: '/repo',
       startCommit: 'abc123',
+      pendingEdits: [],
+      history: [],
+      guidance: [],
+      pausedSince: null,
+      asks: { count: 0, tokens: 0 },
     });
   });
 

@@ -18,10 +18,22 @@ import {
 } from '@temporalio/workflow';
 import type { GoalActivities } from '../activities';
 import { renderBrief } from '../goal/brief';
-import { statusQuery } from '../goal/messages';
+import { parseGoalEdit, type GoalEdit } from '../goal/edit';
+import {
+  askUpdate,
+  editUpdate,
+  guideSignal,
+  MAX_QUESTION_CHARS,
+  pauseUpdate,
+  resumeUpdate,
+  statusQuery,
+  type AskResult,
+  type EditResult,
+  type PauseResult,
+} from '../goal/messages';
 import { GoalRun, type GoalState } from '../goal/run';
 import { LonghaulPhase, LonghaulProgress, LonghaulStatus, LonghaulTurns } from '../goal/search-attributes';
-import { repeatsFor, type GoalSpec } from '../goal/spec';
+import { repeatsFor, type GoalSpec, type MetricSpec } from '../goal/spec';
 import type { CheckResult, GoalOutcome, MetricResult } from '../goal/status';
 
 /** Knobs for how the workflow drives activities; defaults suit real goals, tests shorten them. */
@@ -41,38 +53,16 @@ const PERMANENT_TYPES = ['ModelAuthError', 'ModelBadRequestError', 'WorkspaceMis
 
 export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcome> {
   const run = input.state
-    ? new GoalRun(input.state)
+    ? GoalRun.restore(input.state)
     : GoalRun.create(workflowInfo().workflowId, input.spec, Date.now());
   const heartbeatTimeout = (input.tuning?.heartbeatTimeoutSeconds ?? 30) * 1000;
   const acts = activities(heartbeatTimeout);
-  setHandler(statusQuery, () => run.view(Date.now()));
+  registerHandlers(run, acts);
 
   try {
-    if (run.state.phase === 'baseline') {
-      const alreadyMet = await baseline(run, acts);
-      const problems = run.baselineProblems();
-      if (problems.length > 0) return finish(run, 'failed', problems.join('; '));
-      if (alreadyMet) return finish(run, 'achieved', 'the criteria already hold at baseline; nothing to do');
-    }
-    while (!run.finished) {
-      const exhausted = run.budgetExhausted(Date.now());
-      if (exhausted) {
-        const achieved = await verifyIfChanged(run, acts, false);
-        return achieved
-          ? finish(run, 'achieved', 'verified on the last turn of the budget')
-          : finish(run, 'budget_exhausted', exhausted);
-      }
-      const claimedDone = await turn(run, acts);
-      if (await verifyIfChanged(run, acts, claimedDone)) {
-        return finish(run, 'achieved', `verified by the orchestrator after turn ${run.state.turn}`);
-      }
-      publish(run);
-      if (workflowInfo().continueAsNewSuggested) {
-        await condition(allHandlersFinished);
-        await continueAsNew<typeof goalWorkflow>({ ...input, state: run.state });
-      }
-    }
-    return run.outcome();
+    const outcome = await pursue(run, acts, input);
+    await condition(allHandlersFinished); // let in-flight `ask`s answer before the goal closes
+    return outcome;
   } catch (err) {
     if (isCancellation(err)) {
       finish(run, 'cancelled', 'cancelled by the user');
@@ -82,6 +72,140 @@ export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcom
     if (permanent) return finish(run, permanent.status, permanent.reason);
     throw err;
   }
+}
+
+/** The goal loop: baseline, then turns and verification until achieved, out of budget, or a permanent error. */
+async function pursue(run: GoalRun, acts: Acts, input: GoalWorkflowInput): Promise<GoalOutcome> {
+  if (run.state.phase === 'baseline') {
+    const alreadyMet = await baseline(run, acts);
+    const problems = run.baselineProblems();
+    if (problems.length > 0) return finish(run, 'failed', problems.join('; '));
+    if (alreadyMet) return finish(run, 'achieved', 'the criteria already hold at baseline; nothing to do');
+  }
+  for (;;) {
+    await turnBoundary(run, acts);
+    const exhausted = run.budgetExhausted(Date.now());
+    if (exhausted) {
+      const achieved = await verifyIfChanged(run, acts, false);
+      return achieved
+        ? finish(run, 'achieved', 'verified on the last turn of the budget')
+        : finish(run, 'budget_exhausted', exhausted);
+    }
+    const claimedDone = await turn(run, acts);
+    if (run.hasPendingEdits) await applyEdits(run, acts); // verify against the criteria as they now stand
+    if (await verifyIfChanged(run, acts, claimedDone)) {
+      return finish(run, 'achieved', `verified by the orchestrator after turn ${run.state.turn}`);
+    }
+    publish(run);
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof goalWorkflow>({ ...input, state: run.state });
+    }
+  }
+}
+
+/** Between turns: apply accepted edits, and hold while paused (applying edits that arrive meanwhile). */
+async function turnBoundary(run: GoalRun, acts: Acts): Promise<void> {
+  if (run.hasPendingEdits) await applyEdits(run, acts);
+  while (run.paused) {
+    setCurrentDetails(`**Paused** after turn ${run.state.turn}: resume with \`longhaul resume ${run.state.goalId}\``);
+    publish(run);
+    await condition(() => !run.paused || run.hasPendingEdits);
+    if (run.hasPendingEdits) await applyEdits(run, acts);
+  }
+}
+
+async function applyEdits(run: GoalRun, acts: Acts): Promise<void> {
+  const rebaseline = run.applyPendingEdits(Date.now());
+  publish(run);
+  const metrics = run.spec.metrics.filter((m) => rebaseline.includes(m.name));
+  const results: MetricResult[] = [];
+  for (const metric of metrics) {
+    results.push(await measureMetric(run, acts, metric, 'baseline (after edit)'));
+  }
+  run.recordRebaseline(results, Date.now());
+}
+
+function registerHandlers(run: GoalRun, acts: Acts): void {
+  setHandler(statusQuery, () => run.view(Date.now()));
+  setHandler(
+    editUpdate,
+    (raw: GoalEdit): EditResult => {
+      const result = run.queueEdit(parseGoalEdit(raw), Date.now());
+      publish(run);
+      return { ...result, appliesAt: 'next turn boundary' };
+    },
+    { validator: (raw: GoalEdit) => void run.validateEdit(parseGoalEdit(raw), Date.now()) },
+  );
+  setHandler(guideSignal, (arg) => {
+    const text = typeof arg === 'string' ? arg : typeof arg?.text === 'string' ? arg.text : '';
+    if (!run.finished) run.guide(text, Date.now());
+  });
+  setHandler(
+    pauseUpdate,
+    (arg: { reason?: string } | undefined): PauseResult => {
+      run.pause(arg?.reason ?? null, Date.now());
+      publish(run);
+      return { paused: true, turn: run.state.turn };
+    },
+    { validator: (_arg: { reason?: string } | undefined) => assertRunning(run, 'pause') },
+  );
+  setHandler(
+    resumeUpdate,
+    (): PauseResult => {
+      run.resume(Date.now());
+      publish(run);
+      return { paused: false, turn: run.state.turn };
+    },
+    { validator: () => assertRunning(run, 'resume') },
+  );
+  setHandler(
+    askUpdate,
+    async (arg): Promise<AskResult> => {
+      const question = questionOf(arg);
+      const turn = run.state.turn;
+      const result = await acts.ask.answerQuestion.executeWithOptions(
+        { summary: `ask: ${question.length > 60 ? `${question.slice(0, 57)}...` : question}` },
+        [{ goalId: run.state.goalId, question, snapshot: snapshotFor(run), turn, model: run.spec.model }],
+      );
+      run.recordAsk(result.usage.totalTokens);
+      return { answer: result.answer, turn };
+    },
+    {
+      validator: (arg: string | { question: string }) => {
+        assertRunning(run, 'ask');
+        const q = questionOf(arg);
+        if (q === '') throw new Error('the question is empty: ask something, e.g. "what are you trying now?"');
+        if (q.length > MAX_QUESTION_CHARS)
+          throw new Error(`the question is ${q.length} characters; keep it under ${MAX_QUESTION_CHARS}`);
+      },
+    },
+  );
+}
+
+function questionOf(arg: string | { question: string } | undefined): string {
+  return (typeof arg === 'string' ? arg : typeof arg?.question === 'string' ? arg.question : '').trim();
+}
+
+function assertRunning(run: GoalRun, what: string): void {
+  if (run.finished || run.state.phase === 'finalizing') {
+    throw new Error(`the goal has already ended (${run.state.status}): ${what} only applies to running goals`);
+  }
+}
+
+/** What the side chat knows: the brief plus status details. */
+function snapshotFor(run: GoalRun): string {
+  const v = run.view(Date.now());
+  return [
+    renderBrief(run, Date.now()),
+    `Phase: ${v.phase}${v.paused ? ' (paused)' : ''}; status: ${v.status}; turn ${v.turn}; tokens used ${v.budget.tokens.used}`,
+    `Last event: ${v.lastEvent?.text ?? 'none'}`,
+    v.history.length > 0
+      ? `Edits: ${v.history.map((h) => `v${h.version} at turn ${h.turn}: ${h.changes.join('; ')}`).join(' | ')}`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 type Acts = ReturnType<typeof activities>;
@@ -116,7 +240,12 @@ function activities(heartbeatTimeout: number) {
       nonRetryableErrorTypes: PERMANENT_TYPES,
     },
   });
-  return { model, work, quick };
+  const ask = proxyActivities<GoalActivities>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout,
+    retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5 }, // someone is waiting for the answer
+  });
+  return { model, work, quick, ask };
 }
 
 /** Measures everything at the start; returns true when the criteria already hold. */
@@ -184,29 +313,27 @@ async function verifyIfChanged(run: GoalRun, acts: Acts, claimedDone: boolean): 
   return outcome.achieved;
 }
 
+async function measureMetric(run: GoalRun, acts: Acts, metric: MetricSpec, label: string): Promise<MetricResult> {
+  const timeoutMs = (metric.timeoutSeconds * repeatsFor(metric) + 120) * 1000;
+  return acts.work.measureMetric.executeWithOptions(
+    { summary: `measure ${metric.name} ×${repeatsFor(metric)}`, startToCloseTimeout: timeoutMs },
+    [{ goalId: run.state.goalId, workspace: run.spec.workspace, metric, label }],
+  );
+}
+
 async function measureAll(
   run: GoalRun,
   acts: Acts,
   label: string,
 ): Promise<{ metrics: MetricResult[]; checks: CheckResult[] }> {
-  const { goalId } = run.state;
-  const workspace = run.spec.workspace;
   const metrics: MetricResult[] = [];
-  for (const metric of run.spec.metrics) {
-    const timeout = metric.timeoutSeconds * repeatsFor(metric) + 120;
-    metrics.push(
-      await acts.work.measureMetric.executeWithOptions(
-        { summary: `measure ${metric.name} ×${repeatsFor(metric)}`, startToCloseTimeout: timeout * 1000 },
-        [{ goalId, workspace, metric, label }],
-      ),
-    );
-  }
+  for (const metric of run.spec.metrics) metrics.push(await measureMetric(run, acts, metric, label));
   const checks: CheckResult[] = [];
   for (const check of run.spec.checks) {
     checks.push(
       await acts.work.runCheck.executeWithOptions(
         { summary: `check: ${check.name}`, startToCloseTimeout: (check.timeoutSeconds + 120) * 1000 },
-        [{ goalId, workspace, check, label }],
+        [{ goalId: run.state.goalId, workspace: run.spec.workspace, check, label }],
       ),
     );
   }
