@@ -3,7 +3,10 @@
  * fakes (a loopback model server, a temp goal store) instead of mocking modules.
  */
 import { answerQuestion, type AnswerQuestionInput } from './ask';
+import { protectWorkspace, verifyIntegrity, type ProtectWorkspaceInput, type VerifyIntegrityInput } from './guard';
+import { judgeChecklist, type JudgeInput } from './judge';
 import { measureMetric, runCheck, type MeasureMetricInput, type RunCheckInput } from './measure';
+import { ensureBaselineWorktree, measurePairs, type BaselineWorktreeInput, type MeasurePairsInput } from './paired';
 import { createModelProvider, type ModelProvider } from './model/provider';
 import { GoalStore } from './store';
 import { executeTool, type ExecuteToolInput } from './tool-call';
@@ -52,6 +55,15 @@ export function createActivities(deps: ActivityDeps) {
           defaultApi: deps.defaultApi ?? 'responses',
           maxTranscriptChars: deps.maxTranscriptChars ?? 400_000,
         },
+        input,
+      ),
+    protectWorkspace: (input: ProtectWorkspaceInput) => protectWorkspace(store, input),
+    verifyIntegrity: (input: VerifyIntegrityInput) => verifyIntegrity(store, input),
+    ensureBaselineWorktree: (input: BaselineWorktreeInput) => ensureBaselineWorktree(store, input),
+    measurePairs: (input: MeasurePairsInput) => measurePairs(store, input),
+    judgeChecklist: (input: JudgeInput) =>
+      judgeChecklist(
+        { store, provider, defaultModel: deps.defaultModel ?? 'gpt-5.1', defaultApi: deps.defaultApi ?? 'responses' },
         input,
       ),
     answerQuestion: (input: AnswerQuestionInput) =>

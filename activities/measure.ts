@@ -4,11 +4,11 @@
  */
 import { Context } from '@temporalio/activity';
 import { median } from '../goal/decision';
-import { readSample } from '../goal/measurement';
 import { repeatsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
 import type { CheckResult, MetricResult } from '../goal/status';
 import { commandEnv } from './command-env';
 import { headCommit } from './git';
+import { sampleMetric } from './sample';
 import type { GoalStore } from './store';
 import { runShell } from './tools/shell';
 import { truncateHeadTail } from './tools/truncate';
@@ -39,16 +39,8 @@ export async function measureMetric(store: GoalStore, input: MeasureMetricInput)
   const started = Date.now();
   for (let i = 0; i < repeats; i++) {
     ctx.heartbeat({ sample: i });
-    const run = await runShell({
-      command: metric.command,
-      cwd: workspace,
-      timeoutMs: metric.timeoutSeconds * 1000,
-      env: commandEnv(),
-      signal: ctx.cancellationSignal,
-      onProgress: () => ctx.heartbeat({ sample: i }),
-    });
-    if (run.aborted) throw ctx.cancellationSignal.reason ?? new Error('measurement cancelled');
-    const sample = readSample(metric, run);
+    const run = await sampleMetric(metric, workspace, () => ctx.heartbeat({ sample: i }));
+    const sample = run.value;
     records.push({
       kind: 'sample',
       goalId: input.goalId,

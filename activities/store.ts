@@ -111,6 +111,12 @@ export class GoalStore {
     await fs.appendFile(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 
+  /** The protected patterns recorded at baseline (empty before the baseline or without any). */
+  async protectedPatterns(goalId: string): Promise<string[]> {
+    const manifest = await this.readJson<{ patterns: string[] }>(path.join(this.goalDir(goalId), 'protected.json'));
+    return manifest?.patterns ?? [];
+  }
+
   /** Appends a side question and its answer to the goal's ask log (never to the transcript). */
   async appendAsk(
     goalId: string,

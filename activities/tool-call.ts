@@ -5,6 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { runTool } from './tools/dispatch';
+import { protectedMatcher } from './integrity';
 import { killProcessGroup } from './tools/shell';
 import type { GoalStore } from './store';
 
@@ -38,6 +39,8 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     ctx.log.warn('stopped a leftover process of a previous attempt', { pid: leftover, callId: input.callId });
   }
 
+  const patterns = await store.protectedPatterns(input.goalId);
+  const isProtected = patterns.length > 0 ? protectedMatcher(patterns) : undefined;
   const call = await store.findToolCall(input.goalId, input.turn, input.callId);
   if (!call) throw new Error(`tool call ${input.callId} of turn ${input.turn} is not in the goal store`);
   const result = await runTool({
@@ -49,6 +52,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     onSpawn: (pid: number) => {
       void store.writeToolPid(input.goalId, input.turn, input.callId, pid).catch(() => undefined);
     },
+    ...(isProtected ? { isProtected } : {}),
     defaultShellTimeoutMs: deps.defaultShellTimeoutMs,
     maxOutputChars: deps.maxOutputChars,
     storeFullOutput: (text: string) => store.putBlob(input.goalId, text),

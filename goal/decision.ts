@@ -5,7 +5,7 @@
  */
 import type { MetricSpec } from './spec';
 
-export const VERDICTS = ['MET', 'NOT_MET', 'UNKNOWN'] as const;
+export const VERDICTS = ['MET', 'NOT_MET', 'INCONCLUSIVE', 'UNKNOWN'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 /** The absolute value a metric must reach, given its baseline (needed for relative targets). */

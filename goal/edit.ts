@@ -4,7 +4,17 @@
  * and to humans. Pure: the workflow's update validator and handler call these.
  */
 import { z } from 'zod';
-import { describeIssues, goalSpec, metricTarget, metricSpec, checkSpec, type GoalSpec, type MetricSpec } from './spec';
+import {
+  checklistItems,
+  checklistSpec,
+  checkSpec,
+  describeIssues,
+  goalSpec,
+  metricSpec,
+  metricTarget,
+  type GoalSpec,
+  type MetricSpec,
+} from './spec';
 
 export const goalEdit = z
   .object({
@@ -16,6 +26,7 @@ export const goalEdit = z
       .optional()
       .describe('new targets by metric name, e.g. { build_seconds: { relative: -0.4 } }'),
     checks: z.array(checkSpec).optional().describe('replaces the list of checks'),
+    checklist: checklistSpec.optional().describe('replaces the checklist'),
     budget: z
       .object({
         maxTurns: z.int().min(1).max(1_000_000).optional(),
@@ -28,7 +39,7 @@ export const goalEdit = z
   })
   .strict()
   .refine((e) => Object.keys(e).some((k) => k !== 'reason'), {
-    message: 'an edit must change something: objective, guidance, metrics, targets, checks or budget',
+    message: 'an edit must change something: objective, guidance, metrics, targets, checks, checklist or budget',
   });
 export type GoalEdit = z.infer<typeof goalEdit>;
 
@@ -83,6 +94,7 @@ export function applyEditToSpec(spec: GoalSpec, edit: GoalEdit, spent: Spent): G
     ...(edit.objective !== undefined ? { objective: edit.objective } : {}),
     ...(edit.guidance !== undefined ? { guidance: edit.guidance } : {}),
     ...(edit.checks !== undefined ? { checks: edit.checks } : {}),
+    ...(edit.checklist !== undefined ? { checklist: edit.checklist } : {}),
     metrics,
     budget,
   };
@@ -104,7 +116,15 @@ export function metricsToRebaseline(before: GoalSpec, after: GoalSpec): string[]
 }
 
 function measurementKey(m: MetricSpec): string {
-  return JSON.stringify([m.command, m.measure, m.pattern ?? null, m.path ?? null, m.direction]);
+  return JSON.stringify([
+    m.command,
+    m.measure,
+    m.pattern ?? null,
+    m.path ?? null,
+    m.report ?? null,
+    m.count ?? null,
+    m.direction,
+  ]);
 }
 
 function targetText(m: MetricSpec): string {
@@ -127,6 +147,13 @@ export function describeChanges(before: GoalSpec, after: GoalSpec): string[] {
       if (measurementKey(old) !== measurementKey(m))
         lines.push(`metric ${m.name} now measured by \`${m.command}\` (${m.measure}); re-baselined`);
       if (targetText(old) !== targetText(m)) lines.push(`target of ${m.name}: ${targetText(old)} → ${targetText(m)}`);
+      if (old.timeoutSeconds !== m.timeoutSeconds)
+        lines.push(`timeout of ${m.name}: ${old.timeoutSeconds} s → ${m.timeoutSeconds} s`);
+      if ((old.repeat ?? null) !== (m.repeat ?? null) || (old.deterministic ?? null) !== (m.deterministic ?? null)) {
+        lines.push(
+          `sampling of ${m.name}: repeat ${old.repeat ?? 'default'} → ${m.repeat ?? 'default'}${m.deterministic !== undefined ? `, deterministic ${m.deterministic}` : ''}`,
+        );
+      }
     }
   }
   for (const m of before.metrics)
@@ -135,9 +162,24 @@ export function describeChanges(before: GoalSpec, after: GoalSpec): string[] {
     const old = before.checks.find((o) => o.name === c.name);
     if (!old) lines.push(`check "${c.name}" added: \`${c.command}\``);
     else if (old.command !== c.command) lines.push(`check "${c.name}" now runs \`${c.command}\``);
+    else if (old.timeoutSeconds !== c.timeoutSeconds)
+      lines.push(`timeout of check "${c.name}": ${old.timeoutSeconds} s → ${c.timeoutSeconds} s`);
   }
   for (const c of before.checks)
     if (!after.checks.some((n) => n.name === c.name)) lines.push(`check "${c.name}" removed`);
+  const items = (s: GoalSpec) => checklistItems(s).map((c) => c.item);
+  for (const item of items(after)) if (!items(before).includes(item)) lines.push(`checklist item added: "${item}"`);
+  for (const item of items(before)) if (!items(after).includes(item)) lines.push(`checklist item removed: "${item}"`);
+  for (const c of checklistItems(after)) {
+    const old = checklistItems(before).find((o) => o.item === c.item);
+    if (old && (old.command ?? null) !== (c.command ?? null)) {
+      lines.push(
+        c.command
+          ? `checklist "${c.item}" now verified by \`${c.command}\``
+          : `checklist "${c.item}" now verified by the judge`,
+      );
+    }
+  }
   for (const key of ['maxTurns', 'maxTokens', 'maxHours'] as const) {
     if (before.budget[key] !== after.budget[key])
       lines.push(`budget.${key}: ${before.budget[key] ?? 'none'} → ${after.budget[key] ?? 'none'}`);

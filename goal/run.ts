@@ -5,9 +5,11 @@
  */
 import { baselineProblem, better, progressOf, thresholdOf, verdictOf } from './decision';
 import { applyEditToSpec, describeChanges, metricsToRebaseline, type GoalEdit } from './edit';
-import type { GoalSpec } from './spec';
+import { checklistItems, type GoalSpec } from './spec';
 import type {
+  ChecklistResult,
   CheckResult,
+  IntegrityViolation,
   CheckStatus,
   FinalStatus,
   GoalOutcome,
@@ -27,6 +29,9 @@ interface MetricState {
   latest: number | null;
   best: number | null;
   lastError?: string;
+  /** The paired sign test's verdict for a relative target (absent: decided by the threshold). */
+  verdict?: 'MET' | 'NOT_MET' | 'INCONCLUSIVE';
+  pairs?: { passes: number; n: number };
 }
 
 interface CheckState {
@@ -69,6 +74,12 @@ export interface GoalState {
   pausedMs: number;
   /** Side questions answered (`ask`); their tokens are counted apart from the run's budget. */
   asks: { count: number; tokens: number };
+  holdout: { name: string; latest: boolean | null }[];
+  checklist: { item: string; verified: boolean | null; by: 'command' | 'judge' | null; reason: string | null }[];
+  integrity: { protectedFiles: number; violations: number; last: { at: number; turn: number; paths: string[] } | null };
+  /** The baseline worktree for paired runs, once created. */
+  baselineDir: string | null;
+  warnings: string[];
 }
 
 export interface EditRecord {
@@ -119,6 +130,11 @@ export class GoalRun {
       paused: null,
       pausedMs: 0,
       asks: { count: 0, tokens: 0 },
+      holdout: spec.holdout.map((h) => ({ name: h.name, latest: null })),
+      checklist: checklistItems(spec).map((c) => ({ item: c.item, verified: null, by: null, reason: null })),
+      integrity: { protectedFiles: 0, violations: 0, last: null },
+      baselineDir: null,
+      warnings: [],
     });
   }
 
@@ -132,6 +148,13 @@ export class GoalRun {
       paused: state.paused ?? null,
       pausedMs: state.pausedMs ?? 0,
       asks: state.asks ?? { count: 0, tokens: 0 },
+      holdout: state.holdout ?? state.spec.holdout.map((h) => ({ name: h.name, latest: null })),
+      checklist:
+        state.checklist ??
+        checklistItems(state.spec).map((c) => ({ item: c.item, verified: null, by: null, reason: null })),
+      integrity: state.integrity ?? { protectedFiles: 0, violations: 0, last: null },
+      baselineDir: state.baselineDir ?? null,
+      warnings: state.warnings ?? [],
     });
   }
 
@@ -160,6 +183,55 @@ export class GoalRun {
     return this.state.metrics
       .map((m) => baselineProblem(this.metricSpec(m.name), m.baseline, m.lastError))
       .filter((p): p is string => p !== null);
+  }
+
+  setProtectedFiles(count: number): void {
+    this.state.integrity.protectedFiles = count;
+  }
+
+  setBaselineDir(dir: string): void {
+    this.state.baselineDir = dir;
+  }
+
+  /** A warning for the user (shown in status and the UI); also recorded as the last event. */
+  warn(text: string, now: number): void {
+    if (!this.state.warnings.includes(text)) this.state.warnings.push(text);
+    this.event(`warning: ${text}`, now);
+  }
+
+  /** Holdout and checklist results of a verification round (before recordBaseline/recordVerification). */
+  recordExtras(holdout: readonly CheckResult[], checklist: readonly ChecklistResult[]): void {
+    for (const h of holdout) {
+      const s = this.state.holdout.find((x) => x.name === h.name);
+      if (s) s.latest = h.passed;
+    }
+    for (const c of checklist) {
+      const s = this.state.checklist.find((x) => x.item === c.item);
+      if (s) Object.assign(s, { verified: c.verified, by: c.by, reason: c.reason });
+    }
+  }
+
+  /**
+   * A protected path was changed: the measurement is discarded (the workflow does not record it), the
+   * files were restored, and the agent is told.
+   */
+  recordIntegrityViolation(violations: readonly IntegrityViolation[], restored: readonly string[], now: number): void {
+    const paths = violations.map((v) => `${v.path} (${v.change})`);
+    this.state.integrity.violations += 1;
+    this.state.integrity.last = { at: now, turn: this.state.turn, paths: paths.slice(0, 20) };
+    this.state.verifiedFingerprint = null;
+    this.note(
+      [
+        `INTEGRITY VIOLATION: you changed protected files: ${paths.join(', ')}.`,
+        "The goal's tests, benchmarks and measurement scripts may not be changed. They have been restored and this round's measurement was discarded.",
+        ...restored.map((r) => `- ${r}`),
+        'Reach the goal by changing the code under test, not the evaluator.',
+      ].join('\n'),
+    );
+    this.event(
+      `integrity violation after turn ${this.state.turn}: ${paths.join(', ')} (restored, measurement discarded)`,
+      now,
+    );
   }
 
   /** Records the baseline; returns true when the criteria already hold (nothing to do). */
@@ -214,10 +286,15 @@ export class GoalRun {
     this.state.pendingNotes.push(text);
   }
 
-  recordModelTurn(usage: TokenUsage, toolCalls: number, now: number): void {
+  /** Tokens of a model call made for the goal (turns, the judge); they count toward the budget. */
+  recordModelUsage(usage: TokenUsage): void {
     this.state.tokens.input += usage.inputTokens;
     this.state.tokens.output += usage.outputTokens;
     this.state.tokens.total += usage.totalTokens;
+  }
+
+  recordModelTurn(usage: TokenUsage, toolCalls: number, now: number): void {
+    this.recordModelUsage(usage);
     this.state.idleTurns = toolCalls === 0 ? this.state.idleTurns + 1 : 0;
     this.event(`turn ${this.state.turn}: ${toolCalls} tool call${toolCalls === 1 ? '' : 's'}`, now);
     if (toolCalls === 0) {
@@ -245,6 +322,10 @@ export class GoalRun {
       const spec = this.metricSpec(r.name);
       m.latest = r.value;
       m.lastError = r.error;
+      if (r.verdict) m.verdict = r.verdict;
+      else delete m.verdict;
+      if (r.pairs) m.pairs = r.pairs;
+      else delete m.pairs;
       if (r.value !== null && (m.best === null || better(spec.direction, r.value, m.best))) {
         m.best = r.value;
         newBest.push(r.name);
@@ -257,6 +338,15 @@ export class GoalRun {
     if (!outcome.achieved) {
       const failing = checks.filter((c) => !c.passed);
       const details = failing.map((c) => `Check "${c.name}" failed (exit ${c.exitCode ?? 'none'}):\n${c.excerpt}`);
+      const holdoutFailed = this.state.holdout.filter((h) => h.latest === false).length;
+      if (holdoutFailed > 0) {
+        details.push(
+          `${holdoutFailed} held-out check${holdoutFailed === 1 ? '' : 's'} (hidden from you on purpose) failed: the change must work in general, not only for the visible tests.`,
+        );
+      }
+      for (const c of this.state.checklist.filter((x) => x.verified === false)) {
+        details.push(`Checklist item not verified (${c.by ?? 'unchecked'}): "${c.item}" — ${c.reason ?? ''}`);
+      }
       const errors = metrics.filter((r) => r.error).map((r) => `Metric ${r.name}: ${r.error ?? ''}`);
       this.note(
         [
@@ -344,6 +434,15 @@ export class GoalRun {
       const changes = describeChanges(before, after);
       for (const name of metricsToRebaseline(before, after)) rebaseline.add(name);
       this.state.spec = after;
+      // A new target voids a verdict decided against the old one (the next verification decides again).
+      for (const m of after.metrics) {
+        const old = before.metrics.find((o) => o.name === m.name);
+        const state = this.state.metrics.find((x) => x.name === m.name);
+        if (old && state && JSON.stringify(old.target) !== JSON.stringify(m.target)) {
+          delete state.verdict;
+          delete state.pairs;
+        }
+      }
       this.state.metrics = after.metrics.map(
         (m) =>
           this.state.metrics.find((x) => x.name === m.name && !rebaseline.has(m.name)) ?? {
@@ -358,6 +457,15 @@ export class GoalRun {
         const state = this.state.checks.find((x) => x.name === c.name);
         return old && state && old.command === c.command ? state : { name: c.name, baseline: null, latest: null };
       });
+      this.state.checklist = checklistItems(after).map(
+        (c) =>
+          this.state.checklist.find((x) => x.item === c.item) ?? {
+            item: c.item,
+            verified: null,
+            by: null,
+            reason: null,
+          },
+      );
       this.state.goalVersion = pending.version;
       this.state.history.push({
         version: pending.version,
@@ -376,6 +484,7 @@ export class GoalRun {
       this.event(`goal updated to version ${pending.version}: ${changes.join('; ')}`, now);
     }
     this.state.pendingEdits = [];
+    for (const name of [...rebaseline]) if (!this.spec.metrics.some((m) => m.name === name)) rebaseline.delete(name);
     // A changed criterion must be verified again even if no file changes.
     this.state.verifiedFingerprint = null;
     return [...rebaseline];
@@ -467,8 +576,9 @@ export class GoalRun {
         latest: m.latest,
         best: m.best,
         target: thresholdOf(spec, m.baseline),
-        verdict: verdictOf(spec, m.latest, m.baseline),
+        verdict: m.verdict ?? verdictOf(spec, m.latest, m.baseline),
         ...(m.lastError ? { lastError: m.lastError } : {}),
+        ...(m.pairs ? { pairs: { ...m.pairs } } : {}),
       };
     });
   }
@@ -507,6 +617,14 @@ export class GoalRun {
       guidance: s.guidance.slice(-10).map((g) => ({ ...g, at: new Date(g.at).toISOString() })),
       pausedSince: s.paused ? new Date(s.paused.since).toISOString() : null,
       asks: { ...s.asks },
+      holdout: s.holdout.map((h) => ({ ...h })),
+      checklist: s.checklist.map((c) => ({ ...c })),
+      integrity: {
+        protectedFiles: s.integrity.protectedFiles,
+        violations: s.integrity.violations,
+        last: s.integrity.last ? { ...s.integrity.last, at: new Date(s.integrity.last.at).toISOString() } : null,
+      },
+      warnings: [...s.warnings],
     };
   }
 
@@ -534,13 +652,23 @@ export class GoalRun {
       ...this.state.checks.map(
         (c) => `check "${c.name}": ${c.latest === null ? 'not run yet' : c.latest ? 'passes' : 'FAILS'}`,
       ),
+      ...this.state.checklist.map(
+        (c) =>
+          `checklist "${c.item}": ${c.verified === null ? 'not verified yet' : c.verified ? 'verified' : 'NOT verified'}`,
+      ),
     ];
+    const hidden = this.state.holdout.filter((h) => h.latest === false).length;
+    if (hidden > 0) lines.push(`held-out checks: ${hidden} failing`);
     return lines.join('; ');
   }
 
   private assess(): VerificationOutcome {
     const metrics = this.metricStatuses();
-    const achieved = metrics.every((m) => m.verdict === 'MET') && this.state.checks.every((c) => c.latest === true);
+    const achieved =
+      metrics.every((m) => m.verdict === 'MET') &&
+      this.state.checks.every((c) => c.latest === true) &&
+      this.state.holdout.every((h) => h.latest === true) &&
+      this.state.checklist.every((c) => c.verified === true);
     return { achieved, summary: this.describeCriteria() };
   }
 

@@ -25,7 +25,8 @@ export const metricTarget = z.union(
 );
 export type MetricTarget = z.infer<typeof metricTarget>;
 
-export const MEASURE_KINDS = ['wall_time', 'stdout_number', 'json', 'exit_code'] as const;
+export const MEASURE_KINDS = ['wall_time', 'stdout_number', 'json', 'exit_code', 'junit', 'coverage'] as const;
+export const JUNIT_COUNTS = ['failed', 'passed', 'total'] as const;
 
 export const metricSpec = z
   .object({
@@ -34,13 +35,27 @@ export const metricSpec = z
     measure: z
       .enum(MEASURE_KINDS, { error: `measure must be one of: ${MEASURE_KINDS.join(', ')}` })
       .default('wall_time')
-      .describe('how a value is read: wall_time (seconds), stdout_number (regex), json (path), exit_code'),
+      .describe(
+        'how a value is read: wall_time (seconds), stdout_number (regex), json (path), exit_code, junit (counts from JUnit XML), coverage (line % from an Istanbul json-summary or lcov file)',
+      ),
     pattern: z
       .string()
       .optional()
       .describe('stdout_number: a regular expression whose first capture group (or whole match) is the number'),
     path: z.string().optional().describe('json: a dotted path into the JSON printed on stdout, e.g. "stats.total"'),
+    report: z
+      .string()
+      .optional()
+      .describe('junit/coverage/json: a file in the workspace the command writes (default: its stdout)'),
+    count: z
+      .enum(JUNIT_COUNTS, { error: 'count must be failed, passed or total' })
+      .optional()
+      .describe('junit: which count is the value (default failed = failures + errors)'),
     repeat: z.int().min(1).max(100).optional().describe('samples per measurement; the median is used'),
+    deterministic: z
+      .boolean()
+      .optional()
+      .describe('the value does not vary between runs (a count, a coverage): one sample, no paired runs'),
     direction: z.enum(['lower', 'higher'], { error: 'direction must be "lower" or "higher"' }),
     target: metricTarget,
     timeoutSeconds: z.int().min(1).max(86_400).default(600),
@@ -107,6 +122,18 @@ export const modelSpec = z
   .strict();
 export type ModelSpec = z.infer<typeof modelSpec>;
 
+export const checklistSpec = z.array(
+  z.union([
+    z.string().trim().min(1, 'a checklist item must say what must be true'),
+    z
+      .object({
+        item: z.string().trim().min(1, 'a checklist item must say what must be true'),
+        command: z.string().trim().min(1).optional().describe('verifies the item when it exits 0; else the judge'),
+      })
+      .strict(),
+  ]),
+);
+
 export const goalSpec = z
   .object({
     objective: z.string().trim().min(1, 'objective must say what to achieve'),
@@ -115,12 +142,21 @@ export const goalSpec = z
     plan: z.string().optional().describe('a file in the workspace the agent keeps reading'),
     metrics: z.array(metricSpec).default([]),
     checks: z.array(checkSpec).default([]),
+    checklist: checklistSpec.default([]).describe('items verified by a command or by the judge reading evidence'),
+    holdout: z
+      .array(checkSpec)
+      .default([])
+      .describe('checks the agent never sees (keep their files outside the workspace); run when verifying'),
+    protect: z
+      .array(z.string().trim().min(1))
+      .default([])
+      .describe('globs of workspace files that may not change (the metric and check scripts are added)'),
     budget: budgetSpec.default({ maxTurns: 50 }),
     model: modelSpec.default({}),
   })
   .strict()
   .superRefine((g, ctx) => {
-    if (g.metrics.length === 0 && g.checks.length === 0) {
+    if (g.metrics.length === 0 && g.checks.length === 0 && g.checklist.length === 0) {
       ctx.addIssue({
         code: 'custom',
         path: ['metrics'],
@@ -173,7 +209,23 @@ export function parseGoalSpec(input: unknown): GoalSpec {
   return result.data;
 }
 
+/** Whether a metric's value is the same on every run (then one sample decides). */
+export function isDeterministic(metric: MetricSpec): boolean {
+  return metric.deterministic ?? ['exit_code', 'junit', 'coverage'].includes(metric.measure);
+}
+
 /** Samples per measurement when the spec gives none: timings are noisy, parsed numbers usually not. */
 export function repeatsFor(metric: MetricSpec): number {
+  if (isDeterministic(metric)) return 1;
   return metric.repeat ?? (metric.measure === 'wall_time' ? 5 : 1);
+}
+
+/** A checklist item in its long form. */
+export interface ChecklistItem {
+  readonly item: string;
+  readonly command?: string;
+}
+
+export function checklistItems(spec: Pick<GoalSpec, 'checklist'>): ChecklistItem[] {
+  return spec.checklist.map((c) => (typeof c === 'string' ? { item: c } : c));
 }

@@ -28,6 +28,23 @@ export interface MetricResult {
   /** Why no value could be read, in words the agent and the user can act on. */
   readonly error?: string;
   readonly durationMs: number;
+  /** For relative targets decided by paired runs: the sign test's verdict and its counts. */
+  readonly verdict?: 'MET' | 'NOT_MET' | 'INCONCLUSIVE';
+  readonly pairs?: { readonly passes: number; readonly n: number };
+}
+
+/** A checklist item's verification, by its command or by the judge. */
+export interface ChecklistResult {
+  readonly item: string;
+  readonly verified: boolean;
+  readonly by: 'command' | 'judge';
+  readonly reason: string;
+}
+
+/** A change to a protected path found at verification (and undone). */
+export interface IntegrityViolation {
+  readonly path: string;
+  readonly change: 'modified' | 'deleted' | 'added';
 }
 
 /** One check run as reported by the check activity. */
@@ -50,6 +67,8 @@ export interface MetricStatus {
   readonly target: number | null;
   readonly verdict: Verdict;
   readonly lastError?: string;
+  /** Paired runs behind the verdict of a relative target: pairs past the target out of pairs run. */
+  readonly pairs?: { readonly passes: number; readonly n: number };
 }
 
 export interface CheckStatus {
@@ -95,6 +114,22 @@ export interface GoalStatusView {
   /** The latest guidance sent with `guide` (at most 10). */
   readonly guidance: readonly { readonly at: string; readonly turn: number; readonly text: string }[];
   readonly pausedSince: string | null;
+  /** Held-out checks by name only: the agent never sees them. */
+  readonly holdout: readonly { readonly name: string; readonly latest: boolean | null }[];
+  readonly checklist: readonly {
+    readonly item: string;
+    readonly verified: boolean | null;
+    readonly by: 'command' | 'judge' | null;
+    readonly reason: string | null;
+  }[];
+  /** Protected paths and attempts to change them (each undone, its measurement discarded). */
+  readonly integrity: {
+    readonly protectedFiles: number;
+    readonly violations: number;
+    readonly last: { readonly at: string; readonly turn: number; readonly paths: readonly string[] } | null;
+  };
+  /** Warnings for the user, e.g. a target inside the measurement noise. */
+  readonly warnings: readonly string[];
   /** Side questions answered with `ask`, and their tokens (not counted toward the budget). */
   readonly asks: { readonly count: number; readonly tokens: number };
 }

@@ -85,7 +85,7 @@ test('a goal resumes after the worker is SIGKILLed mid-tool-call, without repeat
 });
 
 test('edits, guidance and pause survive a worker SIGKILL: none lost, none applied twice', async () => {
-  const ws = gitWorkspace({ 'score.txt': '1\n' });
+  const ws = gitWorkspace({ 'score.txt': '1\n', 'measure.sh': 'cat score.txt\n' });
   const home = tempDir('longhaul-home-');
   const taskQueue = `durability-steer-${process.pid}`;
   const turn1 = deferred();
@@ -105,7 +105,7 @@ test('edits, guidance and pause survive a worker SIGKILL: none lost, none applie
     metrics: [
       {
         name: 'score',
-        command: 'cat score.txt',
+        command: 'sh measure.sh', // the benchmark script is protected; score.txt is the code under test
         measure: 'stdout_number',
         pattern: '(\\d+)',
         direction: 'higher',

@@ -47,7 +47,7 @@ function scoreGoal(ws: string, target = 5, extra: Partial<GoalSpecInput> = {}): 
     metrics: [
       {
         name: 'score',
-        command: 'cat score.txt',
+        command: 'sh measure.sh', // the benchmark script is protected; score.txt is the code under test
         measure: 'stdout_number',
         pattern: '(\\d+)',
         direction: 'higher',
@@ -67,7 +67,7 @@ const cli = (h: Harness, args: string[]) =>
   runCli(args, { TEMPORAL_ADDRESS: env.address, LONGHAUL_TASK_QUEUE: h.taskQueue });
 
 test('raising the target mid-run keeps a goal working that would have been achieved; the agent is told; watch follows it', async () => {
-  const ws = gitWorkspace({ 'score.txt': '1\n' });
+  const ws = gitWorkspace({ 'score.txt': '1\n', 'measure.sh': 'cat score.txt\n' });
   const turn2 = deferred();
   const release2 = deferred();
   fake.setScript(async (req, i) => {
@@ -112,7 +112,7 @@ test('raising the target mid-run keeps a goal working that would have been achie
 });
 
 test('invalid edits are rejected with the reason and leave the goal unchanged', async () => {
-  const ws = gitWorkspace({ 'score.txt': '1\n' });
+  const ws = gitWorkspace({ 'score.txt': '1\n', 'measure.sh': 'cat score.txt\n' });
   const hold = deferred();
   fake.setScript(async (_req, i) => {
     if (i >= 2) await hold.promise;
@@ -165,7 +165,7 @@ test('invalid edits are rejected with the reason and leave the goal unchanged', 
 });
 
 test('guidance sent with `temporal workflow signal` reaches the next model request; status is readable with `temporal workflow query`', async () => {
-  const ws = gitWorkspace({ 'score.txt': '1\n' });
+  const ws = gitWorkspace({ 'score.txt': '1\n', 'measure.sh': 'cat score.txt\n' });
   const turn1 = deferred();
   const release1 = deferred();
   fake.setScript(async (_req, i) => {
@@ -217,7 +217,7 @@ test('guidance sent with `temporal workflow signal` reaches the next model reque
 });
 
 test('pause stops model requests at the turn boundary; resume continues with continuous turn numbers', async () => {
-  const ws = gitWorkspace({ 'score.txt': '1\n' });
+  const ws = gitWorkspace({ 'score.txt': '1\n', 'measure.sh': 'cat score.txt\n' });
   const turn2 = deferred();
   const release2 = deferred();
   fake.setScript(async (_req, i) => {
@@ -250,7 +250,7 @@ test('pause stops model requests at the turn boundary; resume continues with con
 });
 
 test('ask answers while a long tool call runs, and leaves the transcript and the turn count alone', async () => {
-  const ws = gitWorkspace({ 'score.txt': '1\n' });
+  const ws = gitWorkspace({ 'score.txt': '1\n', 'measure.sh': 'cat score.txt\n' });
   fake.setScript((req, i) => {
     if (isAsk(req)) return { text: 'The agent is waiting for a slow command; the score is 1 of 5.' };
     return i === 0
@@ -291,7 +291,7 @@ test('ask answers while a long tool call runs, and leaves the transcript and the
 });
 
 test('steering a finished or unknown goal fails with the goal named and exit codes 6 and 5', async () => {
-  const ws = gitWorkspace({ 'score.txt': '9\n' });
+  const ws = gitWorkspace({ 'score.txt': '9\n', 'measure.sh': 'cat score.txt\n' });
   const h = await createHarness(env, fake);
   await h.worker.runUntil(async () => (await start(h, scoreGoal(ws), 'already-done')).result());
   const ended = await cli(h, ['pause', 'already-done']);

@@ -3,6 +3,8 @@
  * outcome into what the model sees. A malformed call or a failing tool becomes an error result explaining the
  * fix; only cancellation (an aborted signal) is thrown.
  */
+import { realpath } from 'node:fs/promises';
+import * as path from 'node:path';
 import type { z } from 'zod';
 import {
   TOOL_NAMES,
@@ -17,7 +19,7 @@ import { editFileTool, listFilesTool, readFileTool, searchTool, writeFileTool, t
 import { commandEnv } from '../command-env';
 import { runShell, type ShellProgress, type ShellResult } from './shell';
 import { truncateHeadTail } from './truncate';
-import { PathOutsideWorkspaceError } from './workspace-path';
+import { PathOutsideWorkspaceError, resolveInWorkspace } from './workspace-path';
 
 export interface RunToolInput {
   /** Absolute path of the workspace root (a git repository). */
@@ -38,6 +40,11 @@ export interface RunToolInput {
   readonly maxOutputChars: number;
   /** Stores a full output that had to be cut; returns a reference to it. */
   readonly storeFullOutput: (text: string) => Promise<string>;
+  /**
+   * Whether a workspace-relative path (forward slashes, symlinks resolved) is protected: write_file and edit_file
+   * refuse such paths (the goal's tests, benchmarks and measurement scripts).
+   */
+  readonly isProtected?: (relPath: string) => boolean;
 }
 
 export interface ToolRunResult {
@@ -233,8 +240,35 @@ async function runFileTool(tool: ToolName, args: ToolArgs[ToolName], input: RunT
   }
 }
 
+/** The refusal for write_file / edit_file on a protected path, or undefined if the path may be written. */
+async function protectedRefusal(
+  tool: ToolName,
+  args: ToolArgs[ToolName],
+  input: RunToolInput,
+): Promise<ToolRunResult | undefined> {
+  if (input.isProtected === undefined || (tool !== 'write_file' && tool !== 'edit_file')) return undefined;
+  const given = (args as ToolArgs['write_file'] | ToolArgs['edit_file']).path;
+  const abs = await resolveInWorkspace(input.workspace, given);
+  const rel = path
+    .relative(await realpath(input.workspace), abs)
+    .split(path.sep)
+    .join('/');
+  if (!input.isProtected(rel)) return undefined;
+  return {
+    ...(await fitOutput(
+      `${rel} is protected: the goal's tests, benchmarks and measurement scripts may not be changed. ` +
+        'Change the code under test instead.',
+      input,
+    )),
+    isError: true,
+    summary: oneLine(`${tool}: refused: ${rel} is protected`, MAX_SUMMARY_CHARS),
+  };
+}
+
 async function execute(tool: ToolName, args: ToolArgs[ToolName], input: RunToolInput): Promise<ToolRunResult> {
   if (tool === 'shell') return runShellTool(args as ShellArgs, input);
+  const refusal = await protectedRefusal(tool, args, input);
+  if (refusal !== undefined) return refusal;
   if (tool === 'done') {
     const { summary } = args as ToolArgs['done'];
     return {

@@ -1,0 +1,91 @@
+/**
+ * Paired, interleaved measurement for relative targets: each pair runs the metric once on the baseline
+ * (a git worktree of the start commit) and once on the candidate (the workspace), in random order, so slow
+ * drifts of a shared machine hit both sides alike. Raw pairs go to the ledger; the workflow decides.
+ */
+import { Context } from '@temporalio/activity';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { MetricSpec } from '../goal/spec';
+import { git, headCommit } from './git';
+import { sampleMetric } from './sample';
+import type { GoalStore } from './store';
+
+export interface MeasurePairsInput {
+  readonly goalId: string;
+  readonly workspace: string;
+  /** The baseline worktree (see ensureBaselineWorktree). */
+  readonly baselineDir: string;
+  readonly metric: MetricSpec;
+  readonly pairs: number;
+  readonly label: string;
+}
+
+export interface MeasurePairsResult {
+  readonly pairs: { readonly baseline: number; readonly candidate: number }[];
+  /** Why the pairs stopped early: a side whose command failed. */
+  readonly error?: string;
+  readonly durationMs: number;
+}
+
+export async function measurePairs(store: GoalStore, input: MeasurePairsInput): Promise<MeasurePairsResult> {
+  const ctx = Context.current();
+  const started = Date.now();
+  const commit = await headCommit(input.workspace);
+  const pairs: { baseline: number; candidate: number }[] = [];
+  const records: object[] = [];
+  let error: string | undefined;
+  for (let i = 0; i < input.pairs && error === undefined; i++) {
+    const order: ('baseline' | 'candidate')[] =
+      Math.random() < 0.5 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
+    const values: Partial<Record<'baseline' | 'candidate', number>> = {};
+    for (const role of order) {
+      ctx.heartbeat({ pair: i, role });
+      const s = await sampleMetric(input.metric, role === 'baseline' ? input.baselineDir : input.workspace, () =>
+        ctx.heartbeat({ pair: i, role }),
+      );
+      records.push({
+        kind: 'paired-sample',
+        goalId: input.goalId,
+        metric: input.metric.name,
+        label: input.label,
+        role,
+        pair: i,
+        commit: role === 'candidate' ? commit : 'baseline',
+        at: new Date().toISOString(),
+        exitCode: s.exitCode,
+        durationMs: s.durationMs,
+        ...(s.value.ok ? { value: s.value.value } : { error: s.value.error }),
+      });
+      if (!s.value.ok) {
+        error = `${role === 'baseline' ? 'the baseline' : 'your version'}: ${s.value.error}`;
+        break;
+      }
+      values[role] = s.value.value;
+    }
+    if (values.baseline !== undefined && values.candidate !== undefined) {
+      pairs.push({ baseline: values.baseline, candidate: values.candidate });
+    }
+  }
+  await store.appendLedger(input.goalId, records);
+  return { pairs, ...(error !== undefined ? { error } : {}), durationMs: Date.now() - started };
+}
+
+export interface BaselineWorktreeInput {
+  readonly goalId: string;
+  readonly workspace: string;
+  readonly startCommit: string;
+}
+
+/**
+ * A detached git worktree of the start commit under the goal store, created once and reused (also after
+ * a retry or a restart): the baseline that relative targets are re-measured against.
+ */
+export async function ensureBaselineWorktree(store: GoalStore, input: BaselineWorktreeInput): Promise<{ dir: string }> {
+  const dir = path.join(store.goalDir(input.goalId), 'baseline-worktree');
+  if (existsSync(path.join(dir, '.git')) && (await headCommit(dir)) === input.startCommit) return { dir };
+  await git(input.workspace, ['worktree', 'prune']);
+  if (existsSync(dir)) await git(input.workspace, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
+  await git(input.workspace, ['worktree', 'add', '--detach', '--force', dir, input.startCommit]);
+  return { dir };
+}

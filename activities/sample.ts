@@ -1,0 +1,55 @@
+/**
+ * One sample of a metric: a fresh `bash -c` of its command in a directory (the workspace, or the baseline
+ * worktree), its report file read if the spec names one, the value extracted. Used by every measurement.
+ */
+import { Context } from '@temporalio/activity';
+import { promises as fs } from 'node:fs';
+import { readSample, type SampleValue } from '../goal/measurement';
+import type { MetricSpec } from '../goal/spec';
+import { commandEnv } from './command-env';
+import { runShell } from './tools/shell';
+import { resolveInWorkspace } from './tools/workspace-path';
+
+export interface Sample {
+  readonly value: SampleValue;
+  readonly exitCode: number | null;
+  readonly durationMs: number;
+}
+
+/** Runs the metric's command once in `dir` and reads its value. Throws only when cancelled. */
+export async function sampleMetric(metric: MetricSpec, dir: string, onBeat: () => void): Promise<Sample> {
+  const ctx = Context.current();
+  const reportPath = metric.report ? await resolveInWorkspace(dir, metric.report).catch(() => null) : null;
+  if (metric.report && !reportPath) {
+    return {
+      value: { ok: false, error: `report ${metric.report} is outside the workspace` },
+      exitCode: null,
+      durationMs: 0,
+    };
+  }
+  if (reportPath) await fs.rm(reportPath, { force: true }); // a stale report from an earlier run must not count
+  const run = await runShell({
+    command: metric.command,
+    cwd: dir,
+    timeoutMs: metric.timeoutSeconds * 1000,
+    env: commandEnv(),
+    signal: ctx.cancellationSignal,
+    onProgress: onBeat,
+  });
+  if (run.aborted) throw ctx.cancellationSignal.reason ?? new Error('measurement cancelled');
+  let report: string | undefined;
+  let reportMissing = false;
+  if (reportPath) {
+    try {
+      report = await fs.readFile(reportPath, 'utf8');
+    } catch {
+      reportMissing = true;
+    }
+  }
+  const value = readSample(metric, {
+    ...run,
+    ...(report !== undefined ? { report } : {}),
+    ...(reportMissing ? { reportMissing } : {}),
+  });
+  return { value, exitCode: run.exitCode, durationMs: run.durationMs };
+}
