@@ -4,7 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { median } from '../goal/decision';
-import { repeatsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
+import { repeatsFor, warmupsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
 import type { CheckResult, MetricResult } from '../goal/status';
 import { commandEnv } from './command-env';
 import { headCommit } from './git';
@@ -37,6 +37,10 @@ export async function measureMetric(store: GoalStore, input: MeasureMetricInput)
   const records: object[] = [];
   let lastError: string | undefined;
   const started = Date.now();
+  for (let w = 0; w < warmupsFor(metric); w++) {
+    ctx.heartbeat({ warmup: w });
+    await sampleMetric(metric, workspace, () => ctx.heartbeat({ warmup: w })); // not recorded: caches, JIT
+  }
   for (let i = 0; i < repeats; i++) {
     ctx.heartbeat({ sample: i });
     const run = await sampleMetric(metric, workspace, () => ctx.heartbeat({ sample: i }));

@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { MetricSpec } from '../goal/spec';
+import { warmupsFor, type MetricSpec } from '../goal/spec';
 import { git, headCommit } from './git';
 import { sampleMetric } from './sample';
 import type { GoalStore } from './store';
@@ -35,6 +35,12 @@ export async function measurePairs(store: GoalStore, input: MeasurePairsInput): 
   const pairs: { baseline: number; candidate: number }[] = [];
   const records: object[] = [];
   let error: string | undefined;
+  for (let w = 0; w < warmupsFor(input.metric); w++) {
+    for (const dir of [input.baselineDir, input.workspace]) {
+      ctx.heartbeat({ warmup: w });
+      await sampleMetric(input.metric, dir, () => ctx.heartbeat({ warmup: w })); // not recorded
+    }
+  }
   for (let i = 0; i < input.pairs && error === undefined; i++) {
     const order: ('baseline' | 'candidate')[] =
       Math.random() < 0.5 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];

@@ -4,7 +4,7 @@
  * rename) and keyed by turn/call, so a retried activity overwrites rather than duplicates.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ToolCallItem, TranscriptItem, MessageItem } from '../goal/transcript';
 
@@ -74,8 +74,14 @@ export class GoalStore {
   }
 
   /** Remembers the process group of a running tool call, so a retry can stop a leftover of a killed worker. */
-  async writeToolPid(goalId: string, turn: number, callId: string, pid: number): Promise<void> {
-    await this.writeJson(`${this.toolResultPath(goalId, turn, callId)}.pid`, { pid });
+  /**
+   * Synchronous on purpose: it runs in the spawn callback, so the record exists before the command has done
+   * anything a crash could leave behind.
+   */
+  writeToolPidSync(goalId: string, turn: number, callId: string, pid: number): void {
+    const file = `${this.toolResultPath(goalId, turn, callId)}.pid`;
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ pid }));
   }
 
   async readToolPid(goalId: string, turn: number, callId: string): Promise<number | null> {

@@ -50,7 +50,11 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     signal: ctx.cancellationSignal,
     onProgress: () => ctx.heartbeat(),
     onSpawn: (pid: number) => {
-      void store.writeToolPid(input.goalId, input.turn, input.callId, pid).catch(() => undefined);
+      try {
+        store.writeToolPidSync(input.goalId, input.turn, input.callId, pid);
+      } catch (err) {
+        ctx.log.warn('could not record the tool process id', { error: String(err) });
+      }
     },
     ...(isProtected ? { isProtected } : {}),
     defaultShellTimeoutMs: deps.defaultShellTimeoutMs,

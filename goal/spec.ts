@@ -52,6 +52,12 @@ export const metricSpec = z
       .optional()
       .describe('junit: which count is the value (default failed = failures + errors)'),
     repeat: z.int().min(1).max(100).optional().describe('samples per measurement; the median is used'),
+    warmup: z
+      .int()
+      .min(0)
+      .max(10)
+      .optional()
+      .describe('unrecorded runs before sampling (caches, JIT); default 1 for wall_time, else 0'),
     deterministic: z
       .boolean()
       .optional()
@@ -218,6 +224,12 @@ export function isDeterministic(metric: MetricSpec): boolean {
 export function repeatsFor(metric: MetricSpec): number {
   if (isDeterministic(metric)) return 1;
   return metric.repeat ?? (metric.measure === 'wall_time' ? 5 : 1);
+}
+
+/** Unrecorded runs before the samples of a measurement (per side, for paired runs). */
+export function warmupsFor(metric: MetricSpec): number {
+  if (isDeterministic(metric)) return 0;
+  return metric.warmup ?? (metric.measure === 'wall_time' ? 1 : 0);
 }
 
 /** A checklist item in its long form. */

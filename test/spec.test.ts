@@ -186,7 +186,7 @@ describe('parseGoalSpec refusals', () => {
 
   test('an invalid measure kind lists the valid kinds', () => {
     expect(problemsOf(withMetric({ measure: 'cpu_time' }))).toEqual([
-      'metrics[0].measure: measure must be one of: wall_time, stdout_number, json, exit_code',
+      'metrics[0].measure: measure must be one of: wall_time, stdout_number, json, exit_code, junit, coverage',
     ]);
   });
 

@@ -134,7 +134,7 @@ describe('GoalStore tool results and pids', () => {
   test('a tool pid is remembered per call; none recorded is null', async () => {
     const store = new GoalStore(tempDir());
     expect(await store.readToolPid(G, 1, 'c1')).toBeNull();
-    await store.writeToolPid(G, 1, 'c1', 4242);
+    store.writeToolPidSync(G, 1, 'c1', 4242);
     expect(await store.readToolPid(G, 1, 'c1')).toBe(4242);
     expect(await store.readToolPid(G, 1, 'c2')).toBeNull();
     // The pid file does not shadow the result.
@@ -224,7 +224,7 @@ describe('GoalStore file names', () => {
     const ids = ['../../../../pwned', 'call/0', '.pid', 'c'.repeat(300)];
     for (const id of ids) {
       await store.writeToolResult('../goal', 1, result(id, `out ${id.length}`));
-      await store.writeToolPid('../goal', 1, id, 7);
+      store.writeToolPidSync('../goal', 1, id, 7);
     }
     for (const id of ids) {
       expect((await store.readToolResult('../goal', 1, id))?.output).toBe(`out ${id.length}`);
