@@ -3,10 +3,8 @@
  * transcript, with its own instructions that forbid acting. It reads the goal store but never writes the
  * main transcript; questions and answers go to their own log.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TokenUsage } from '../goal/transcript';
-import { classifyModelError } from './model/errors';
-import type { ModelProvider } from './model/provider';
+import { callModel, responseText, type ModelChoice, type ModelDeps } from './model/call';
 import type { GoalStore } from './store';
 
 export interface AnswerQuestionInput {
@@ -16,7 +14,7 @@ export interface AnswerQuestionInput {
   readonly snapshot: string;
   /** The turn in progress or last completed; transcript turns up to it are read. */
   readonly turn: number;
-  readonly model: { readonly name?: string; readonly api?: 'responses' | 'chat' };
+  readonly model: ModelChoice;
 }
 
 export interface AnswerQuestionResult {
@@ -24,11 +22,8 @@ export interface AnswerQuestionResult {
   readonly usage: TokenUsage;
 }
 
-export interface AskDeps {
+export interface AskDeps extends ModelDeps {
   readonly store: GoalStore;
-  readonly provider: (api: 'responses' | 'chat') => ModelProvider;
-  readonly defaultModel: string;
-  readonly defaultApi: 'responses' | 'chat';
 }
 
 export const ASK_INSTRUCTIONS = `You answer a user's side question about a goal that a coding agent is working on under Longhaul.
@@ -41,51 +36,25 @@ const ITEM_CHARS = 1500;
 const MAX_ANSWER_CHARS = 8000;
 
 export async function answerQuestion(deps: AskDeps, input: AnswerQuestionInput): Promise<AnswerQuestionResult> {
-  const ctx = Context.current();
   const transcript = await recentTranscript(deps.store, input.goalId, input.turn);
-  const provider = deps.provider(input.model.api ?? deps.defaultApi);
-  const beat = setInterval(() => ctx.heartbeat(), 5_000);
-  try {
-    const response = await provider.complete({
-      model: input.model.name ?? deps.defaultModel,
-      instructions: `${ASK_INSTRUCTIONS}\n\n# Snapshot of the goal\n${input.snapshot}`,
-      items: [
-        {
-          type: 'message',
-          role: 'user',
-          text: `# Recent transcript (oldest first)\n${transcript || '(no turns yet)'}`,
-        },
-        { type: 'message', role: 'user', text: `# Question\n${input.question}` },
-      ],
-      tools: [],
-      signal: ctx.cancellationSignal,
-    });
-    const text = response.items
-      .filter((i) => i.type === 'message')
-      .map((i) => (i.type === 'message' ? i.text : ''))
-      .join('\n')
-      .trim();
-    const answer =
-      text.length > MAX_ANSWER_CHARS ? `${text.slice(0, MAX_ANSWER_CHARS)} […]` : text || '(the model gave no answer)';
-    await deps.store.appendAsk(input.goalId, {
-      at: new Date().toISOString(),
-      turn: input.turn,
-      question: input.question,
-      answer,
-    });
-    return { answer, usage: response.usage };
-  } catch (err) {
-    const e = classifyModelError(err);
-    if (e.kind === 'aborted') throw ctx.cancellationSignal.reason ?? err;
-    throw ApplicationFailure.create({
-      type: e.retryable ? 'ModelTransientError' : 'ModelAskError',
-      message: e.message,
-      nonRetryable: !e.retryable,
-      ...(e.retryAfterMs !== undefined ? { nextRetryDelay: e.retryAfterMs } : {}),
-    });
-  } finally {
-    clearInterval(beat);
-  }
+  const response = await callModel(deps, input.model, {
+    instructions: `${ASK_INSTRUCTIONS}\n\n# Snapshot of the goal\n${input.snapshot}`,
+    items: [
+      { type: 'message', role: 'user', text: `# Recent transcript (oldest first)\n${transcript || '(no turns yet)'}` },
+      { type: 'message', role: 'user', text: `# Question\n${input.question}` },
+    ],
+    tools: [],
+  });
+  const text = responseText(response).trim();
+  const answer =
+    text.length > MAX_ANSWER_CHARS ? `${text.slice(0, MAX_ANSWER_CHARS)} […]` : text || '(the model gave no answer)';
+  await deps.store.appendAsk(input.goalId, {
+    at: new Date().toISOString(),
+    turn: input.turn,
+    question: input.question,
+    answer,
+  });
+  return { answer, usage: response.usage };
 }
 
 /** The last turns as plain text: what the agent said, the calls it made and what they returned (cut short). */

@@ -7,6 +7,7 @@ import { protectWorkspace, verifyIntegrity, type ProtectWorkspaceInput, type Ver
 import { judgeChecklist, type JudgeInput } from './judge';
 import { measureMetric, runCheck, type MeasureMetricInput, type RunCheckInput } from './measure';
 import { ensureBaselineWorktree, measurePairs, type BaselineWorktreeInput, type MeasurePairsInput } from './paired';
+import type { ModelDeps } from './model/call';
 import { createModelProvider, type ModelProvider } from './model/provider';
 import { GoalStore } from './store';
 import { executeTool, type ExecuteToolInput } from './tool-call';
@@ -33,53 +34,37 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const store = new GoalStore(deps.home);
   const providers = new Map<string, ModelProvider>();
-  const provider = (api: 'responses' | 'chat'): ModelProvider => {
-    let p = providers.get(api);
-    if (!p) {
-      p = createModelProvider({ api, ...deps.openai });
-      providers.set(api, p);
-    }
-    return p;
+  const model: ModelDeps = {
+    provider: (api) => {
+      let p = providers.get(api);
+      if (!p) {
+        p = createModelProvider({ api, ...deps.openai });
+        providers.set(api, p);
+      }
+      return p;
+    },
+    defaultModel: deps.defaultModel ?? 'gpt-5.1',
+    defaultApi: deps.defaultApi ?? 'responses',
   };
+  const toolDeps = {
+    store,
+    defaultShellTimeoutMs: deps.defaultShellTimeoutMs ?? 600_000,
+    maxOutputChars: deps.maxOutputChars ?? 20_000,
+  };
+  const turnDeps = { ...model, store, maxTranscriptChars: deps.maxTranscriptChars ?? 400_000 };
   return {
     prepareWorkspace,
     fingerprintWorkspace,
-    measureMetric: (input: MeasureMetricInput) => measureMetric(store, input),
-    runCheck: (input: RunCheckInput) => runCheck(store, input),
-    modelTurn: (input: ModelTurnInput) =>
-      modelTurn(
-        {
-          store,
-          provider,
-          defaultModel: deps.defaultModel ?? 'gpt-5.1',
-          defaultApi: deps.defaultApi ?? 'responses',
-          maxTranscriptChars: deps.maxTranscriptChars ?? 400_000,
-        },
-        input,
-      ),
     protectWorkspace: (input: ProtectWorkspaceInput) => protectWorkspace(store, input),
     verifyIntegrity: (input: VerifyIntegrityInput) => verifyIntegrity(store, input),
     ensureBaselineWorktree: (input: BaselineWorktreeInput) => ensureBaselineWorktree(store, input),
+    measureMetric: (input: MeasureMetricInput) => measureMetric(store, input),
     measurePairs: (input: MeasurePairsInput) => measurePairs(store, input),
-    judgeChecklist: (input: JudgeInput) =>
-      judgeChecklist(
-        { store, provider, defaultModel: deps.defaultModel ?? 'gpt-5.1', defaultApi: deps.defaultApi ?? 'responses' },
-        input,
-      ),
-    answerQuestion: (input: AnswerQuestionInput) =>
-      answerQuestion(
-        { store, provider, defaultModel: deps.defaultModel ?? 'gpt-5.1', defaultApi: deps.defaultApi ?? 'responses' },
-        input,
-      ),
-    executeTool: (input: ExecuteToolInput) =>
-      executeTool(
-        {
-          store,
-          defaultShellTimeoutMs: deps.defaultShellTimeoutMs ?? 600_000,
-          maxOutputChars: deps.maxOutputChars ?? 20_000,
-        },
-        input,
-      ),
+    runCheck: (input: RunCheckInput) => runCheck(store, input),
+    modelTurn: (input: ModelTurnInput) => modelTurn(turnDeps, input),
+    executeTool: (input: ExecuteToolInput) => executeTool(toolDeps, input),
+    judgeChecklist: (input: JudgeInput) => judgeChecklist({ ...model, store }, input),
+    answerQuestion: (input: AnswerQuestionInput) => answerQuestion({ ...model, store }, input),
   };
 }
 

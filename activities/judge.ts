@@ -3,12 +3,11 @@
  * check with a command, from evidence the orchestrator gathered itself (the diff since the start commit,
  * check results). Its verdict is structured and validated; the agent's own claim is never evidence.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import type { TokenUsage } from '../goal/transcript';
 import { git } from './git';
-import { classifyModelError } from './model/errors';
-import type { ModelProvider } from './model/provider';
+import { callModel, responseText, type ModelChoice, type ModelDeps } from './model/call';
 import type { GoalStore } from './store';
 import { truncateHeadTail } from './tools/truncate';
 
@@ -21,7 +20,7 @@ export interface JudgeInput {
   readonly items: readonly string[];
   /** What the orchestrator measured and ran this round, one line each. */
   readonly evidence: readonly string[];
-  readonly model: { readonly name?: string; readonly api?: 'responses' | 'chat' };
+  readonly model: ModelChoice;
 }
 
 export interface JudgeVerdict {
@@ -35,11 +34,8 @@ export interface JudgeResult {
   readonly usage: TokenUsage;
 }
 
-export interface JudgeDeps {
+export interface JudgeDeps extends ModelDeps {
   readonly store: GoalStore;
-  readonly provider: (api: 'responses' | 'chat') => ModelProvider;
-  readonly defaultModel: string;
-  readonly defaultApi: 'responses' | 'chat';
 }
 
 export const JUDGE_INSTRUCTIONS = `You are a skeptical reviewer deciding whether checklist items of a coding goal are really done.
@@ -73,7 +69,6 @@ export function parseJudgeAnswer(
 }
 
 export async function judgeChecklist(deps: JudgeDeps, input: JudgeInput): Promise<JudgeResult> {
-  const ctx = Context.current();
   const diff = input.startCommit
     ? await git(input.workspace, ['diff', input.startCommit, '--stat', '--patch', '--no-color']).catch(
         (e: Error) => `(git diff failed: ${e.message})`,
@@ -86,42 +81,24 @@ export async function judgeChecklist(deps: JudgeDeps, input: JudgeInput): Promis
     `# Diff since the start of the goal\n${truncateHeadTail(diff, MAX_DIFF_CHARS, ref).text || '(no changes)'}`,
     `# Items to decide\n${input.items.map((item, i) => `${i}. ${item}`).join('\n')}`,
   ].join('\n\n');
-  const beat = setInterval(() => ctx.heartbeat(), 5_000);
+  const response = await callModel(deps, input.model, {
+    instructions: JUDGE_INSTRUCTIONS,
+    items: [{ type: 'message', role: 'user', text: evidence }],
+    tools: [],
+  });
+  let verdicts;
   try {
-    const response = await deps.provider(input.model.api ?? deps.defaultApi).complete({
-      model: input.model.name ?? deps.defaultModel,
-      instructions: JUDGE_INSTRUCTIONS,
-      items: [{ type: 'message', role: 'user', text: evidence }],
-      tools: [],
-      signal: ctx.cancellationSignal,
-    });
-    const text = response.items.map((i) => (i.type === 'message' ? i.text : '')).join('\n');
-    let verdicts;
-    try {
-      verdicts = parseJudgeAnswer(text, input.items.length);
-    } catch (err) {
-      // A malformed verdict is worth another try; Temporal retries the activity.
-      throw ApplicationFailure.create({ type: 'JudgeMalformedAnswer', message: (err as Error).message });
-    }
-    return {
-      verdicts: verdicts.map((v) => ({
-        item: input.items[v.index] ?? '',
-        verified: v.verified,
-        reason: v.reason.slice(0, 500),
-      })),
-      usage: response.usage,
-    };
+    verdicts = parseJudgeAnswer(responseText(response), input.items.length);
   } catch (err) {
-    if (err instanceof ApplicationFailure) throw err;
-    const e = classifyModelError(err);
-    if (e.kind === 'aborted') throw ctx.cancellationSignal.reason ?? err;
-    throw ApplicationFailure.create({
-      type: e.retryable ? 'ModelTransientError' : e.kind === 'auth' ? 'ModelAuthError' : 'ModelBadRequestError',
-      message: e.message,
-      nonRetryable: !e.retryable,
-      ...(e.retryAfterMs !== undefined ? { nextRetryDelay: e.retryAfterMs } : {}),
-    });
-  } finally {
-    clearInterval(beat);
+    // A malformed verdict is worth another try; Temporal retries the activity.
+    throw ApplicationFailure.create({ type: 'JudgeMalformedAnswer', message: (err as Error).message });
   }
+  return {
+    verdicts: verdicts.map((v) => ({
+      item: input.items[v.index] ?? '',
+      verified: v.verified,
+      reason: v.reason.slice(0, 500),
+    })),
+    usage: response.usage,
+  };
 }

@@ -2,12 +2,10 @@
  * The model-turn activity: rebuild the context from the goal store, call the model once, store its
  * output under the turn number (so a retry overwrites, never duplicates), return a small digest.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
 import { toolDefinitions } from '../goal/tools';
 import type { MessageItem, TokenUsage, ToolCallItem } from '../goal/transcript';
 import { buildContext } from './context';
-import { classifyModelError } from './model/errors';
-import type { ModelProvider } from './model/provider';
+import { callModel, responseText, type ModelChoice, type ModelDeps } from './model/call';
 import type { GoalStore } from './store';
 
 export interface ModelTurnInput {
@@ -18,11 +16,7 @@ export interface ModelTurnInput {
   readonly plan?: string;
   /** Orchestrator messages for the agent (verification results, guidance); become this turn's user messages. */
   readonly notes: readonly string[];
-  readonly model: {
-    readonly name?: string;
-    readonly api?: 'responses' | 'chat';
-    readonly reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
-  };
+  readonly model: ModelChoice;
 }
 
 export interface ToolCallDigest {
@@ -39,19 +33,12 @@ export interface ModelTurnResult {
   readonly usage: TokenUsage;
 }
 
-export interface ModelTurnDeps {
+export interface ModelTurnDeps extends ModelDeps {
   readonly store: GoalStore;
-  readonly provider: (api: 'responses' | 'chat') => ModelProvider;
-  readonly defaultModel: string;
-  readonly defaultApi: 'responses' | 'chat';
   readonly maxTranscriptChars: number;
 }
 
-/** Failure types the workflow treats as permanent (the user must fix configuration). */
-export const PERMANENT_MODEL_FAILURES = ['ModelAuthError', 'ModelBadRequestError'] as const;
-
 export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Promise<ModelTurnResult> {
-  const ctx = Context.current();
   const notes: MessageItem[] = input.notes.map((text) => ({ type: 'message', role: 'user', text }));
   const built = await buildContext(deps.store, {
     goalId: input.goalId,
@@ -62,37 +49,11 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
     notes,
     maxTranscriptChars: deps.maxTranscriptChars,
   });
-  const provider = deps.provider(input.model.api ?? deps.defaultApi);
-  // Heartbeats while the model thinks: a dead worker is noticed in seconds, and cancellation reaches the call.
-  const beat = setInterval(() => ctx.heartbeat(), 5_000);
-  let response;
-  try {
-    response = await provider.complete({
-      model: input.model.name ?? deps.defaultModel,
-      instructions: built.instructions,
-      items: built.items,
-      tools: toolDefinitions(),
-      ...(input.model.reasoningEffort ? { reasoningEffort: input.model.reasoningEffort } : {}),
-      signal: ctx.cancellationSignal,
-    });
-  } catch (err) {
-    const e = classifyModelError(err);
-    if (e.kind === 'aborted') throw ctx.cancellationSignal.reason ?? err;
-    if (!e.retryable) {
-      throw ApplicationFailure.create({
-        type: e.kind === 'auth' ? 'ModelAuthError' : 'ModelBadRequestError',
-        message: e.message,
-        nonRetryable: true,
-      });
-    }
-    throw ApplicationFailure.create({
-      type: `Model${e.kind.replace(/(^|_)(\w)/g, (_m, _s, c: string) => c.toUpperCase())}Error`,
-      message: e.message,
-      ...(e.retryAfterMs !== undefined ? { nextRetryDelay: e.retryAfterMs } : {}),
-    });
-  } finally {
-    clearInterval(beat);
-  }
+  const response = await callModel(deps, input.model, {
+    instructions: built.instructions,
+    items: built.items,
+    tools: toolDefinitions(),
+  });
   // Every tool call needs an id to pair it with its result; some compatible servers send none.
   const output = response.items.map((item) =>
     item.type === 'tool_call' && !item.callId
@@ -109,10 +70,7 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
   const calls = output
     .filter((i): i is ToolCallItem => i.type === 'tool_call')
     .map((c) => ({ callId: c.callId, name: c.name, summary: summarizeCall(c) }));
-  const text = output
-    .filter((i): i is MessageItem => i.type === 'message')
-    .map((m) => m.text)
-    .join('\n');
+  const text = responseText(response);
   return { calls, text: text.length > 500 ? `${text.slice(0, 497)}...` : text, usage: response.usage };
 }
 

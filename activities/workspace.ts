@@ -1,6 +1,7 @@
 /** Workspace activities: check it is a usable git repository, record the start commit, fingerprint it. */
 import { ApplicationFailure } from '@temporalio/activity';
 import { promises as fs } from 'node:fs';
+import { FAILURE } from '../goal/failures';
 import { headCommit, isGitWorkTree, workspaceFingerprint } from './git';
 
 export interface PrepareWorkspaceInput {
@@ -17,14 +18,14 @@ export async function prepareWorkspace(input: PrepareWorkspaceInput): Promise<Pr
   const stat = await fs.stat(input.workspace).catch(() => null);
   if (!stat?.isDirectory()) {
     throw ApplicationFailure.create({
-      type: 'WorkspaceMissing',
+      type: FAILURE.workspaceMissing,
       message: `workspace ${input.workspace} does not exist on this worker: create it or start the goal with the right --workspace`,
       nonRetryable: true,
     });
   }
   if (!(await isGitWorkTree(input.workspace))) {
     throw ApplicationFailure.create({
-      type: 'WorkspaceNotGit',
+      type: FAILURE.workspaceNotGit,
       message: `workspace ${input.workspace} is not a git repository: run \`git init && git add -A && git commit -m start\` in it`,
       nonRetryable: true,
     });

@@ -19,6 +19,7 @@ import {
 import type { GoalActivities } from '../activities';
 import { renderBrief } from '../goal/brief';
 import { parseGoalEdit, type GoalEdit } from '../goal/edit';
+import { FAILURE, PERMANENT_FAILURES } from '../goal/failures';
 import {
   askUpdate,
   editUpdate,
@@ -57,8 +58,6 @@ export interface GoalWorkflowInput {
   /** Set only by continue-as-new: the state carried from the previous run. */
   readonly state?: GoalState;
 }
-
-const PERMANENT_TYPES = ['ModelAuthError', 'ModelBadRequestError', 'WorkspaceMissing', 'WorkspaceNotGit'];
 
 export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcome> {
   const run = input.state
@@ -227,7 +226,7 @@ function activities(heartbeatTimeout: number) {
       initialInterval: '1s',
       backoffCoefficient: 2,
       maximumInterval: '5 minutes',
-      nonRetryableErrorTypes: PERMANENT_TYPES,
+      nonRetryableErrorTypes: [...PERMANENT_FAILURES],
     },
   });
   const work = proxyActivities<GoalActivities>({
@@ -237,7 +236,7 @@ function activities(heartbeatTimeout: number) {
       initialInterval: '1s',
       maximumInterval: '1 minute',
       maximumAttempts: 5,
-      nonRetryableErrorTypes: PERMANENT_TYPES,
+      nonRetryableErrorTypes: [...PERMANENT_FAILURES],
     },
   });
   const quick = proxyActivities<GoalActivities>({
@@ -246,7 +245,7 @@ function activities(heartbeatTimeout: number) {
       initialInterval: '1s',
       maximumInterval: '30s',
       maximumAttempts: 10,
-      nonRetryableErrorTypes: PERMANENT_TYPES,
+      nonRetryableErrorTypes: [...PERMANENT_FAILURES],
     },
   });
   const ask = proxyActivities<GoalActivities>({
@@ -557,8 +556,9 @@ function publish(run: GoalRun): void {
 function permanentFailure(err: unknown): { status: 'blocked' | 'failed'; reason: string } | null {
   if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return null;
   const cause = err.cause;
-  if (!cause.type || !PERMANENT_TYPES.includes(cause.type)) return null;
-  return { status: cause.type.startsWith('Workspace') ? 'failed' : 'blocked', reason: cause.message };
+  if (!cause.type || !PERMANENT_FAILURES.includes(cause.type)) return null;
+  const workspace = cause.type === FAILURE.workspaceMissing || cause.type === FAILURE.workspaceNotGit;
+  return { status: workspace ? 'failed' : 'blocked', reason: cause.message };
 }
 
 function failureMessage(err: ActivityFailure): string {

@@ -1,0 +1,16 @@
+/**
+ * Stable failure types raised by activities and read by the workflow. Pure, so both sides import them.
+ */
+export const FAILURE = {
+  /** The model server rejected the credentials: the user must fix OPENAI_API_KEY. */
+  modelAuth: 'ModelAuthError',
+  /** The model server refused the request as malformed (e.g. an unknown model): the user must fix config. */
+  modelBadRequest: 'ModelBadRequestError',
+  /** The workspace folder does not exist on the worker. */
+  workspaceMissing: 'WorkspaceMissing',
+  /** The workspace is not a git repository. */
+  workspaceNotGit: 'WorkspaceNotGit',
+} as const;
+
+/** Failures no retry can fix: the goal ends (blocked or failed) with their message. */
+export const PERMANENT_FAILURES: readonly string[] = Object.values(FAILURE);
