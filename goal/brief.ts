@@ -30,3 +30,18 @@ export function renderBrief(run: GoalRun, now: number): string {
   );
   return lines.join('\n');
 }
+
+/** What the side chat (`ask`) knows: the brief plus the goal's phase, spend, last event and edits. */
+export function renderSnapshot(run: GoalRun, now: number): string {
+  const v = run.view(now);
+  return [
+    renderBrief(run, now),
+    `Phase: ${v.phase}${v.paused ? ' (paused)' : ''}; status: ${v.status}; turn ${v.turn}; tokens used ${v.budget.tokens.used}`,
+    `Last event: ${v.lastEvent?.text ?? 'none'}`,
+    v.history.length > 0
+      ? `Edits: ${v.history.map((h) => `v${h.version} at turn ${h.turn}: ${h.changes.join('; ')}`).join(' | ')}`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}

@@ -17,6 +17,7 @@ import type {
   GoalStatusView,
   MetricResult,
   MetricStatus,
+  VerificationRound,
   Phase,
 } from './status';
 import type { TokenUsage } from './transcript';
@@ -166,6 +167,13 @@ export class GoalRun {
     return this.state.phase === 'done';
   }
 
+  /** Throws "the goal has already ended (status): <consequence>" once the goal is finalizing or done. */
+  assertRunning(consequence: string): void {
+    if (this.state.phase === 'done' || this.state.phase === 'finalizing') {
+      throw new Error(`the goal has already ended (${this.state.status}): ${consequence}`);
+    }
+  }
+
   event(text: string, now: number): void {
     this.state.lastEvent = { at: now, text };
   }
@@ -231,6 +239,18 @@ export class GoalRun {
     this.event(
       `integrity violation after turn ${this.state.turn}: ${paths.join(', ')} (restored, measurement discarded)`,
       now,
+    );
+  }
+
+  /** Whether a round met every measurable criterion (metrics, checks, held-out checks, command checklist items). */
+  measurableMet(round: VerificationRound): boolean {
+    return (
+      round.metrics.every(
+        (m) => (m.verdict ?? verdictOf(this.metricSpec(m.name), m.value, this.metric(m.name).baseline)) === 'MET',
+      ) &&
+      round.checks.every((c) => c.passed) &&
+      round.holdout.every((c) => c.passed) &&
+      round.checklist.every((c) => c.verified)
     );
   }
 
@@ -394,9 +414,7 @@ export class GoalRun {
    * throws InvalidEditError, leaving everything unchanged. Returns the changes it would make.
    */
   validateEdit(edit: GoalEdit, now: number): string[] {
-    if (this.state.phase === 'done' || this.state.phase === 'finalizing') {
-      throw new Error(`the goal has already ended (${this.state.status}): edits only apply to running goals`);
-    }
+    this.assertRunning('edits only apply to running goals');
     const before = this.projectedSpec();
     const after = applyEditToSpec(before, edit, {
       turns: this.state.turn,
@@ -526,9 +544,7 @@ export class GoalRun {
 
   /** Pauses at the next turn boundary. Idempotent. */
   pause(reason: string | null, now: number): void {
-    if (this.state.phase === 'done' || this.state.phase === 'finalizing') {
-      throw new Error(`the goal has already ended (${this.state.status}): there is nothing to pause`);
-    }
+    this.assertRunning('there is nothing to pause');
     if (this.state.paused) return;
     this.state.paused = { since: now, reason };
     this.event(`paused${reason ? `: ${reason}` : ''}`, now);

@@ -47,6 +47,14 @@ export interface IntegrityViolation {
   readonly change: 'modified' | 'deleted' | 'added';
 }
 
+/** Everything one verification measured, before it is recorded. */
+export interface VerificationRound {
+  readonly metrics: MetricResult[];
+  readonly checks: CheckResult[];
+  readonly holdout: CheckResult[];
+  readonly checklist: ChecklistResult[];
+}
+
 /** One check run as reported by the check activity. */
 export interface CheckResult {
   readonly name: string;

@@ -17,7 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GoalActivities } from '../activities';
-import { renderBrief } from '../goal/brief';
+import { renderBrief, renderSnapshot } from '../goal/brief';
 import { parseGoalEdit, type GoalEdit } from '../goal/edit';
 import { FAILURE, PERMANENT_FAILURES } from '../goal/failures';
 import {
@@ -43,8 +43,8 @@ import {
   type MetricSpec,
 } from '../goal/spec';
 import { decidePaired, DEFAULT_INITIAL_PAIRS, detectable, noiseEstimate } from '../goal/stats';
-import { median, verdictOf } from '../goal/decision';
-import type { ChecklistResult, CheckResult, GoalOutcome, MetricResult } from '../goal/status';
+import { median } from '../goal/decision';
+import type { ChecklistResult, CheckResult, GoalOutcome, MetricResult, VerificationRound } from '../goal/status';
 
 /** Knobs for how the workflow drives activities; defaults suit real goals, tests shorten them. */
 export interface GoalTuning {
@@ -156,7 +156,7 @@ function registerHandlers(run: GoalRun, acts: Acts): void {
       publish(run);
       return { paused: true, turn: run.state.turn };
     },
-    { validator: (_arg: { reason?: string } | undefined) => assertRunning(run, 'pause') },
+    { validator: (_arg: { reason?: string } | undefined) => run.assertRunning('pause only applies to running goals') },
   );
   setHandler(
     resumeUpdate,
@@ -165,7 +165,7 @@ function registerHandlers(run: GoalRun, acts: Acts): void {
       publish(run);
       return { paused: false, turn: run.state.turn };
     },
-    { validator: () => assertRunning(run, 'resume') },
+    { validator: () => run.assertRunning('resume only applies to running goals') },
   );
   setHandler(
     askUpdate,
@@ -174,14 +174,22 @@ function registerHandlers(run: GoalRun, acts: Acts): void {
       const turn = run.state.turn;
       const result = await acts.ask.answerQuestion.executeWithOptions(
         { summary: `ask: ${question.length > 60 ? `${question.slice(0, 57)}...` : question}` },
-        [{ goalId: run.state.goalId, question, snapshot: snapshotFor(run), turn, model: run.spec.model }],
+        [
+          {
+            goalId: run.state.goalId,
+            question,
+            snapshot: renderSnapshot(run, Date.now()),
+            turn,
+            model: run.spec.model,
+          },
+        ],
       );
       run.recordAsk(result.usage.totalTokens);
       return { answer: result.answer, turn };
     },
     {
       validator: (arg: string | { question: string }) => {
-        assertRunning(run, 'ask');
+        run.assertRunning('ask only applies to running goals');
         const q = questionOf(arg);
         if (q === '') throw new Error('the question is empty: ask something, e.g. "what are you trying now?"');
         if (q.length > MAX_QUESTION_CHARS)
@@ -193,27 +201,6 @@ function registerHandlers(run: GoalRun, acts: Acts): void {
 
 function questionOf(arg: string | { question: string } | undefined): string {
   return (typeof arg === 'string' ? arg : typeof arg?.question === 'string' ? arg.question : '').trim();
-}
-
-function assertRunning(run: GoalRun, what: string): void {
-  if (run.finished || run.state.phase === 'finalizing') {
-    throw new Error(`the goal has already ended (${run.state.status}): ${what} only applies to running goals`);
-  }
-}
-
-/** What the side chat knows: the brief plus status details. */
-function snapshotFor(run: GoalRun): string {
-  const v = run.view(Date.now());
-  return [
-    renderBrief(run, Date.now()),
-    `Phase: ${v.phase}${v.paused ? ' (paused)' : ''}; status: ${v.status}; turn ${v.turn}; tokens used ${v.budget.tokens.used}`,
-    `Last event: ${v.lastEvent?.text ?? 'none'}`,
-    v.history.length > 0
-      ? `Edits: ${v.history.map((h) => `v${h.version} at turn ${h.turn}: ${h.changes.join('; ')}`).join(' | ')}`
-      : '',
-  ]
-    .filter(Boolean)
-    .join('\n');
 }
 
 type Acts = ReturnType<typeof activities>;
@@ -328,15 +315,8 @@ async function estimateNoise(run: GoalRun, acts: Acts): Promise<void> {
   }
 }
 
-interface Round {
-  metrics: MetricResult[];
-  checks: CheckResult[];
-  holdout: CheckResult[];
-  checklist: ChecklistResult[];
-}
-
 /** Measures every criterion once: metrics (paired when relative, after the baseline), checks, holdout, checklist. */
-async function measureRound(run: GoalRun, acts: Acts, label: string, paired: boolean): Promise<Round> {
+async function measureRound(run: GoalRun, acts: Acts, label: string, paired: boolean): Promise<VerificationRound> {
   const { goalId } = run.state;
   const workspace = run.spec.workspace;
   const metrics: MetricResult[] = [];
@@ -476,23 +456,10 @@ async function verifyIfChanged(run: GoalRun, acts: Acts, claimedDone: boolean): 
  * Checklist items without a command go to the judge, once everything measurable passes (a goal that fails
  * its metrics is not done, whatever the judge would say).
  */
-async function judgeIfDue(run: GoalRun, acts: Acts, round: Round): Promise<void> {
+async function judgeIfDue(run: GoalRun, acts: Acts, round: VerificationRound): Promise<void> {
   const items = checklistItems(run.spec).filter((i) => !i.command);
   if (items.length === 0) return;
-  const measurable =
-    round.metrics.every(
-      (m) =>
-        (m.verdict ??
-          verdictOf(
-            run.spec.metrics.find((s) => s.name === m.name)!,
-            m.value,
-            baselineOf(run, m.name),
-          )) === 'MET',
-    ) &&
-    round.checks.every((c) => c.passed) &&
-    round.holdout.every((c) => c.passed) &&
-    round.checklist.every((c) => c.verified);
-  if (!measurable) return;
+  if (!run.measurableMet(round)) return;
   const evidence = [
     ...round.metrics.map((m) => `metric ${m.name}: ${m.value ?? 'n/a'}${m.verdict ? ` (${m.verdict})` : ''}`),
     ...round.checks.map((c) => `check "${c.name}": ${c.passed ? 'passes' : 'fails'}`),
@@ -517,10 +484,6 @@ async function judgeIfDue(run: GoalRun, acts: Acts, round: Round): Promise<void>
     round.checklist.push({ item: v.item, verified: v.verified, by: 'judge', reason: v.reason });
 }
 
-function baselineOf(run: GoalRun, name: string): number | null {
-  return run.state.metrics.find((m) => m.name === name)?.baseline ?? null;
-}
-
 async function measureMetric(run: GoalRun, acts: Acts, metric: MetricSpec, label: string): Promise<MetricResult> {
   const timeoutMs = (metric.timeoutSeconds * repeatsFor(metric) + 120) * 1000;
   return acts.work.measureMetric.executeWithOptions(
@@ -530,22 +493,28 @@ async function measureMetric(run: GoalRun, acts: Acts, metric: MetricSpec, label
 }
 
 function finish(run: GoalRun, status: Parameters<GoalRun['finish']>[0], reason: string): GoalOutcome {
-  run.setPhase('finalizing');
-  publish(run);
   run.finish(status, reason, Date.now());
   setCurrentDetails(`**${status}**: ${reason}\n\n${run.describeCriteria()}`);
   publish(run);
   return run.outcome();
 }
 
-/** Mirrors the goal's state into search attributes for the Temporal UI and `longhaul list`. */
+/** The search attributes last upserted for each run: an unchanged set is not upserted again (each is a history event). */
+const published = new WeakMap<GoalRun, string>();
+
+/** Mirrors the goal's state into search attributes for the Temporal UI and `longhaul list`, and into current details. */
 function publish(run: GoalRun): void {
-  upsertSearchAttributes([
+  const attributes = [
     { key: LonghaulStatus, value: run.state.status },
     { key: LonghaulPhase, value: run.state.phase },
     { key: LonghaulProgress, value: run.progress() },
     { key: LonghaulTurns, value: run.state.turn },
-  ]);
+  ];
+  const key = JSON.stringify(attributes.map((a) => a.value));
+  if (published.get(run) !== key) {
+    upsertSearchAttributes(attributes);
+    published.set(run, key);
+  }
   if (run.state.phase !== 'baseline' && run.state.phase !== 'done') {
     setCurrentDetails(
       `**${run.state.phase}** · turn ${run.state.turn}/${run.spec.budget.maxTurns}\n\n${run.describeCriteria()}\n\n${run.state.lastEvent?.text ?? ''}`,
