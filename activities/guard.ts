@@ -2,16 +2,8 @@
  * Guard activities around protected paths: record them at baseline (manifest in the goal store, only a
  * count in history), and at each verification find changes, undo them and report what was done.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { IntegrityViolation } from '../goal/status';
-import {
-  buildManifest,
-  checkIntegrity,
-  protectedPatterns,
-  restoreProtected,
-  type ProtectedManifest,
-} from './integrity';
+import { buildManifest, checkIntegrity, protectedPatterns, restoreProtected } from './integrity';
 import type { GoalStore } from './store';
 
 export interface ProtectWorkspaceInput {
@@ -23,8 +15,7 @@ export interface ProtectWorkspaceInput {
 }
 
 export interface ProtectWorkspaceResult {
-  /** The protected patterns (spec globs and named files), for the write tools to refuse. */
-  readonly patterns: readonly string[];
+  /** How many files the manifest covers (the patterns and hashes stay in the goal store). */
   readonly files: number;
 }
 
@@ -40,34 +31,27 @@ export interface VerifyIntegrityResult {
   readonly restored: readonly string[];
 }
 
-function manifestPath(store: GoalStore, goalId: string): string {
-  return path.join(store.goalDir(goalId), 'protected.json');
-}
-
 export async function protectWorkspace(
   store: GoalStore,
   input: ProtectWorkspaceInput,
 ): Promise<ProtectWorkspaceResult> {
-  const patterns = await protectedPatterns(
-    { protect: [...input.protect], metrics: input.commands.map((command) => ({ command })), checks: [] },
-    input.workspace,
-  );
-  const file = manifestPath(store, input.goalId);
   // Idempotent: a retry (or a restart) keeps the manifest taken at the real baseline.
-  let manifest = await fs
-    .readFile(file, 'utf8')
-    .then((t) => JSON.parse(t) as ProtectedManifest)
-    .catch(() => null);
+  let manifest = await store.readProtectedManifest(input.goalId);
   if (!manifest) {
+    const patterns = await protectedPatterns(
+      { protect: input.protect, metrics: input.commands.map((command) => ({ command })), checks: [] },
+      input.workspace,
+    );
     manifest = await buildManifest(input.workspace, patterns);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, JSON.stringify(manifest, null, 1));
+    await store.writeProtectedManifest(input.goalId, manifest);
   }
-  return { patterns: manifest.patterns.slice(0, 500), files: Object.keys(manifest.files).length };
+  return { files: Object.keys(manifest.files).length };
 }
 
 export async function verifyIntegrity(store: GoalStore, input: VerifyIntegrityInput): Promise<VerifyIntegrityResult> {
-  const manifest = JSON.parse(await fs.readFile(manifestPath(store, input.goalId), 'utf8')) as ProtectedManifest;
+  const manifest = await store.readProtectedManifest(input.goalId);
+  if (!manifest)
+    throw new Error(`goal ${input.goalId} has no protected-paths manifest: the baseline did not record one`);
   const violations = await checkIntegrity(input.workspace, manifest);
   if (violations.length === 0) return { violations: [], restored: [] };
   const restored = await restoreProtected(input.workspace, input.startCommit, manifest, violations);

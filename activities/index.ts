@@ -10,7 +10,7 @@ import { ensureBaselineWorktree, measurePairs, type BaselineWorktreeInput, type 
 import type { ModelDeps } from './model/call';
 import { createModelProvider, type ModelProvider } from './model/provider';
 import { GoalStore } from './store';
-import { executeTool, type ExecuteToolInput } from './tool-call';
+import { executeTool, protectionOf, type ExecuteToolInput } from './tool-call';
 import { modelTurn, type ModelTurnInput } from './turn';
 import { fingerprintWorkspace, prepareWorkspace } from './workspace';
 
@@ -48,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
   };
   const toolDeps = {
     store,
+    protection: protectionOf(store),
     defaultShellTimeoutMs: deps.defaultShellTimeoutMs ?? 600_000,
     maxOutputChars: deps.maxOutputChars ?? 20_000,
   };

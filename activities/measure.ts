@@ -4,11 +4,11 @@
  */
 import { Context } from '@temporalio/activity';
 import { median } from '../goal/decision';
-import { repeatsFor, warmupsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
+import { repeatsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
 import type { CheckResult, MetricResult } from '../goal/status';
 import { commandEnv } from './command-env';
 import { headCommit } from './git';
-import { sampleMetric } from './sample';
+import { sampleMetric, sampleRecord, warmUp } from './sample';
 import type { GoalStore } from './store';
 import { runShell } from './tools/shell';
 import { truncateHeadTail } from './tools/truncate';
@@ -30,33 +30,26 @@ export interface RunCheckInput {
 
 export async function measureMetric(store: GoalStore, input: MeasureMetricInput): Promise<MetricResult> {
   const { metric, workspace } = input;
-  const ctx = Context.current();
   const commit = await headCommit(workspace);
   const repeats = repeatsFor(metric);
   const values: number[] = [];
   const records: object[] = [];
   let lastError: string | undefined;
   const started = Date.now();
-  for (let w = 0; w < warmupsFor(metric); w++) {
-    ctx.heartbeat({ warmup: w });
-    await sampleMetric(metric, workspace, () => ctx.heartbeat({ warmup: w })); // not recorded: caches, JIT
-  }
+  await warmUp(metric, [workspace]);
   for (let i = 0; i < repeats; i++) {
-    ctx.heartbeat({ sample: i });
-    const run = await sampleMetric(metric, workspace, () => ctx.heartbeat({ sample: i }));
+    const run = await sampleMetric(metric, workspace, { sample: i });
     const sample = run.value;
-    records.push({
-      kind: 'sample',
-      goalId: input.goalId,
-      metric: metric.name,
-      label: input.label,
-      commit,
-      index: i,
-      at: new Date().toISOString(),
-      exitCode: run.exitCode,
-      durationMs: run.durationMs,
-      ...(sample.ok ? { value: sample.value } : { error: sample.error }),
-    });
+    records.push(
+      sampleRecord(run, {
+        kind: 'sample',
+        goalId: input.goalId,
+        metric: metric.name,
+        label: input.label,
+        commit,
+        index: i,
+      }),
+    );
     if (sample.ok) values.push(sample.value);
     else {
       lastError = sample.error;

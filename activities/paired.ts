@@ -3,12 +3,11 @@
  * (a git worktree of the start commit) and once on the candidate (the workspace), in random order, so slow
  * drifts of a shared machine hit both sides alike. Raw pairs go to the ledger; the workflow decides.
  */
-import { Context } from '@temporalio/activity';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { warmupsFor, type MetricSpec } from '../goal/spec';
+import type { MetricSpec } from '../goal/spec';
 import { git, headCommit } from './git';
-import { sampleMetric } from './sample';
+import { sampleMetric, sampleRecord, warmUp } from './sample';
 import type { GoalStore } from './store';
 
 export interface MeasurePairsInput {
@@ -29,40 +28,32 @@ export interface MeasurePairsResult {
 }
 
 export async function measurePairs(store: GoalStore, input: MeasurePairsInput): Promise<MeasurePairsResult> {
-  const ctx = Context.current();
   const started = Date.now();
   const commit = await headCommit(input.workspace);
   const pairs: { baseline: number; candidate: number }[] = [];
   const records: object[] = [];
   let error: string | undefined;
-  for (let w = 0; w < warmupsFor(input.metric); w++) {
-    for (const dir of [input.baselineDir, input.workspace]) {
-      ctx.heartbeat({ warmup: w });
-      await sampleMetric(input.metric, dir, () => ctx.heartbeat({ warmup: w })); // not recorded
-    }
-  }
+  await warmUp(input.metric, [input.baselineDir, input.workspace]);
   for (let i = 0; i < input.pairs && error === undefined; i++) {
     const order: ('baseline' | 'candidate')[] =
       Math.random() < 0.5 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
     const values: Partial<Record<'baseline' | 'candidate', number>> = {};
     for (const role of order) {
-      ctx.heartbeat({ pair: i, role });
-      const s = await sampleMetric(input.metric, role === 'baseline' ? input.baselineDir : input.workspace, () =>
-        ctx.heartbeat({ pair: i, role }),
-      );
-      records.push({
-        kind: 'paired-sample',
-        goalId: input.goalId,
-        metric: input.metric.name,
-        label: input.label,
-        role,
+      const s = await sampleMetric(input.metric, role === 'baseline' ? input.baselineDir : input.workspace, {
         pair: i,
-        commit: role === 'candidate' ? commit : 'baseline',
-        at: new Date().toISOString(),
-        exitCode: s.exitCode,
-        durationMs: s.durationMs,
-        ...(s.value.ok ? { value: s.value.value } : { error: s.value.error }),
+        role,
       });
+      records.push(
+        sampleRecord(s, {
+          kind: 'paired-sample',
+          goalId: input.goalId,
+          metric: input.metric.name,
+          label: input.label,
+          role,
+          pair: i,
+          commit: role === 'candidate' ? commit : 'baseline',
+        }),
+      );
       if (!s.value.ok) {
         error = `${role === 'baseline' ? 'the baseline' : 'your version'}: ${s.value.error}`;
         break;

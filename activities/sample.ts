@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { promises as fs } from 'node:fs';
 import { readSample, type SampleValue } from '../goal/measurement';
-import type { MetricSpec } from '../goal/spec';
+import { warmupsFor, type MetricSpec } from '../goal/spec';
 import { commandEnv } from './command-env';
 import { runShell } from './tools/shell';
 import { resolveInWorkspace } from './tools/workspace-path';
@@ -16,9 +16,14 @@ export interface Sample {
   readonly durationMs: number;
 }
 
-/** Runs the metric's command once in `dir` and reads its value. Throws only when cancelled. */
-export async function sampleMetric(metric: MetricSpec, dir: string, onBeat: () => void): Promise<Sample> {
+/**
+ * Runs the metric's command once in `dir` and reads its value, heartbeating `progress` while it runs.
+ * Throws only when cancelled.
+ */
+export async function sampleMetric(metric: MetricSpec, dir: string, progress: unknown): Promise<Sample> {
   const ctx = Context.current();
+  const onBeat = () => ctx.heartbeat(progress);
+  onBeat();
   const reportPath = metric.report ? await resolveInWorkspace(dir, metric.report).catch(() => null) : null;
   if (metric.report && !reportPath) {
     return {
@@ -52,4 +57,22 @@ export async function sampleMetric(metric: MetricSpec, dir: string, onBeat: () =
     ...(reportMissing ? { reportMissing } : {}),
   });
   return { value, exitCode: run.exitCode, durationMs: run.durationMs };
+}
+
+/** Unrecorded runs in each directory before sampling (caches, JIT), as many as the metric asks for. */
+export async function warmUp(metric: MetricSpec, dirs: readonly string[]): Promise<void> {
+  for (let w = 0; w < warmupsFor(metric); w++) {
+    for (const dir of dirs) await sampleMetric(metric, dir, { warmup: w });
+  }
+}
+
+/** The ledger record of one sample: the caller's fields (which metric, why, where) plus what the run gave. */
+export function sampleRecord(sample: Sample, fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...fields,
+    at: new Date().toISOString(),
+    exitCode: sample.exitCode,
+    durationMs: sample.durationMs,
+    ...(sample.value.ok ? { value: sample.value.value } : { error: sample.value.error }),
+  };
 }

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ToolCallItem, TranscriptItem, MessageItem } from '../goal/transcript';
+import type { ProtectedManifest } from './integrity';
 
 /** One model turn as stored: the orchestrator's notes given to the model, and what the model produced. */
 export interface StoredTurn {
@@ -117,10 +118,13 @@ export class GoalStore {
     await fs.appendFile(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 
-  /** The protected patterns recorded at baseline (empty before the baseline or without any). */
-  async protectedPatterns(goalId: string): Promise<string[]> {
-    const manifest = await this.readJson<{ patterns: string[] }>(path.join(this.goalDir(goalId), 'protected.json'));
-    return manifest?.patterns ?? [];
+  /** The protected paths' manifest taken at baseline (null before it). It never changes afterwards. */
+  async readProtectedManifest(goalId: string): Promise<ProtectedManifest | null> {
+    return this.readJson<ProtectedManifest>(path.join(this.goalDir(goalId), 'protected.json'));
+  }
+
+  async writeProtectedManifest(goalId: string, manifest: ProtectedManifest): Promise<void> {
+    await this.writeJson(path.join(this.goalDir(goalId), 'protected.json'), manifest);
   }
 
   /** Appends a side question and its answer to the goal's ask log (never to the transcript). */

@@ -26,6 +26,25 @@ export interface ToolCallDeps {
   readonly store: GoalStore;
   readonly defaultShellTimeoutMs: number;
   readonly maxOutputChars: number;
+  /** The write tools' guard for a goal's protected paths (see protectionOf). */
+  readonly protection: (goalId: string) => Promise<((relPath: string) => boolean) | undefined>;
+}
+
+/**
+ * Per goal, a matcher for the protected paths recorded at baseline, built once per worker: the manifest never
+ * changes after the baseline, so tool calls do not read and compile it again.
+ */
+export function protectionOf(store: GoalStore): ToolCallDeps['protection'] {
+  const cache = new Map<string, (relPath: string) => boolean>();
+  return async (goalId) => {
+    const cached = cache.get(goalId);
+    if (cached) return cached;
+    const manifest = await store.readProtectedManifest(goalId);
+    if (!manifest || manifest.patterns.length === 0) return undefined;
+    const matcher = protectedMatcher(manifest.patterns);
+    cache.set(goalId, matcher);
+    return matcher;
+  };
 }
 
 export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): Promise<ExecuteToolResult> {
@@ -39,8 +58,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     ctx.log.warn('stopped a leftover process of a previous attempt', { pid: leftover, callId: input.callId });
   }
 
-  const patterns = await store.protectedPatterns(input.goalId);
-  const isProtected = patterns.length > 0 ? protectedMatcher(patterns) : undefined;
+  const isProtected = await deps.protection(input.goalId);
   const call = await store.findToolCall(input.goalId, input.turn, input.callId);
   if (!call) throw new Error(`tool call ${input.callId} of turn ${input.turn} is not in the goal store`);
   const result = await runTool({
