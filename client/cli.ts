@@ -2,17 +2,22 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
-import { InvalidEditError, parseGoalEdit, type GoalEdit } from '../goal/edit';
+import { InvalidEditError } from '../goal/edit';
 import { InvalidSpecError } from '../goal/spec';
 import { ConfigError, loadTemporalConfig, longhaulHome } from '../worker/config';
-import { runWorker } from '../worker/main';
 import { connectClient, TemporalUnreachableError } from './connect';
 import { prepareDemo } from './demo';
-import { runDev } from './dev';
 import { EXIT } from './exit-codes';
 import { formatList, formatStatus } from './format';
 import { cancelGoal, goalStatus, listGoals, startGoal, waitForGoal } from './goals';
-import { finalizeSpec, inlineSpec, parseTarget, readSpecFile, type InlineGoalOptions } from './spec-input';
+import {
+  editFromFlags,
+  finalizeSpec,
+  inlineSpec,
+  readSpecFile,
+  type EditFlags,
+  type InlineGoalOptions,
+} from './spec-input';
 import { askGoal, editGoal, GoalEndedError, guideGoal, pauseGoal, RejectedError, resumeGoal } from './steer';
 import { watchGoal } from './watch';
 import { TemporalCliNotFoundError } from './temporal-cli';
@@ -45,6 +50,7 @@ program
   .option('--exit-when-done', 'stop when that goal ends; exit code 0 only if it was achieved')
   .action(async (o: { port: string; uiPort?: string; goal?: string; exitWhenDone?: boolean }) => {
     const goal = o.goal ? finalizeSpec(readSpecFile(o.goal)) : undefined;
+    const { runDev } = await import('./dev'); // the worker SDK loads only for commands that run a worker
     const status = await runDev({
       port: Number(o.port),
       ...(o.uiPort ? { uiPort: Number(o.uiPort) } : {}),
@@ -63,6 +69,7 @@ program
   .action(async (o: { port: string; uiPort?: string }) => {
     const goal = prepareDemo(longhaulHome());
     err(`demo workspace: ${goal.workspace}`);
+    const { runDev } = await import('./dev'); // the worker SDK loads only for commands that run a worker
     const status = await runDev({
       port: Number(o.port),
       ...(o.uiPort ? { uiPort: Number(o.uiPort) } : {}),
@@ -77,6 +84,7 @@ program
   .command('worker')
   .description('run a worker against TEMPORAL_ADDRESS until Ctrl-C')
   .action(async () => {
+    const { runWorker } = await import('../worker/main');
     await runWorker();
   });
 
@@ -178,8 +186,8 @@ program
   .option('--reason <text>', 'why; shown to the agent')
   .option('--file <edit>', 'an edit as YAML/JSON: objective, guidance, metrics, targets, checks, budget, reason')
   .option('--json', 'machine-readable output')
-  .action(async (goalId: string, o: EditOptions & { json?: boolean }) => {
-    const edit = buildEdit(o);
+  .action(async (goalId: string, o: EditFlags & { json?: boolean }) => {
+    const edit = editFromFlags(o);
     await withClient(async (client) => {
       const result = await editGoal(client, goalId, edit);
       out(
@@ -259,49 +267,6 @@ program
       if (final.status !== 'achieved') process.exitCode = EXIT.notAchieved;
     });
   });
-
-interface EditOptions {
-  objective?: string;
-  guidance?: string;
-  target?: string[];
-  maxTurns?: string;
-  maxTokens?: string;
-  maxHours?: string;
-  reason?: string;
-  file?: string;
-}
-
-/** An edit from flags and/or a file, validated locally first (the goal validates it again against its state). */
-function buildEdit(o: EditOptions): GoalEdit {
-  const edit: Record<string, unknown> = o.file
-    ? { ...(readSpecFile(o.file, { resolveWorkspace: false }) as object) }
-    : {};
-  if (o.objective !== undefined) edit.objective = o.objective;
-  if (o.guidance !== undefined) edit.guidance = o.guidance;
-  if (o.reason !== undefined) edit.reason = o.reason;
-  if (o.target) {
-    const targets: Record<string, unknown> = { ...(edit.targets as object | undefined) };
-    for (const t of o.target) {
-      const eq = t.indexOf('=');
-      if (eq <= 0) throw new InvalidEditError([`--target "${t}": use NAME=VALUE, e.g. build_seconds=-40% or score=10`]);
-      targets[t.slice(0, eq)] = parseTarget(t.slice(eq + 1));
-    }
-    edit.targets = targets;
-  }
-  const budget: Record<string, number> = { ...(edit.budget as object | undefined) };
-  for (const [flag, key, text] of [
-    ['--max-turns', 'maxTurns', o.maxTurns],
-    ['--max-tokens', 'maxTokens', o.maxTokens],
-    ['--max-hours', 'maxHours', o.maxHours],
-  ] as const) {
-    if (text === undefined) continue;
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isFinite(n)) throw new InvalidEditError([`${flag} "${text}": must be a number`]);
-    budget[key] = n;
-  }
-  if (Object.keys(budget).length > 0) edit.budget = budget;
-  return parseGoalEdit(edit);
-}
 
 async function main(): Promise<void> {
   try {

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { InvalidEditError, parseGoalEdit, type GoalEdit } from '../goal/edit';
 import { InvalidSpecError, parseGoalSpec, type GoalSpec, type MetricTarget } from '../goal/spec';
 
 export interface InlineGoalOptions {
@@ -64,6 +65,57 @@ function int(flag: string, text: string | undefined): number | undefined {
   return Number(text);
 }
 
+/** The budget given by `--max-turns`, `--max-tokens` and `--max-hours` (only the flags that were given). */
+export function budgetFromFlags(
+  o: Pick<InlineGoalOptions, 'maxTurns' | 'maxTokens' | 'maxHours'>,
+): Record<string, number> {
+  const budget: Record<string, number> = {};
+  const maxTurns = int('--max-turns', o.maxTurns);
+  const maxTokens = int('--max-tokens', o.maxTokens);
+  if (maxTurns !== undefined) budget.maxTurns = maxTurns;
+  if (maxTokens !== undefined) budget.maxTokens = maxTokens;
+  if (o.maxHours !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(o.maxHours.trim())) {
+      throw new InvalidSpecError([`--max-hours "${o.maxHours}": must be a number of hours, e.g. 4 or 0.5`]);
+    }
+    budget.maxHours = Number(o.maxHours);
+  }
+  return budget;
+}
+
+export interface EditFlags {
+  objective?: string;
+  guidance?: string;
+  target?: string[];
+  maxTurns?: string;
+  maxTokens?: string;
+  maxHours?: string;
+  reason?: string;
+  file?: string;
+}
+
+/** An edit from `longhaul edit` flags and/or an edit file, validated locally (the goal validates it again). */
+export function editFromFlags(o: EditFlags): GoalEdit {
+  const edit: Record<string, unknown> = o.file
+    ? { ...(readSpecFile(o.file, { resolveWorkspace: false }) as object) }
+    : {};
+  if (o.objective !== undefined) edit.objective = o.objective;
+  if (o.guidance !== undefined) edit.guidance = o.guidance;
+  if (o.reason !== undefined) edit.reason = o.reason;
+  if (o.target) {
+    const targets: Record<string, unknown> = { ...(edit.targets as object | undefined) };
+    for (const t of o.target) {
+      const eq = t.indexOf('=');
+      if (eq <= 0) throw new InvalidEditError([`--target "${t}": use NAME=VALUE, e.g. build_seconds=-40% or score=10`]);
+      targets[t.slice(0, eq)] = parseTarget(t.slice(eq + 1));
+    }
+    edit.targets = targets;
+  }
+  const budget = { ...(edit.budget as object | undefined), ...budgetFromFlags(o) };
+  if (Object.keys(budget).length > 0) edit.budget = budget;
+  return parseGoalEdit(edit);
+}
+
 /** Builds a spec from `longhaul start "objective" --workspace ... --check ...`. */
 export function inlineSpec(objective: string, o: InlineGoalOptions, cwd = process.cwd()): unknown {
   const spec: Record<string, unknown> = {
@@ -88,17 +140,7 @@ export function inlineSpec(objective: string, o: InlineGoalOptions, cwd = proces
       },
     ];
   }
-  const budget: Record<string, number> = {};
-  const maxTurns = int('--max-turns', o.maxTurns);
-  const maxTokens = int('--max-tokens', o.maxTokens);
-  if (maxTurns !== undefined) budget.maxTurns = maxTurns;
-  if (maxTokens !== undefined) budget.maxTokens = maxTokens;
-  if (o.maxHours !== undefined) {
-    if (!/^\d+(\.\d+)?$/.test(o.maxHours.trim())) {
-      throw new InvalidSpecError([`--max-hours "${o.maxHours}": must be a number of hours, e.g. 4 or 0.5`]);
-    }
-    budget.maxHours = Number(o.maxHours);
-  }
+  const budget = budgetFromFlags(o);
   if (Object.keys(budget).length > 0) spec.budget = budget;
   if (o.model || o.modelApi)
     spec.model = { ...(o.model ? { name: o.model } : {}), ...(o.modelApi ? { api: o.modelApi } : {}) };
