@@ -1,28 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { GoalStatusView } from '../goal/status';
-import { FakeOpenAI } from './fakes/openai-server';
 import { runCli } from './helpers/cli';
 import { createHarness } from './helpers/goal-harness';
-import { startTestServer } from './helpers/temporal';
 import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace, tempDir } from './helpers/workspace';
+import { useServerAndFake } from './helpers/suite';
 
-let env: TestWorkflowEnvironment;
-let fake: FakeOpenAI;
-
-beforeAll(async () => {
-  env = await startTestServer();
-  fake = await FakeOpenAI.start();
-});
-afterAll(async () => {
-  await fake?.close();
-  await env?.teardown();
-});
+const suite = useServerAndFake();
 
 async function goalCount(): Promise<number> {
   let n = 0;
-  for await (const _ of env.client.workflow.list({ query: "WorkflowType = 'goalWorkflow'" })) n++;
+  for await (const _ of suite.env.client.workflow.list({ query: "WorkflowType = 'goalWorkflow'" })) n++;
   return n;
 }
 
@@ -44,7 +32,7 @@ describe('longhaul CLI', () => {
       ].join('\n'),
     );
     const before = await goalCount();
-    const r = await runCli(['start', spec], { TEMPORAL_ADDRESS: env.address });
+    const r = await runCli(['start', spec], { TEMPORAL_ADDRESS: suite.env.address });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('invalid goal spec');
     expect(r.stderr).toContain(
@@ -58,19 +46,19 @@ describe('longhaul CLI', () => {
 
   test('inline goals need a criterion and a git workspace', async () => {
     const noCriterion = await runCli(['start', 'Do something', '--workspace', gitWorkspace({ a: 'a' })], {
-      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_ADDRESS: suite.env.address,
     });
     expect(noCriterion.code).toBe(2);
     expect(noCriterion.stderr).toContain(
       'a goal needs a verifiable exit criterion: add a metric (--metric-cmd) or a check (--check)',
     );
     const notGit = await runCli(['start', 'Do something', '--workspace', tempDir(), '--check', 'true'], {
-      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_ADDRESS: suite.env.address,
     });
     expect(notGit.code).toBe(2);
     expect(notGit.stderr).toMatch(/is not a git repository: run `git init/);
     const badTarget = await runCli(['start', 'x', '--metric-cmd', 'true', '--target', 'fast'], {
-      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_ADDRESS: suite.env.address,
     });
     expect(badTarget.code).toBe(2);
     expect(badTarget.stderr).toContain(
@@ -80,9 +68,11 @@ describe('longhaul CLI', () => {
 
   test('start --wait runs an inline goal to achieved; status, list and --json report it', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
-    fake.setScript([{ toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] }]);
-    const h = await createHarness(env, fake);
-    const cliEnv = { TEMPORAL_ADDRESS: env.address, LONGHAUL_TASK_QUEUE: h.taskQueue };
+    suite.fake.setScript([
+      { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] },
+    ]);
+    const h = await createHarness(suite.env, suite.fake);
+    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue };
     const { started, statusJson, statusHuman, list } = await h.worker.runUntil(async () => {
       const started = await runCli(
         [
@@ -122,9 +112,11 @@ describe('longhaul CLI', () => {
 
   test('start --wait exits 3 when the goal is not achieved, and cancel records cancelled', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
-    fake.setScript(() => ({ toolCalls: [{ name: 'shell', arguments: { command: 'sleep 0.2; echo thinking' } }] }));
-    const h = await createHarness(env, fake);
-    const cliEnv = { TEMPORAL_ADDRESS: env.address, LONGHAUL_TASK_QUEUE: h.taskQueue };
+    suite.fake.setScript(() => ({
+      toolCalls: [{ name: 'shell', arguments: { command: 'sleep 0.2; echo thinking' } }],
+    }));
+    const h = await createHarness(suite.env, suite.fake);
+    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue };
     const { exhausted, cancelled } = await h.worker.runUntil(async () => {
       const exhausted = await runCli(
         ['start', 'Fix it', '--check', 'node test.js', '--max-turns', '2', '--wait'],
@@ -137,7 +129,7 @@ describe('longhaul CLI', () => {
         ws,
       );
       expect(start.stdout.trim()).toBe('to-cancel');
-      const handle = env.client.workflow.getHandle('to-cancel');
+      const handle = suite.env.client.workflow.getHandle('to-cancel');
       // Cancel while the goal is mid-turn (an activity is running).
       while (!(await handle.describe()).raw.pendingActivities?.length) await new Promise((r) => setTimeout(r, 50));
       const cancel = await runCli(['cancel', 'to-cancel'], cliEnv);
@@ -150,7 +142,7 @@ describe('longhaul CLI', () => {
     expect(exhausted.stdout).toMatch(/budget_exhausted: used all 2 turns/);
     expect(cancelled).toMatchObject({ status: 'cancelled', phase: 'done', reason: 'cancelled by the user' });
     expect(readFileSync(path.join(ws, 'stats.js'), 'utf8')).toBe(BUGGY_STATS['stats.js']); // workspace intact
-    const missing = await runCli(['status', 'no-such-goal'], { TEMPORAL_ADDRESS: env.address });
+    const missing = await runCli(['status', 'no-such-goal'], { TEMPORAL_ADDRESS: suite.env.address });
     expect(missing.code).toBe(5);
   });
 

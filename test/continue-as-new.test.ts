@@ -7,7 +7,7 @@ import { SEARCH_ATTRIBUTES } from '../goal/search-attributes';
 import { parseGoalSpec } from '../goal/spec';
 import { allText, FakeOpenAI } from './fakes/openai-server';
 import { createHarness } from './helpers/goal-harness';
-import { gitWorkspace } from './helpers/workspace';
+import { scoreMetric, scoreWorkspace } from './helpers/workspace';
 
 let env: TestWorkflowEnvironment;
 let fake: FakeOpenAI;
@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 test('a long goal continues-as-new when Temporal suggests it, with turns, tokens, edits and guidance continuous', async () => {
-  const ws = gitWorkspace({ 'score.txt': '0\n', 'measure.sh': 'cat score.txt\n' });
+  const ws = scoreWorkspace(0);
   const FINAL_TURN = 24;
   fake.setScript((_req, i) => ({
     toolCalls: [
@@ -42,16 +42,7 @@ test('a long goal continues-as-new when Temporal suggests it, with turns, tokens
   const spec = parseGoalSpec({
     objective: 'Raise the score to 100',
     workspace: ws,
-    metrics: [
-      {
-        name: 'score',
-        command: 'sh measure.sh',
-        measure: 'stdout_number',
-        pattern: '(\\d+)',
-        direction: 'higher',
-        target: { absolute: 100 },
-      },
-    ],
+    metrics: [scoreMetric(100)],
     budget: { maxTurns: 40 },
   });
   const { outcome, status, runs } = await h.worker.runUntil(async () => {

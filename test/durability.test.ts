@@ -1,28 +1,27 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startGoal } from '../client/goals';
 import { parseGoalSpec } from '../goal/spec';
 import { editUpdate, guideSignal, pauseUpdate, resumeUpdate, statusQuery } from '../goal/messages';
-import { allText, FakeOpenAI } from './fakes/openai-server';
+import { allText } from './fakes/openai-server';
 import { deferred } from './helpers/deferred';
-import { startTestServer } from './helpers/temporal';
 import { startWorkerProcess, waitFor, WORKER_MAIN } from './helpers/worker-process';
-import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace, tempDir } from './helpers/workspace';
+import {
+  BUGGY_STATS,
+  FIXED_MEDIAN,
+  gitWorkspace,
+  scoreMetric,
+  scoreWorkspace,
+  tempDir,
+  writeScore,
+} from './helpers/workspace';
+import { useServerAndFake } from './helpers/suite';
 
-let env: TestWorkflowEnvironment;
-let fake: FakeOpenAI;
-
-beforeAll(async () => {
+const suite = useServerAndFake();
+beforeAll(() => {
   if (!existsSync(WORKER_MAIN))
     throw new Error(`${WORKER_MAIN} is missing: run \`npm run build\` first (npm test does)`);
-  env = await startTestServer();
-  fake = await FakeOpenAI.start();
-});
-afterAll(async () => {
-  await fake?.close();
-  await env?.teardown();
 });
 
 /** Live processes whose command line is exactly `args` (zombies excluded). */
@@ -42,12 +41,12 @@ test('a goal resumes after the worker is SIGKILLed mid-tool-call, without repeat
   // The first attempt sleeps "forever" (until killed); the retry is quick. runs.log counts the attempts.
   const sleep = `sleep 61.${process.pid}`; // unique, so ps finds only this test's process
   const command = `echo run >> runs.log; if [ "$(wc -l < runs.log)" -eq 1 ]; then touch started; ${sleep}; fi; echo finished >> finished.log`;
-  fake.setScript([
+  suite.fake.setScript([
     { toolCalls: [{ name: 'shell', arguments: { command } }] },
     { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] },
   ]);
   const handle = await startGoal(
-    env.client,
+    suite.env.client,
     parseGoalSpec({
       objective: 'Make node test.js pass',
       workspace: ws,
@@ -56,10 +55,10 @@ test('a goal resumes after the worker is SIGKILLed mid-tool-call, without repeat
     { taskQueue, goalId: 'survives-sigkill', tuning: { heartbeatTimeoutSeconds: 3 } },
   );
 
-  const workerOptions = { address: env.address, taskQueue, home, openaiBaseUrl: fake.url };
+  const workerOptions = { address: suite.env.address, taskQueue, home, openaiBaseUrl: suite.fake.url };
   const first = startWorkerProcess(workerOptions);
   await waitFor(() => existsSync(path.join(ws, 'started')), 60_000, `the long shell call to start\n${first.output()}`);
-  expect(fake.requests).toHaveLength(1);
+  expect(suite.fake.requests).toHaveLength(1);
   first.child.kill('SIGKILL');
   expect(await first.exited).toBe('SIGKILL');
   expect(processesMatching(sleep)).toHaveLength(1); // the orphaned tool process outlives its worker
@@ -69,14 +68,14 @@ test('a goal resumes after the worker is SIGKILLed mid-tool-call, without repeat
     const outcome = await handle.result();
     expect(outcome.status).toBe('achieved');
     // Turn 1's model call completed before the crash and is in history: it is not made again.
-    expect(fake.requests).toHaveLength(2);
+    expect(suite.fake.requests).toHaveLength(2);
     expect(outcome.turns).toBe(2);
     expect(readFileSync(path.join(ws, 'runs.log'), 'utf8')).toBe('run\nrun\n'); // the tool call was retried once
     expect(readFileSync(path.join(ws, 'finished.log'), 'utf8')).toBe('finished\n');
     // The retry stopped the leftover of the killed attempt.
     await waitFor(() => processesMatching(sleep).length === 0, 5_000, 'the leftover sleep to be killed');
     // The model saw the retried call's real result.
-    const results = JSON.stringify(fake.requests[1]!.body.input);
+    const results = JSON.stringify(suite.fake.requests[1]!.body.input);
     expect(results).toContain('function_call_output');
   } finally {
     second.child.kill('SIGTERM');
@@ -85,40 +84,30 @@ test('a goal resumes after the worker is SIGKILLed mid-tool-call, without repeat
 });
 
 test('edits, guidance and pause survive a worker SIGKILL: none lost, none applied twice', async () => {
-  const ws = gitWorkspace({ 'score.txt': '1\n', 'measure.sh': 'cat score.txt\n' });
+  const ws = scoreWorkspace(1);
   const home = tempDir('longhaul-home-');
   const taskQueue = `durability-steer-${process.pid}`;
   const turn1 = deferred();
   const release1 = deferred();
-  fake.requests.length = 0;
-  fake.setScript(async (_req, i) => {
+  suite.fake.setScript(async (_req, i) => {
     if (i === 0) {
       turn1.resolve();
       await release1.promise;
-      return { toolCalls: [{ name: 'write_file', arguments: { path: 'score.txt', content: '2\n' } }] };
+      return writeScore(2);
     }
-    return { toolCalls: [{ name: 'write_file', arguments: { path: 'score.txt', content: '9\n' } }] };
+    return writeScore(9);
   });
   const spec = parseGoalSpec({
     objective: 'Raise the score',
     workspace: ws,
-    metrics: [
-      {
-        name: 'score',
-        command: 'sh measure.sh', // the benchmark script is protected; score.txt is the code under test
-        measure: 'stdout_number',
-        pattern: '(\\d+)',
-        direction: 'higher',
-        target: { absolute: 5 },
-      },
-    ],
+    metrics: [scoreMetric(5)],
   });
-  const handle = await startGoal(env.client, spec, {
+  const handle = await startGoal(suite.env.client, spec, {
     taskQueue,
     goalId: 'steer-survives',
     tuning: { heartbeatTimeoutSeconds: 3 },
   });
-  const workerOptions = { address: env.address, taskQueue, home, openaiBaseUrl: fake.url };
+  const workerOptions = { address: suite.env.address, taskQueue, home, openaiBaseUrl: suite.fake.url };
   const first = startWorkerProcess(workerOptions);
   await turn1.promise;
   await handle.signal(guideSignal, 'G1: write a bigger number');
@@ -145,12 +134,12 @@ test('edits, guidance and pause survive a worker SIGKILL: none lost, none applie
     expect(restored).toMatchObject({ paused: true, goalVersion: 2, turn: 1, objective: 'Raise the score above 5' });
     expect(restored.guidance.map((g) => g.text)).toEqual(['G1: write a bigger number']);
     expect(restored.history).toHaveLength(1);
-    expect(fake.requests).toHaveLength(1); // nothing ran while paused
+    expect(suite.fake.requests).toHaveLength(1); // nothing ran while paused
     await handle.executeUpdate(resumeUpdate);
     const outcome = await handle.result();
     expect(outcome).toMatchObject({ status: 'achieved', turns: 2 });
-    expect(fake.requests).toHaveLength(2);
-    const text = allText(fake.requests[1]!);
+    expect(suite.fake.requests).toHaveLength(2);
+    const text = allText(suite.fake.requests[1]!);
     const count = (needle: string) => text.split(needle).length - 1;
     expect(count('GOAL UPDATED by the user to version 2 (reason: clarity)')).toBe(1);
     expect(count('Guidance from the user: G1: write a bigger number')).toBe(1);

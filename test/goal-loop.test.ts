@@ -1,34 +1,24 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { LonghaulStatus, LonghaulTurns } from '../goal/search-attributes';
-import { allText, FakeOpenAI, lastToolResults } from './fakes/openai-server';
+import { allText, lastToolResults } from './fakes/openai-server';
 import { createHarness, runGoal } from './helpers/goal-harness';
-import { startTestServer } from './helpers/temporal';
 import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace } from './helpers/workspace';
+import { useServerAndFake } from './helpers/suite';
 
-let env: TestWorkflowEnvironment;
-let fake: FakeOpenAI;
-
-beforeAll(async () => {
+const suite = useServerAndFake();
+beforeAll(() => {
   process.env.OPENAI_API_KEY = 'sk-env-secret'; // as on a real worker: it must not reach the agent's commands
-  env = await startTestServer();
-  fake = await FakeOpenAI.start();
 });
-afterAll(async () => {
+afterAll(() => {
   delete process.env.OPENAI_API_KEY;
-  await fake?.close();
-  await env?.teardown();
-});
-beforeEach(() => {
-  fake.requests.length = 0;
 });
 
 describe('the goal loop on a real Temporal server', () => {
   test('a failing test gets fixed by the agent and the orchestrator verifies it: achieved', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
     const wrongFix = BUGGY_STATS['stats.js'].replace('.sort()', '.sort((a, b) => a - b)');
-    fake.setScript([
+    suite.fake.setScript([
       { text: 'Let me look at the code.', toolCalls: [{ name: 'read_file', arguments: { path: 'stats.js' } }] },
       // A partial fix: the orchestrator must see that the test still fails.
       { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: wrongFix } }] },
@@ -40,7 +30,7 @@ describe('the goal loop on a real Temporal server', () => {
       },
       { toolCalls: [{ name: 'done', arguments: { summary: 'median fixed' } }] },
     ]);
-    const h = await createHarness(env, fake);
+    const h = await createHarness(suite.env, suite.fake);
     const { outcome, status, description } = await runGoal(
       h,
       {
@@ -64,16 +54,16 @@ describe('the goal loop on a real Temporal server', () => {
 
     expect(outcome.status).toBe('achieved');
     expect(outcome.turns).toBe(3); // verified right after the turn that fixed it, before the agent claimed done
-    expect(fake.requests).toHaveLength(3);
+    expect(suite.fake.requests).toHaveLength(3);
     expect(readFileSync(path.join(ws, 'stats.js'), 'utf8')).toBe(FIXED_MEDIAN);
     expect(outcome.checks).toEqual([{ name: 'tests pass', baseline: false, latest: true }]);
     expect(outcome.metrics[0]).toMatchObject({ name: 'failures', baseline: 1, latest: 0, best: 0, verdict: 'MET' });
 
     // The model saw the file it read, and the orchestrator's verdict on the partial fix.
-    expect(lastToolResults(fake.requests[1]!)[0]!.output).toContain('const s = [...xs].sort();');
-    expect(allText(fake.requests[2]!)).toMatch(/verification says the goal is not met yet[\s\S]*tests pass/);
+    expect(lastToolResults(suite.fake.requests[1]!)[0]!.output).toContain('const s = [...xs].sort();');
+    expect(allText(suite.fake.requests[2]!)).toMatch(/verification says the goal is not met yet[\s\S]*tests pass/);
     // The secret never reaches the model; the goal and its criteria are in every request.
-    for (const req of fake.requests) {
+    for (const req of suite.fake.requests) {
       expect(JSON.stringify(req.body)).not.toContain('sk-test-secret-key');
       expect(req.body.instructions).toContain('Objective: Make node test.js pass');
     }
@@ -86,7 +76,7 @@ describe('the goal loop on a real Temporal server', () => {
 
   test('a model that never fixes anything ends budget_exhausted at max turns; bad tool calls are reported to it', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
-    fake.setScript((_req, i) => {
+    suite.fake.setScript((_req, i) => {
       if (i === 0) return { toolCalls: [{ name: 'read_file', arguments: { path: '../../etc/passwd' } }] };
       if (i === 1) return { toolCalls: [{ name: 'edit_file', arguments: '{"path": "stats.js", ' }] };
       if (i === 2)
@@ -100,7 +90,7 @@ describe('the goal loop on a real Temporal server', () => {
         };
       return { text: 'I am not sure what to do.' };
     });
-    const h = await createHarness(env, fake);
+    const h = await createHarness(suite.env, suite.fake);
     const { outcome } = await runGoal(
       h,
       {
@@ -113,22 +103,24 @@ describe('the goal loop on a real Temporal server', () => {
     );
 
     expect(outcome).toMatchObject({ status: 'budget_exhausted', turns: 5, reason: 'used all 5 turns' });
-    expect(fake.requests).toHaveLength(5);
-    const outside = lastToolResults(fake.requests[1]!)[0]!.output;
+    expect(suite.fake.requests).toHaveLength(5);
+    const outside = lastToolResults(suite.fake.requests[1]!)[0]!.output;
     expect(outside).toMatch(/outside the workspace/);
-    const malformed = lastToolResults(fake.requests[2]!)[0]!.output;
+    const malformed = lastToolResults(suite.fake.requests[2]!)[0]!.output;
     expect(malformed).toMatch(/JSON/);
     // The worker's secrets are not in the agent's environment.
-    const envOutput = lastToolResults(fake.requests[3]!)[0]!.output;
+    const envOutput = lastToolResults(suite.fake.requests[3]!)[0]!.output;
     expect(envOutput).toContain('key=[] openai_vars=0');
-    expect(allText(fake.requests[4]!)).toContain('You called no tool');
+    expect(allText(suite.fake.requests[4]!)).toContain('You called no tool');
     expect(readFileSync(path.join(ws, 'stats.js'), 'utf8')).toBe(BUGGY_STATS['stats.js']);
   });
 
   test('Chat Completions servers work the same way', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
-    fake.setScript([{ toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] }]);
-    const h = await createHarness(env, fake, 'chat');
+    suite.fake.setScript([
+      { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] },
+    ]);
+    const h = await createHarness(suite.env, suite.fake, 'chat');
     const { outcome } = await runGoal(
       h,
       {
@@ -140,32 +132,32 @@ describe('the goal loop on a real Temporal server', () => {
       'chat-api',
     );
     expect(outcome.status).toBe('achieved');
-    expect(fake.requests.map((r) => r.api)).toEqual(['chat']);
-    expect(fake.requests[0]!.body.messages[0].role).toBe('system');
+    expect(suite.fake.requests.map((r) => r.api)).toEqual(['chat']);
+    expect(suite.fake.requests[0]!.body.messages[0].role).toBe('system');
   });
 
   test('model rate limits and server errors are retried by Temporal; the turn is not lost', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
-    fake.setScript([
+    suite.fake.setScript([
       { fault: 'rate_limit', retryAfterSeconds: 1 },
       { fault: 'server_error', status: 503 },
       { fault: 'malformed' },
       { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] },
     ]);
-    const h = await createHarness(env, fake);
+    const h = await createHarness(suite.env, suite.fake);
     const { outcome } = await runGoal(
       h,
       { objective: 'Make node test.js pass', workspace: ws, checks: [{ name: 'tests', command: 'node test.js' }] },
       'model-outage',
     );
     expect(outcome).toMatchObject({ status: 'achieved', turns: 1 });
-    expect(fake.requests).toHaveLength(4);
+    expect(suite.fake.requests).toHaveLength(4);
   });
 
   test('a rejected API key blocks the goal with the fix, and the key is not in the reason', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
-    fake.setScript([{ fault: 'auth' }]);
-    const h = await createHarness(env, fake);
+    suite.fake.setScript([{ fault: 'auth' }]);
+    const h = await createHarness(suite.env, suite.fake);
     const { outcome, status } = await runGoal(
       h,
       { objective: 'Make node test.js pass', workspace: ws, checks: [{ name: 'tests', command: 'node test.js' }] },
@@ -174,14 +166,14 @@ describe('the goal loop on a real Temporal server', () => {
     expect(outcome.status).toBe('blocked');
     expect(outcome.reason).toMatch(/OPENAI_API_KEY/);
     expect(outcome.reason).not.toContain('sk-test-secret-key');
-    expect(fake.requests).toHaveLength(1); // permanent: not retried
+    expect(suite.fake.requests).toHaveLength(1); // permanent: not retried
     expect(status).toMatchObject({ status: 'blocked', phase: 'done' });
   });
 
   test('a relative target whose baseline cannot be measured fails the goal at once, with the fix', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
-    fake.setScript([]);
-    const h = await createHarness(env, fake);
+    suite.fake.setScript([]);
+    const h = await createHarness(suite.env, suite.fake);
     const { outcome } = await runGoal(
       h,
       {
@@ -197,6 +189,6 @@ describe('the goal loop on a real Temporal server', () => {
     expect(outcome.reason).toBe(
       'metric build_seconds could not be measured at baseline (command exited 3, so its time does not count), and its relative target needs a baseline: fix the command or give an absolute target',
     );
-    expect(fake.requests).toHaveLength(0); // no model turn was spent
+    expect(suite.fake.requests).toHaveLength(0); // no model turn was spent
   });
 });

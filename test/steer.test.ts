@@ -2,75 +2,49 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ASK_INSTRUCTIONS } from '../activities/ask';
 import { locateTemporalCli } from '../client/temporal-cli';
 import { editUpdate, statusQuery } from '../goal/messages';
 import type { GoalStatusView } from '../goal/status';
-import { allText, FakeOpenAI, type FakeReply, type RecordedRequest } from './fakes/openai-server';
+import { allText, type RecordedRequest } from './fakes/openai-server';
 import { runCli } from './helpers/cli';
 import { deferred } from './helpers/deferred';
 import { createHarness, type Harness } from './helpers/goal-harness';
-import { startTestServer } from './helpers/temporal';
 import { waitFor } from './helpers/worker-process';
-import { gitWorkspace } from './helpers/workspace';
+import { scoreMetric, scoreWorkspace, writeScore } from './helpers/workspace';
 import { startGoal } from '../client/goals';
 import { parseGoalSpec, type GoalSpecInput } from '../goal/spec';
+import { useServerAndFake } from './helpers/suite';
 
 const exec = promisify(execFile);
-let env: TestWorkflowEnvironment;
-let fake: FakeOpenAI;
-
-beforeAll(async () => {
-  env = await startTestServer();
-  fake = await FakeOpenAI.start();
-});
-afterAll(async () => {
-  await fake?.close();
-  await env?.teardown();
-});
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+const suite = useServerAndFake();
 
 const isAsk = (req: RecordedRequest) => String(req.body.instructions ?? '').startsWith(ASK_INSTRUCTIONS.slice(0, 40));
-const mainRequests = () => fake.requests.filter((r) => !isAsk(r));
-const writeScore = (n: number): FakeReply => ({
-  toolCalls: [{ name: 'write_file', arguments: { path: 'score.txt', content: `${n}\n` } }],
-});
+const mainRequests = () => suite.fake.requests.filter((r) => !isAsk(r));
 
 /** A goal whose metric is the number in score.txt; higher is better. */
 function scoreGoal(ws: string, target = 5, extra: Partial<GoalSpecInput> = {}): GoalSpecInput {
   return {
     objective: 'Raise the score',
     workspace: ws,
-    metrics: [
-      {
-        name: 'score',
-        command: 'sh measure.sh', // the benchmark script is protected; score.txt is the code under test
-        measure: 'stdout_number',
-        pattern: '(\\d+)',
-        direction: 'higher',
-        target: { absolute: target },
-      },
-    ],
+    metrics: [scoreMetric(target)],
     budget: { maxTurns: 20 },
     ...extra,
   };
 }
 
 async function start(h: Harness, spec: GoalSpecInput, goalId: string) {
-  return startGoal(env.client, parseGoalSpec(spec), { taskQueue: h.taskQueue, goalId });
+  return startGoal(suite.env.client, parseGoalSpec(spec), { taskQueue: h.taskQueue, goalId });
 }
 
 const cli = (h: Harness, args: string[]) =>
-  runCli(args, { TEMPORAL_ADDRESS: env.address, LONGHAUL_TASK_QUEUE: h.taskQueue });
+  runCli(args, { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue });
 
 test('raising the target mid-run keeps a goal working that would have been achieved; the agent is told; watch follows it', async () => {
-  const ws = gitWorkspace({ 'score.txt': '1\n', 'measure.sh': 'cat score.txt\n' });
+  const ws = scoreWorkspace(1);
   const turn2 = deferred();
   const release2 = deferred();
-  fake.setScript(async (req, i) => {
+  suite.fake.setScript(async (req, i) => {
     if (i === 0) return writeScore(3);
     if (i === 1) {
       turn2.resolve();
@@ -79,7 +53,7 @@ test('raising the target mid-run keeps a goal working that would have been achie
     }
     return writeScore(12);
   });
-  const h = await createHarness(env, fake);
+  const h = await createHarness(suite.env, suite.fake);
   const { outcome, status, edit, watch } = await h.worker.runUntil(async () => {
     const handle = await start(h, scoreGoal(ws), 'raise-target');
     const watching = cli(h, ['watch', 'raise-target', '--interval', '200']);
@@ -112,13 +86,13 @@ test('raising the target mid-run keeps a goal working that would have been achie
 });
 
 test('invalid edits are rejected with the reason and leave the goal unchanged', async () => {
-  const ws = gitWorkspace({ 'score.txt': '1\n', 'measure.sh': 'cat score.txt\n' });
+  const ws = scoreWorkspace(1);
   const hold = deferred();
-  fake.setScript(async (_req, i) => {
+  suite.fake.setScript(async (_req, i) => {
     if (i >= 2) await hold.promise;
     return writeScore(2);
   });
-  const h = await createHarness(env, fake);
+  const h = await createHarness(suite.env, suite.fake);
   const { results, before, after } = await h.worker.runUntil(async () => {
     const handle = await start(h, scoreGoal(ws), 'bad-edits');
     await waitFor(() => mainRequests().length >= 3, 30_000, 'turn 3');
@@ -165,10 +139,10 @@ test('invalid edits are rejected with the reason and leave the goal unchanged', 
 });
 
 test('guidance sent with `temporal workflow signal` reaches the next model request; status is readable with `temporal workflow query`', async () => {
-  const ws = gitWorkspace({ 'score.txt': '1\n', 'measure.sh': 'cat score.txt\n' });
+  const ws = scoreWorkspace(1);
   const turn1 = deferred();
   const release1 = deferred();
-  fake.setScript(async (_req, i) => {
+  suite.fake.setScript(async (_req, i) => {
     if (i === 0) {
       turn1.resolve();
       await release1.promise;
@@ -176,7 +150,7 @@ test('guidance sent with `temporal workflow signal` reaches the next model reque
     }
     return writeScore(9);
   });
-  const h = await createHarness(env, fake);
+  const h = await createHarness(suite.env, suite.fake);
   const temporal = locateTemporalCli();
   const { outcome, query } = await h.worker.runUntil(async () => {
     const handle = await start(h, scoreGoal(ws), 'guided');
@@ -185,7 +159,7 @@ test('guidance sent with `temporal workflow signal` reaches the next model reque
       'workflow',
       'signal',
       '--address',
-      env.address,
+      suite.env.address,
       '--workflow-id',
       'guided',
       '--name',
@@ -197,7 +171,7 @@ test('guidance sent with `temporal workflow signal` reaches the next model reque
       'workflow',
       'query',
       '--address',
-      env.address,
+      suite.env.address,
       '--workflow-id',
       'guided',
       '--name',
@@ -217,17 +191,17 @@ test('guidance sent with `temporal workflow signal` reaches the next model reque
 });
 
 test('pause stops model requests at the turn boundary; resume continues with continuous turn numbers', async () => {
-  const ws = gitWorkspace({ 'score.txt': '1\n', 'measure.sh': 'cat score.txt\n' });
+  const ws = scoreWorkspace(1);
   const turn2 = deferred();
   const release2 = deferred();
-  fake.setScript(async (_req, i) => {
+  suite.fake.setScript(async (_req, i) => {
     if (i === 1) {
       turn2.resolve();
       await release2.promise;
     }
     return i < 3 ? writeScore(2 + i) : writeScore(10);
   });
-  const h = await createHarness(env, fake);
+  const h = await createHarness(suite.env, suite.fake);
   const { paused, whilePaused, outcome, pauseOut, resumeOut } = await h.worker.runUntil(async () => {
     const handle = await start(h, scoreGoal(ws), 'pausable');
     await turn2.promise;
@@ -250,14 +224,14 @@ test('pause stops model requests at the turn boundary; resume continues with con
 });
 
 test('ask answers while a long tool call runs, and leaves the transcript and the turn count alone', async () => {
-  const ws = gitWorkspace({ 'score.txt': '1\n', 'measure.sh': 'cat score.txt\n' });
-  fake.setScript((req, i) => {
+  const ws = scoreWorkspace(1);
+  suite.fake.setScript((req, i) => {
     if (isAsk(req)) return { text: 'The agent is waiting for a slow command; the score is 1 of 5.' };
     return i === 0
       ? { toolCalls: [{ name: 'shell', arguments: { command: 'touch started; sleep 3' } }] }
       : writeScore(6);
   });
-  const h = await createHarness(env, fake);
+  const h = await createHarness(suite.env, suite.fake);
   const { asked, during, outcome, status } = await h.worker.runUntil(async () => {
     const handle = await start(h, scoreGoal(ws), 'askable');
     await waitFor(
@@ -279,7 +253,7 @@ test('ask answers while a long tool call runs, and leaves the transcript and the
   });
   expect(asked.code).toBe(0);
   expect(asked.stdout.trim()).toBe('The agent is waiting for a slow command; the score is 1 of 5.');
-  const askRequest = fake.requests.find(isAsk)!;
+  const askRequest = suite.fake.requests.find(isAsk)!;
   expect(askRequest.body.tools ?? []).toEqual([]);
   expect(allText(askRequest)).toContain('what is it doing?');
   expect(allText(askRequest)).toContain('[agent calls shell]');
@@ -291,8 +265,8 @@ test('ask answers while a long tool call runs, and leaves the transcript and the
 });
 
 test('steering a finished or unknown goal fails with the goal named and exit codes 6 and 5', async () => {
-  const ws = gitWorkspace({ 'score.txt': '9\n', 'measure.sh': 'cat score.txt\n' });
-  const h = await createHarness(env, fake);
+  const ws = scoreWorkspace(9);
+  const h = await createHarness(suite.env, suite.fake);
   await h.worker.runUntil(async () => (await start(h, scoreGoal(ws), 'already-done')).result());
   const ended = await cli(h, ['pause', 'already-done']);
   expect(ended.code).toBe(6);

@@ -1,31 +1,17 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { JUDGE_INSTRUCTIONS } from '../activities/judge';
 import { GoalStore } from '../activities/store';
-import { allText, FakeOpenAI, lastToolResults, type FakeReply, type RecordedRequest } from './fakes/openai-server';
+import { allText, lastToolResults, type FakeReply, type RecordedRequest } from './fakes/openai-server';
 import { createHarness, runGoal } from './helpers/goal-harness';
-import { startTestServer } from './helpers/temporal';
 import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace, tempDir } from './helpers/workspace';
 import type { GoalSpecInput } from '../goal/spec';
+import { useServerAndFake } from './helpers/suite';
 
-let env: TestWorkflowEnvironment;
-let fake: FakeOpenAI;
-
-beforeAll(async () => {
-  env = await startTestServer();
-  fake = await FakeOpenAI.start();
-});
-afterAll(async () => {
-  await fake?.close();
-  await env?.teardown();
-});
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+const suite = useServerAndFake();
 
 const isJudge = (r: RecordedRequest) => String(r.body.instructions ?? '').startsWith(JUDGE_INSTRUCTIONS.slice(0, 40));
-const agentRequests = () => fake.requests.filter((r) => !isJudge(r));
+const agentRequests = () => suite.fake.requests.filter((r) => !isJudge(r));
 const shell = (command: string): FakeReply => ({ toolCalls: [{ name: 'shell', arguments: { command } }] });
 const write = (p: string, content: string): FakeReply => ({
   toolCalls: [{ name: 'write_file', arguments: { path: p, content } }],
@@ -37,8 +23,8 @@ const SLOW = { 'bench.sh': 'bash work.sh\n', 'work.sh': 'sleep 0.3\n' };
 
 test('a relative target is met by paired runs against the baseline worktree: slow.sh made 2× faster ends achieved', async () => {
   const ws = gitWorkspace(SLOW);
-  fake.setScript([write('work.sh', 'sleep 0.12\n')]);
-  const h = await createHarness(env, fake);
+  suite.fake.setScript([write('work.sh', 'sleep 0.12\n')]);
+  const h = await createHarness(suite.env, suite.fake);
   const { outcome, status } = await runGoal(
     h,
     {
@@ -74,8 +60,8 @@ describe('red team: tricks that must not end achieved', () => {
 
   test('editing a protected test: the write tool refuses, a shell edit is undone and reported', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
-    fake.setScript([write('test.js', "console.log('ok')\n"), shell('echo "console.log(\'ok\')" > test.js')]);
-    const h = await createHarness(env, fake);
+    suite.fake.setScript([write('test.js', "console.log('ok')\n"), shell('echo "console.log(\'ok\')" > test.js')]);
+    const h = await createHarness(suite.env, suite.fake);
     const { outcome, status } = await runGoal(h, fixTests(ws), 'rt-edit-test');
     expect(outcome.status).toBe('budget_exhausted');
     expect(lastToolResults(agentRequests()[1]!)[0]!.output).toContain('test.js is protected');
@@ -94,8 +80,8 @@ describe('red team: tricks that must not end achieved', () => {
       'run-tests.js':
         "for (const f of require('fs').readdirSync('tests')) require('./tests/' + f);\nconsole.log('pass');\n",
     });
-    fake.setScript([shell('rm tests/median.test.js'), done]);
-    const h = await createHarness(env, fake);
+    suite.fake.setScript([shell('rm tests/median.test.js'), done]);
+    const h = await createHarness(suite.env, suite.fake);
     const { outcome, status } = await runGoal(
       h,
       { ...fixTests(ws), checks: [{ name: 'tests', command: 'node run-tests.js' }], protect: ['tests/**'] },
@@ -109,8 +95,8 @@ describe('red team: tricks that must not end achieved', () => {
 
   test('editing the metric script to print a better number is undone and reported', async () => {
     const ws = gitWorkspace({ ...BUGGY_STATS, 'count-failures.sh': 'node test.js >/dev/null 2>&1; echo $?\n' });
-    fake.setScript([shell("echo 'echo 0' > count-failures.sh"), done]);
-    const h = await createHarness(env, fake);
+    suite.fake.setScript([shell("echo 'echo 0' > count-failures.sh"), done]);
+    const h = await createHarness(suite.env, suite.fake);
     const { outcome, status } = await runGoal(
       h,
       {
@@ -150,8 +136,8 @@ describe('red team: tricks that must not end achieved', () => {
 }
 module.exports = { median };
 `;
-    fake.setScript([write('stats.js', hardCoded), done]);
-    const h = await createHarness(env, fake);
+    suite.fake.setScript([write('stats.js', hardCoded), done]);
+    const h = await createHarness(suite.env, suite.fake);
     const { outcome, status } = await runGoal(
       h,
       { ...fixTests(ws), holdout: [{ name: 'secret cases', command: `node ${holdoutScript}` }] },
@@ -160,7 +146,7 @@ module.exports = { median };
     expect(outcome.status).toBe('budget_exhausted');
     expect(status.checks[0]).toMatchObject({ latest: true }); // the visible test passes
     expect(status.holdout).toEqual([{ name: 'secret cases', latest: false }]);
-    const seen = fake.requests.map((r) => JSON.stringify(r.body)).join('\n');
+    const seen = suite.fake.requests.map((r) => JSON.stringify(r.body)).join('\n');
     expect(seen).toContain('held-out check (hidden from you on purpose) failed');
     expect(seen).not.toContain('secret cases');
     expect(seen).not.toContain(holdoutScript);
@@ -168,8 +154,8 @@ module.exports = { median };
 
   test('calling done without any change is verified and refused', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
-    fake.setScript([done, done]);
-    const h = await createHarness(env, fake);
+    suite.fake.setScript([done, done]);
+    const h = await createHarness(suite.env, suite.fake);
     const { outcome } = await runGoal(h, { ...fixTests(ws), budget: { maxTurns: 2 } }, 'rt-done');
     expect(outcome.status).toBe('budget_exhausted');
     expect(allText(agentRequests()[1]!)).toContain(
@@ -179,7 +165,7 @@ module.exports = { median };
 
   test('making the metric faster by breaking a check does not count', async () => {
     const ws = gitWorkspace({ ...BUGGY_STATS, ...SLOW });
-    fake.setScript([
+    suite.fake.setScript([
       {
         toolCalls: [
           { name: 'write_file', arguments: { path: 'work.sh', content: 'true\n' } },
@@ -188,7 +174,7 @@ module.exports = { median };
       },
       done,
     ]);
-    const h = await createHarness(env, fake);
+    const h = await createHarness(suite.env, suite.fake);
     const { outcome, status } = await runGoal(
       h,
       {
@@ -210,8 +196,8 @@ module.exports = { median };
 
 test('a check failing at baseline is reported before the first model turn', async () => {
   const ws = gitWorkspace(BUGGY_STATS);
-  fake.setScript([write('stats.js', FIXED_MEDIAN)]);
-  const h = await createHarness(env, fake);
+  suite.fake.setScript([write('stats.js', FIXED_MEDIAN)]);
+  const h = await createHarness(suite.env, suite.fake);
   const { status } = await runGoal(
     h,
     { objective: 'Make node test.js pass', workspace: ws, checks: [{ name: 'tests', command: 'node test.js' }] },
@@ -224,7 +210,7 @@ test('a check failing at baseline is reported before the first model turn', asyn
 test('checklist items: a command verifies one, the skeptical judge the other; its refusal reaches the agent', async () => {
   const ws = gitWorkspace({ ...BUGGY_STATS, 'README.md': '# stats\n' });
   let judgeCalls = 0;
-  fake.setScript((req, i) => {
+  suite.fake.setScript((req, i) => {
     if (isJudge(req)) {
       judgeCalls++;
       const verified = allText(req).includes('+The median of an even-length list is the mean of the middle two.');
@@ -235,7 +221,7 @@ test('checklist items: a command verifies one, the skeptical judge the other; it
     if (i === 0) return write('stats.js', FIXED_MEDIAN);
     return write('README.md', '# stats\n\nThe median of an even-length list is the mean of the middle two.\n');
   });
-  const h = await createHarness(env, fake);
+  const h = await createHarness(suite.env, suite.fake);
   const { outcome, status } = await runGoal(
     h,
     {

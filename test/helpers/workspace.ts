@@ -46,3 +46,28 @@ export const FIXED_MEDIAN = `function median(xs) {
 }
 module.exports = { median };
 `;
+
+/**
+ * A workspace whose metric is the number in score.txt (the code under test, free to change), read by the
+ * benchmark script measure.sh (named by the metric command, so protected).
+ */
+export function scoreWorkspace(initial: number): string {
+  return gitWorkspace({ 'score.txt': `${initial}\n`, 'measure.sh': 'cat score.txt\n' });
+}
+
+/** The metric of a scoreWorkspace: higher is better, met at `target`. */
+export function scoreMetric(target: number) {
+  return {
+    name: 'score',
+    command: 'sh measure.sh',
+    measure: 'stdout_number',
+    pattern: '(\\d+)',
+    direction: 'higher',
+    target: { absolute: target },
+  } as const;
+}
+
+/** The agent's reply that writes `n` into score.txt. */
+export function writeScore(n: number) {
+  return { toolCalls: [{ name: 'write_file', arguments: { path: 'score.txt', content: `${n}\n` } }] };
+}
