@@ -9,6 +9,8 @@ import { loadWorkerConfig } from '../worker/config';
 import { activityDepsFrom, createGoalWorker } from '../worker/worker';
 import { startDevServer } from './dev-server';
 import { startGoal, waitForGoal } from './goals';
+import { followGoal } from './watch';
+import { installWorkerLogger } from '../worker/logger';
 
 export interface DevOptions {
   readonly port: number;
@@ -23,6 +25,7 @@ export interface DevOptions {
 /** Runs until Ctrl-C (or until the goal ends with exitWhenDone); returns the goal's final status if any. */
 export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
   const config = loadWorkerConfig({ ...env, TEMPORAL_ADDRESS: `127.0.0.1:${opts.port}` });
+  installWorkerLogger(env);
   const server = await startDevServer({
     home: config.home,
     port: opts.port,
@@ -49,14 +52,24 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
       opts.log(
         `started goal ${handle.workflowId}: ${server.uiUrl}/namespaces/${config.namespace}/workflows/${handle.workflowId}`,
       );
-      if (opts.exitWhenDone) {
-        const result = await Promise.race([waitForGoal(client, handle.workflowId), running.then(() => null)]);
-        if (result) {
-          finalStatus = result.status;
-          opts.log(`goal ${handle.workflowId} ended ${result.status}: ${result.reason}`);
-          worker.shutdown();
-        }
+      // Both stop when the worker does (Ctrl-C): the connection is closed only once they have.
+      const stop = new AbortController();
+      const following = client
+        .withAbortSignal(stop.signal, () => followGoal(client, handle.workflowId, opts.log, stop.signal))
+        .catch(() => null);
+      const waiting = opts.exitWhenDone
+        ? client.withAbortSignal(stop.signal, () => waitForGoal(client, handle.workflowId)).catch(() => null)
+        : Promise.resolve(null);
+      const result = await Promise.race([waiting, running.then(() => null)]);
+      if (result) {
+        await following; // it ends by itself once it has seen the goal's last events
+        finalStatus = result.status;
+        opts.log(`goal ${handle.workflowId} ended ${result.status}: ${result.reason}`);
+        worker.shutdown();
       }
+      await running;
+      stop.abort();
+      await Promise.all([following, waiting]);
       await connection.close();
     }
     await running;

@@ -63,6 +63,8 @@ export interface GoalState {
   /** Consecutive turns in which the model called no tool. */
   idleTurns: number;
   lastEvent: { at: number; text: string } | null;
+  /** The latest events, oldest first, numbered: followers print those they have not seen (see MAX_EVENTS). */
+  events: { seq: number; at: number; text: string }[];
   reason: string | null;
   /** Accepted edits waiting for the next turn boundary, in order, each with the version it will create. */
   pendingEdits: { version: number; edit: GoalEdit; at: number }[];
@@ -90,6 +92,9 @@ export interface EditRecord {
   changes: string[];
   reason: string | null;
 }
+
+/** Events kept in the state (and in `status`). */
+export const MAX_EVENTS = 20;
 
 /** Guidance entries kept in the state (and shown in the brief); older ones are dropped. */
 export const MAX_GUIDANCE_ENTRIES = 50;
@@ -124,6 +129,7 @@ export class GoalRun {
       pendingNotes: [],
       idleTurns: 0,
       lastEvent: null,
+      events: [],
       reason: null,
       pendingEdits: [],
       history: [],
@@ -149,6 +155,7 @@ export class GoalRun {
       paused: state.paused ?? null,
       pausedMs: state.pausedMs ?? 0,
       asks: state.asks ?? { count: 0, tokens: 0 },
+      events: state.events ?? [],
       holdout: state.holdout ?? state.spec.holdout.map((h) => ({ name: h.name, latest: null })),
       checklist:
         state.checklist ??
@@ -176,6 +183,9 @@ export class GoalRun {
 
   event(text: string, now: number): void {
     this.state.lastEvent = { at: now, text };
+    const seq = (this.state.events.at(-1)?.seq ?? 0) + 1;
+    this.state.events.push({ seq, at: now, text });
+    if (this.state.events.length > MAX_EVENTS) this.state.events.shift();
   }
 
   setPhase(phase: Phase): void {
@@ -623,6 +633,7 @@ export class GoalRun {
       },
       progress: this.progress(),
       lastEvent: s.lastEvent ? { at: new Date(s.lastEvent.at).toISOString(), text: s.lastEvent.text } : null,
+      events: s.events.map((e) => ({ seq: e.seq, at: new Date(e.at).toISOString(), text: e.text })),
       startedAt: new Date(s.startedAt).toISOString(),
       endedAt: s.endedAt === null ? null : new Date(s.endedAt).toISOString(),
       reason: s.reason,

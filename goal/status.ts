@@ -104,6 +104,8 @@ export interface GoalStatusView {
   readonly budget: { readonly turns: BudgetUse; readonly tokens: BudgetUse; readonly hours: BudgetUse };
   readonly progress: number;
   readonly lastEvent: { readonly at: string; readonly text: string } | null;
+  /** The latest events (at most 20), oldest first, numbered so followers can tell new from seen. */
+  readonly events: readonly { readonly seq: number; readonly at: string; readonly text: string }[];
   readonly startedAt: string;
   readonly endedAt: string | null;
   readonly reason: string | null;

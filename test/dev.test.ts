@@ -122,4 +122,28 @@ module.exports = { mean, median };
   expect(demo.log()).toMatch(/ended achieved: verified by the orchestrator after turn 2/);
   expect(readFileSync(path.join(home, 'demo-workspace', 'stats.js'), 'utf8')).toBe(fixed);
   expect(fake.requests).toHaveLength(2);
+  // Progress, one line per event, as it happens.
+  expect(demo.log()).toMatch(/\d\d · Baseline: check "tests pass": FAILS/);
+  expect(demo.log()).toMatch(/\d\d · turn 1: 1 tool call/);
+});
+
+test('Ctrl-C during a demo whose model keeps failing: one line per failed attempt, then a clean stop', async () => {
+  const home = tempDir('longhaul-demo-');
+  fake.requests.length = 0;
+  fake.setScript(() => ({ fault: 'server_error', status: 503 }));
+  const demo = startDev(await freePort(), await freePort(), home, 'demo');
+  await waitFor(
+    () => /activity modelTurn failed \(attempt 2/.test(demo.log()),
+    60_000,
+    `two failed attempts:\n${demo.log()}`,
+  );
+  demo.child.kill('SIGINT');
+  expect(await demo.exited).toBe(3); // the goal was not achieved
+  const log = demo.log();
+  expect(log).toMatch(
+    /activity modelTurn failed \(attempt 1, goal goal-make-the-tests-pass[^)]*\): .*503.*; Temporal retries it/,
+  );
+  expect(log).not.toContain('taskToken'); // no SDK dump
+  expect(log).not.toContain('Channel has been shut down');
+  expect(log).toContain('stopped the worker and the dev server');
 });

@@ -1,7 +1,14 @@
 import { formatStatus, progressBar } from '../client/format';
 import { renderBrief } from '../goal/brief';
 import { InvalidEditError, parseGoalEdit } from '../goal/edit';
-import { GoalRun, MAX_GUIDANCE_CHARS, MAX_GUIDANCE_ENTRIES, STATE_VERSION, type GoalState } from '../goal/run';
+import {
+  GoalRun,
+  MAX_EVENTS,
+  MAX_GUIDANCE_CHARS,
+  MAX_GUIDANCE_ENTRIES,
+  STATE_VERSION,
+  type GoalState,
+} from '../goal/run';
 import { parseGoalSpec, type GoalSpec } from '../goal/spec';
 import type { CheckResult, MetricResult } from '../goal/status';
 
@@ -79,6 +86,7 @@ describe('GoalRun.create', () => {
       pendingNotes: [],
       idleTurns: 0,
       lastEvent: null,
+      events: [],
       reason: null,
       pendingEdits: [],
       history: [],
@@ -439,6 +447,12 @@ describe('view', () => {
       // metric halfway (10 → 7.5 of 10 → 5), check failing: mean of 0.5 and 0.
       progress: 0.25,
       lastEvent: { at: new Date(T0 + 3000).toISOString(), text: 'new best: build_seconds' },
+      events: [
+        { seq: 1, at: new Date(T0 + 1000).toISOString(), text: expect.stringMatching(/^Baseline: /) },
+        { seq: 2, at: new Date(T0 + 2000).toISOString(), text: 'turn 1: 1 tool call' },
+        { seq: 3, at: new Date(T0 + 3000).toISOString(), text: expect.stringMatching(/^verified after turn 1: /) },
+        { seq: 4, at: new Date(T0 + 3000).toISOString(), text: 'new best: build_seconds' },
+      ],
       startedAt: '2025-01-02T03:04:05.000Z',
       endedAt: null,
       reason: null,
@@ -1338,5 +1352,21 @@ describe('formatStatus with steering', () => {
   test('a paused view without a start time says so', () => {
     const v = { ...started().view(T0), paused: true, pausedSince: null };
     expect(formatStatus(v).split('\n')[0]).toBe('goal-1  RUNNING  (phase baseline, PAUSED since ?, goal version 1)');
+  });
+});
+
+describe('events', () => {
+  test('every event is numbered and kept, the latest MAX_EVENTS of them', () => {
+    const run = GoalRun.create('goal-1', spec(), T0);
+    for (let i = 1; i <= MAX_EVENTS + 5; i++) run.event(`event ${i}`, T0 + i);
+    const events = run.view(T0 + 100).events;
+    expect(events).toHaveLength(MAX_EVENTS);
+    expect(events[0]).toEqual({ seq: 6, at: new Date(T0 + 6).toISOString(), text: 'event 6' });
+    expect(events.at(-1)).toEqual({
+      seq: MAX_EVENTS + 5,
+      at: new Date(T0 + MAX_EVENTS + 5).toISOString(),
+      text: `event ${MAX_EVENTS + 5}`,
+    });
+    expect(run.view(T0 + 100).lastEvent?.text).toBe(`event ${MAX_EVENTS + 5}`);
   });
 });

@@ -1,10 +1,12 @@
 /** `longhaul worker`: a worker alone, against TEMPORAL_ADDRESS, until SIGINT/SIGTERM. */
 import { NativeConnection } from '@temporalio/worker';
 import { loadWorkerConfig } from './config';
+import { installWorkerLogger } from './logger';
 import { activityDepsFrom, createGoalWorker } from './worker';
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadWorkerConfig(env);
+  installWorkerLogger(env);
   const connection = await NativeConnection.connect({ address: config.address });
   try {
     const worker = await createGoalWorker({
