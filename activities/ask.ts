@@ -59,7 +59,7 @@ export async function answerQuestion(deps: AskDeps, input: AnswerQuestionInput):
 
 /** The last turns as plain text: what the agent said, the calls it made and what they returned (cut short). */
 async function recentTranscript(store: GoalStore, goalId: string, turn: number): Promise<string> {
-  const turns = (await store.readTurns(goalId, turn + 1)).slice(-RECENT_TURNS);
+  const turns = await store.readTurns(goalId, turn + 1, RECENT_TURNS);
   const cut = (t: string) => (t.length > ITEM_CHARS ? `${t.slice(0, ITEM_CHARS)} […]` : t);
   const lines: string[] = [];
   for (const t of turns) {

@@ -43,16 +43,21 @@ export async function buildContext(store: GoalStore, input: ContextInput): Promi
     ...(plan ? [`# Plan (${input.plan ?? ''}, re-read every turn)\n${plan}`] : []),
   ].join('\n\n');
 
-  const turns = await store.readTurns(input.goalId, input.turn);
+  // Newest first, only as many turns as fit the bound: a long goal's prompt costs the same to build at turn
+  // 2,000 as at turn 20. The most recent turn always stays: without it the model would not know what it just did.
+  const numbers = await store.turnNumbers(input.goalId, input.turn);
   const rendered: TranscriptItem[][] = [];
-  for (const t of turns) rendered.push(await renderTurn(store, input.goalId, t));
-  let total = rendered.reduce((n, items) => n + size(items), 0);
-  let omitted = 0;
-  // The most recent turn always stays: without it the model would not know what it just did.
-  while (rendered.length > 1 && total > input.maxTranscriptChars) {
-    total -= size(rendered.shift()!);
-    omitted++;
+  let total = 0;
+  let index = numbers.length - 1;
+  for (; index >= 0; index--) {
+    const turn = await store.readTurn(input.goalId, numbers[index]!);
+    if (!turn) continue;
+    const items = await renderTurn(store, input.goalId, turn);
+    if (rendered.length > 0 && total + size(items) > input.maxTranscriptChars) break;
+    rendered.unshift(items);
+    total += size(items);
   }
+  const omitted = index + 1;
   const items: TranscriptItem[] = [];
   if (omitted > 0) {
     items.push({

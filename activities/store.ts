@@ -43,15 +43,19 @@ export class GoalStore {
     return this.readJson<StoredTurn>(path.join(this.goalDir(goalId), 'turns', `${pad(turn)}.json`));
   }
 
-  /** The stored turns before `beforeTurn`, oldest first. */
-  async readTurns(goalId: string, beforeTurn: number): Promise<StoredTurn[]> {
-    const dir = path.join(this.goalDir(goalId), 'turns');
-    const names = await fs.readdir(dir).catch(() => [] as string[]);
-    const turns = names
+  /** The numbers of the stored turns before `beforeTurn`, in order (a directory listing; no turn is read). */
+  async turnNumbers(goalId: string, beforeTurn: number): Promise<number[]> {
+    const names = await fs.readdir(path.join(this.goalDir(goalId), 'turns')).catch(() => [] as string[]);
+    return names
       .filter((n) => /^\d+\.json$/.test(n))
       .map((n) => Number(n.slice(0, -5)))
       .filter((t) => t < beforeTurn)
       .sort((a, b) => a - b);
+  }
+
+  /** The stored turns before `beforeTurn`, oldest first (optionally only the last `last` of them). */
+  async readTurns(goalId: string, beforeTurn: number, last = Infinity): Promise<StoredTurn[]> {
+    const turns = (await this.turnNumbers(goalId, beforeTurn)).slice(-last);
     const out: StoredTurn[] = [];
     for (const t of turns) {
       const turn = await this.readTurn(goalId, t);
