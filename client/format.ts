@@ -1,11 +1,7 @@
 /** Human-readable renderings of goal status for the terminal. */
 import type { GoalListEntry } from './goals';
+import { formatValue } from '../goal/run';
 import type { GoalStatusView } from '../goal/status';
-
-function num(v: number | null): string {
-  if (v === null) return 'n/a';
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
-}
 
 /** A text progress bar: `[████████░░░░░░░░░░░░]  40%`. */
 export function progressBar(fraction: number, width = 20): string {
@@ -24,7 +20,7 @@ export function formatStatus(s: GoalStatusView): string {
   ];
   for (const m of s.metrics) {
     lines.push(
-      `  metric ${m.name}: baseline ${num(m.baseline)} → latest ${num(m.latest)} (best ${num(m.best)}), target ${m.direction === 'lower' ? '≤' : '≥'} ${num(m.target)}  ${m.verdict}${m.lastError ? `  (${m.lastError})` : ''}`,
+      `  metric ${m.name}: baseline ${formatValue(m.baseline)} → latest ${formatValue(m.latest)} (best ${formatValue(m.best)}), target ${m.direction === 'lower' ? '≤' : '≥'} ${formatValue(m.target)}  ${m.verdict}${m.lastError ? `  (${m.lastError})` : ''}`,
     );
   }
   for (const c of s.checks) {

@@ -271,13 +271,7 @@ export class GoalRun {
     fingerprint: string,
     now: number,
   ): VerificationOutcome {
-    for (const r of metrics) {
-      const m = this.metric(r.name);
-      m.baseline = r.value;
-      m.latest = r.value;
-      m.best = r.value;
-      m.lastError = r.error;
-    }
+    for (const r of metrics) this.setBaseline(r);
     for (const r of checks) {
       const c = this.check(r.name);
       c.baseline = r.passed;
@@ -520,13 +514,7 @@ export class GoalRun {
 
   /** Records new baselines for re-baselined metrics. */
   recordRebaseline(results: readonly MetricResult[], now: number): void {
-    for (const r of results) {
-      const m = this.metric(r.name);
-      m.baseline = r.value;
-      m.latest = r.value;
-      m.best = r.value;
-      m.lastError = r.error;
-    }
+    for (const r of results) this.setBaseline(r);
     if (results.length > 0) {
       const text = `New baseline after the edit: ${results.map((r) => `${r.name} = ${r.value ?? `n/a (${r.error ?? 'no value'})`}`).join(', ')}`;
       this.note(text);
@@ -674,7 +662,7 @@ export class GoalRun {
     const lines = [
       ...this.metricStatuses().map(
         (m) =>
-          `metric ${m.name} (${m.direction} is better): baseline ${fmt(m.baseline)}, latest ${fmt(m.latest)}, best ${fmt(m.best)}, target ${m.direction === 'lower' ? '≤' : '≥'} ${fmt(m.target)} → ${m.verdict}${m.lastError ? ` (${m.lastError})` : ''}`,
+          `metric ${m.name} (${m.direction} is better): baseline ${formatValue(m.baseline)}, latest ${formatValue(m.latest)}, best ${formatValue(m.best)}, target ${m.direction === 'lower' ? '≤' : '≥'} ${formatValue(m.target)} → ${m.verdict}${m.lastError ? ` (${m.lastError})` : ''}`,
       ),
       ...this.state.checks.map(
         (c) => `check "${c.name}": ${c.latest === null ? 'not run yet' : c.latest ? 'passes' : 'FAILS'}`,
@@ -699,6 +687,15 @@ export class GoalRun {
     return { achieved, summary: this.describeCriteria() };
   }
 
+  /** A baseline measurement is also the latest and the best value so far. */
+  private setBaseline(r: MetricResult): void {
+    const m = this.metric(r.name);
+    m.baseline = r.value;
+    m.latest = r.value;
+    m.best = r.value;
+    m.lastError = r.error;
+  }
+
   private metric(name: string): MetricState {
     const m = this.state.metrics.find((x) => x.name === name);
     if (!m) throw new Error(`unknown metric ${name}`);
@@ -718,7 +715,8 @@ export class GoalRun {
   }
 }
 
-function fmt(v: number | null): string {
+/** A metric value for people: integers as they are, others to 4 significant digits, `n/a` when missing. */
+export function formatValue(v: number | null): string {
   if (v === null) return 'n/a';
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
 }
