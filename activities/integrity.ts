@@ -353,10 +353,6 @@ export function protectedMatcher(patterns: readonly string[]): (relPath: string)
   return (relPath) => isMatch(relPath.replace(/^(\.\/)+/, ''));
 }
 
-/** Whether the workspace-relative path (forward slashes) is protected by the patterns (picomatch, `dot: true`). */
-export function isProtectedPath(patterns: readonly string[], relPath: string): boolean {
-  return protectedMatcher(patterns)(relPath);
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Manifest

@@ -16,7 +16,7 @@ import {
   buildManifest,
   checkIntegrity,
   filesNamedByCommand,
-  isProtectedPath,
+  protectedMatcher,
   protectedPatterns,
   restoreProtected,
 } from '../activities/integrity';
@@ -130,6 +130,8 @@ describe('filesNamedByCommand', () => {
     expect(await filesNamedByCommand(bare, 'npm test')).toEqual([]);
   });
 });
+
+const isProtectedPath = (patterns: readonly string[], relPath: string) => protectedMatcher(patterns)(relPath);
 
 describe('protectedPatterns and isProtectedPath', () => {
   it('merges the globs with the files named by metric and check commands, deduplicated and sorted', async () => {
