@@ -353,7 +353,6 @@ export function protectedMatcher(patterns: readonly string[]): (relPath: string)
   return (relPath) => isMatch(relPath.replace(/^(\.\/)+/, ''));
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // Manifest
 
