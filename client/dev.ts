@@ -54,9 +54,8 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
       );
       // Both stop when the worker does (Ctrl-C): the connection is closed only once they have.
       const stop = new AbortController();
-      const following = client
-        .withAbortSignal(stop.signal, () => followGoal(client, handle.workflowId, opts.log, stop.signal))
-        .catch(() => null);
+      // The follower checks the signal between polls (its queries are short); only the long poll needs cancelling.
+      const following = followGoal(client, handle.workflowId, opts.log, stop.signal).catch(() => null);
       const waiting = opts.exitWhenDone
         ? client.withAbortSignal(stop.signal, () => waitForGoal(client, handle.workflowId)).catch(() => null)
         : Promise.resolve(null);

@@ -145,5 +145,6 @@ test('Ctrl-C during a demo whose model keeps failing: one line per failed attemp
   );
   expect(log).not.toContain('taskToken'); // no SDK dump
   expect(log).not.toContain('Channel has been shut down');
+  expect(log).not.toContain('MaxListenersExceededWarning');
   expect(log).toContain('stopped the worker and the dev server');
 });
