@@ -1,0 +1,88 @@
+/** The goal's message handlers: status query, edit/pause/resume/ask updates, guidance signal. */
+import { setHandler } from '@temporalio/workflow';
+import { renderSnapshot } from '../goal/brief';
+import { parseGoalEdit, type GoalEdit } from '../goal/edit';
+import {
+  askUpdate,
+  editUpdate,
+  guideSignal,
+  MAX_QUESTION_CHARS,
+  pauseUpdate,
+  resumeUpdate,
+  statusQuery,
+  type AskResult,
+  type EditResult,
+  type PauseResult,
+} from '../goal/messages';
+import type { GoalRun } from '../goal/run';
+import type { Acts } from './proxies';
+import { publish } from './publish';
+
+export function registerHandlers(run: GoalRun, acts: Acts): void {
+  setHandler(statusQuery, () => run.view(Date.now()));
+  setHandler(
+    editUpdate,
+    (raw: GoalEdit): EditResult => {
+      const result = run.queueEdit(parseGoalEdit(raw), Date.now());
+      publish(run);
+      return { ...result, appliesAt: 'next turn boundary' };
+    },
+    { validator: (raw: GoalEdit) => void run.validateEdit(parseGoalEdit(raw), Date.now()) },
+  );
+  setHandler(guideSignal, (arg) => {
+    const text = typeof arg === 'string' ? arg : typeof arg?.text === 'string' ? arg.text : '';
+    if (!run.finished) run.guide(text, Date.now());
+  });
+  setHandler(
+    pauseUpdate,
+    (arg: { reason?: string } | undefined): PauseResult => {
+      run.pause(arg?.reason ?? null, Date.now());
+      publish(run);
+      return { paused: true, turn: run.state.turn };
+    },
+    { validator: (_arg: { reason?: string } | undefined) => run.assertRunning('pause only applies to running goals') },
+  );
+  setHandler(
+    resumeUpdate,
+    (): PauseResult => {
+      run.resume(Date.now());
+      publish(run);
+      return { paused: false, turn: run.state.turn };
+    },
+    { validator: () => run.assertRunning('resume only applies to running goals') },
+  );
+  setHandler(
+    askUpdate,
+    async (arg): Promise<AskResult> => {
+      const question = questionOf(arg);
+      const turn = run.state.turn;
+      const result = await acts.ask.answerQuestion.executeWithOptions(
+        { summary: `ask: ${question.length > 60 ? `${question.slice(0, 57)}...` : question}` },
+        [
+          {
+            goalId: run.state.goalId,
+            question,
+            snapshot: renderSnapshot(run, Date.now()),
+            turn,
+            model: run.spec.model,
+          },
+        ],
+      );
+      run.recordAsk(result.usage.totalTokens);
+      return { answer: result.answer, turn };
+    },
+    {
+      validator: (arg: string | { question: string }) => {
+        run.assertRunning('ask only applies to running goals');
+        const q = questionOf(arg);
+        if (q === '') throw new Error('the question is empty: ask something, e.g. "what are you trying now?"');
+        if (q.length > MAX_QUESTION_CHARS)
+          throw new Error(`the question is ${q.length} characters; keep it under ${MAX_QUESTION_CHARS}`);
+      },
+    },
+  );
+}
+
+function questionOf(arg: string | { question: string } | undefined): string {
+  return (typeof arg === 'string' ? arg : typeof arg?.question === 'string' ? arg.question : '').trim();
+}

@@ -1,0 +1,237 @@
+/**
+ * Verification by the orchestrator: the baseline, measurement rounds (paired runs for relative targets on
+ * noisy metrics), the integrity check before each round, and the judge for checklist items without a command.
+ */
+import { setCurrentDetails } from '@temporalio/workflow';
+import { median } from '../goal/decision';
+import type { GoalRun } from '../goal/run';
+import { checklistItems, isDeterministic, repeatsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
+import { decidePaired, DEFAULT_INITIAL_PAIRS, detectable, noiseEstimate } from '../goal/stats';
+import type { ChecklistResult, CheckResult, MetricResult, VerificationRound } from '../goal/status';
+import type { Acts } from './proxies';
+import { publish } from './publish';
+
+/** Measures everything at the start; returns true when the criteria already hold. */
+export async function baseline(run: GoalRun, acts: Acts): Promise<boolean> {
+  const { goalId } = run.state;
+  const { spec } = run;
+  setCurrentDetails(`**Baseline**: measuring ${spec.metrics.length} metric(s) and ${spec.checks.length} check(s)`);
+  publish(run);
+  const ws = await acts.quick.prepareWorkspace.executeWithOptions({ summary: 'prepare workspace' }, [
+    { goalId, workspace: spec.workspace },
+  ]);
+  if (ws.startCommit) run.setStartCommit(ws.startCommit);
+  const guard = await acts.quick.protectWorkspace.executeWithOptions({ summary: 'record protected paths' }, [
+    {
+      goalId,
+      workspace: spec.workspace,
+      protect: spec.protect,
+      commands: [...spec.metrics.map((m) => m.command), ...spec.checks.map((c) => c.command)],
+    },
+  ]);
+  run.setProtectedFiles(guard.files);
+  if (ws.startCommit && spec.metrics.some(isPaired)) {
+    const { dir } = await acts.quick.ensureBaselineWorktree.executeWithOptions({ summary: 'baseline worktree' }, [
+      { goalId, workspace: spec.workspace, startCommit: ws.startCommit },
+    ]);
+    run.setBaselineDir(dir);
+  }
+  const round = await measureRound(run, acts, 'baseline', false);
+  await estimateNoise(run, acts);
+  for (const c of round.checks.filter((x) => !x.passed)) {
+    run.warn(`check "${c.name}" fails at baseline, before any change: the goal must make it pass`, Date.now());
+  }
+  run.recordExtras(round.holdout, round.checklist);
+  return run.recordBaseline(round.metrics, round.checks, ws.fingerprint, Date.now()).achieved;
+}
+
+/** Relative targets on noisy metrics are decided by paired runs against the baseline worktree. */
+function isPaired(metric: MetricSpec): boolean {
+  return 'relative' in metric.target && !isDeterministic(metric);
+}
+
+/** A/A runs of each paired metric at baseline: warns when the target is inside the noise. */
+async function estimateNoise(run: GoalRun, acts: Acts): Promise<void> {
+  const dir = run.state.baselineDir;
+  if (!dir) return;
+  for (const metric of run.spec.metrics.filter(isPaired)) {
+    const aa = await acts.work.measurePairs.executeWithOptions(
+      { summary: `noise ${metric.name} ×5 A/A`, startToCloseTimeout: (metric.timeoutSeconds * 10 + 120) * 1000 },
+      [
+        {
+          goalId: run.state.goalId,
+          workspace: run.spec.workspace,
+          baselineDir: dir,
+          metric,
+          pairs: 5,
+          label: 'noise (A/A)',
+        },
+      ],
+    );
+    const finite = aa.pairs.filter((p) => Number.isFinite(p.baseline) && Number.isFinite(p.candidate));
+    if (finite.length === 0 || !('relative' in metric.target)) continue;
+    const noise = noiseEstimate(
+      finite.map((p) => p.baseline),
+      finite.map((p) => p.candidate),
+    ).relativeSpread;
+    if (!detectable(metric.target.relative, noise)) {
+      run.warn(
+        `metric ${metric.name}: the target (${(metric.target.relative * 100).toFixed(0)}%) is within the measurement noise (±${(noise * 100).toFixed(1)}% between identical runs); verdicts may stay INCONCLUSIVE: steady the measurement or aim further`,
+        Date.now(),
+      );
+    }
+  }
+}
+
+/** Measures every criterion once: metrics (paired when relative, after the baseline), checks, holdout, checklist. */
+export async function measureRound(
+  run: GoalRun,
+  acts: Acts,
+  label: string,
+  paired: boolean,
+): Promise<VerificationRound> {
+  const { goalId } = run.state;
+  const workspace = run.spec.workspace;
+  const metrics: MetricResult[] = [];
+  for (const metric of run.spec.metrics) {
+    metrics.push(
+      paired && isPaired(metric) && run.state.baselineDir
+        ? await measureRelative(run, acts, metric, run.state.baselineDir, label)
+        : await measureMetric(run, acts, metric, label),
+    );
+  }
+  const runOne = (check: CheckSpec, summary: string) =>
+    acts.work.runCheck.executeWithOptions({ summary, startToCloseTimeout: (check.timeoutSeconds + 120) * 1000 }, [
+      { goalId, workspace, check, label },
+    ]);
+  const checks: CheckResult[] = [];
+  for (const check of run.spec.checks) checks.push(await runOne(check, `check: ${check.name}`));
+  const holdout: CheckResult[] = [];
+  for (const check of run.spec.holdout) holdout.push(await runOne(check, `held-out check: ${check.name}`));
+  const checklist: ChecklistResult[] = [];
+  for (const item of checklistItems(run.spec)) {
+    if (!item.command) continue;
+    const r = await runOne(
+      { name: item.item, command: item.command, timeoutSeconds: 900 },
+      `checklist: ${item.item.slice(0, 60)}`,
+    );
+    checklist.push({
+      item: item.item,
+      verified: r.passed,
+      by: 'command',
+      reason: r.passed ? `\`${item.command}\` exits 0` : `\`${item.command}\` exited ${r.exitCode ?? 'by a signal'}`,
+    });
+  }
+  return { metrics, checks, holdout, checklist };
+}
+
+/** Paired runs until the sign test decides (or the cap is reached). */
+async function measureRelative(
+  run: GoalRun,
+  acts: Acts,
+  metric: MetricSpec,
+  baselineDir: string,
+  label: string,
+): Promise<MetricResult> {
+  if (!('relative' in metric.target)) throw new Error('measureRelative needs a relative target');
+  const pairs: { baseline: number; candidate: number }[] = [];
+  let batch = metric.repeat ?? DEFAULT_INITIAL_PAIRS;
+  let durationMs = 0;
+  for (;;) {
+    const r = await acts.work.measurePairs.executeWithOptions(
+      {
+        summary: `pairs ${metric.name} ×${batch}`,
+        startToCloseTimeout: (metric.timeoutSeconds * 2 * batch + 120) * 1000,
+      },
+      [{ goalId: run.state.goalId, workspace: run.spec.workspace, baselineDir, metric, pairs: batch, label }],
+    );
+    durationMs += r.durationMs;
+    pairs.push(...r.pairs);
+    if (r.error) return { name: metric.name, value: null, samples: pairs.length, error: r.error, durationMs };
+    const d = decidePaired({ direction: metric.direction, relative: metric.target.relative, pairs });
+    if (d.verdict !== 'INCONCLUSIVE' || d.morePairs === 0) {
+      return {
+        name: metric.name,
+        value: median(pairs.map((p) => p.candidate)),
+        samples: pairs.length,
+        durationMs,
+        verdict: d.verdict === 'INCONCLUSIVE' ? 'NOT_MET' : d.verdict,
+        pairs: { passes: d.passes, n: d.pairs },
+      };
+    }
+    batch = d.morePairs;
+  }
+}
+
+/** One model turn and its tool calls; returns whether the agent claimed to be done. */
+/** Verifies when the workspace changed since the last verification or the agent claims done. */
+export async function verifyIfChanged(run: GoalRun, acts: Acts, claimedDone: boolean): Promise<boolean> {
+  const { fingerprint } = await acts.quick.fingerprintWorkspace.executeWithOptions(
+    { summary: 'fingerprint workspace' },
+    [{ workspace: run.spec.workspace }],
+  );
+  if (!run.needsVerification(fingerprint, claimedDone)) return false;
+  run.setPhase('verifying');
+  setCurrentDetails(`**Verifying** after turn ${run.state.turn}${claimedDone ? ' (the agent claims done)' : ''}`);
+  publish(run);
+  try {
+    const integrity = await acts.quick.verifyIntegrity.executeWithOptions({ summary: 'check protected paths' }, [
+      { goalId: run.state.goalId, workspace: run.spec.workspace, startCommit: run.state.startCommit },
+    ]);
+    if (integrity.violations.length > 0) {
+      run.recordIntegrityViolation(integrity.violations, integrity.restored, Date.now());
+      return false; // the measurement of a tampered evaluator means nothing: discard it
+    }
+    const round = await measureRound(run, acts, `turn ${run.state.turn}`, true);
+    await judgeIfDue(run, acts, round);
+    run.recordExtras(round.holdout, round.checklist);
+    return run.recordVerification(round.metrics, round.checks, fingerprint, claimedDone, Date.now()).achieved;
+  } finally {
+    run.setPhase('working');
+  }
+}
+
+/**
+ * Checklist items without a command go to the judge, once everything measurable passes (a goal that fails
+ * its metrics is not done, whatever the judge would say).
+ */
+async function judgeIfDue(run: GoalRun, acts: Acts, round: VerificationRound): Promise<void> {
+  const items = checklistItems(run.spec).filter((i) => !i.command);
+  if (items.length === 0) return;
+  if (!run.measurableMet(round)) return;
+  const evidence = [
+    ...round.metrics.map((m) => `metric ${m.name}: ${m.value ?? 'n/a'}${m.verdict ? ` (${m.verdict})` : ''}`),
+    ...round.checks.map((c) => `check "${c.name}": ${c.passed ? 'passes' : 'fails'}`),
+    ...round.checklist.map((c) => `checklist "${c.item}": ${c.reason}`),
+  ];
+  const judged = await acts.model.judgeChecklist.executeWithOptions(
+    { summary: `judge ${items.length} checklist item(s)` },
+    [
+      {
+        goalId: run.state.goalId,
+        workspace: run.spec.workspace,
+        startCommit: run.state.startCommit,
+        objective: run.spec.objective,
+        items: items.map((i) => i.item),
+        evidence,
+        model: run.spec.model,
+      },
+    ],
+  );
+  run.recordModelUsage(judged.usage);
+  for (const v of judged.verdicts)
+    round.checklist.push({ item: v.item, verified: v.verified, by: 'judge', reason: v.reason });
+}
+
+export async function measureMetric(
+  run: GoalRun,
+  acts: Acts,
+  metric: MetricSpec,
+  label: string,
+): Promise<MetricResult> {
+  const timeoutMs = (metric.timeoutSeconds * repeatsFor(metric) + 120) * 1000;
+  return acts.work.measureMetric.executeWithOptions(
+    { summary: `measure ${metric.name} ×${repeatsFor(metric)}`, startToCloseTimeout: timeoutMs },
+    [{ goalId: run.state.goalId, workspace: run.spec.workspace, metric, label }],
+  );
+}
