@@ -1,11 +1,12 @@
 /**
  * Builds the model's context for a turn from the goal store: the system instructions with the goal
- * brief re-injected every turn (so the goal and criteria are never lost), then the transcript of
- * earlier turns, oldest whole turns dropped first when it grows past the context bound.
+ * brief re-injected every turn (so the goal, criteria and frontier are never lost), the summary of the
+ * oldest turns (compaction, see ./compact.ts), then the later turns verbatim, oldest whole turns left out
+ * first when they do not fit the bound (the caller then compacts).
  */
 import { promises as fs } from 'node:fs';
 import type { MessageItem, ToolCallItem, TranscriptItem } from '../goal/transcript';
-import type { GoalStore, StoredTurn } from './store';
+import type { GoalStore, StoredSummary, StoredTurn } from './store';
 import { resolveInWorkspace } from './tools/workspace-path';
 
 export interface ContextInput {
@@ -16,14 +17,21 @@ export interface ContextInput {
   readonly brief: string;
   readonly plan?: string;
   readonly notes: readonly MessageItem[];
-  /** Upper bound on transcript characters sent to the model. */
+  /** Upper bound on transcript characters sent to the model (the summary included, this turn's notes not). */
   readonly maxTranscriptChars: number;
+  /** Characters counted per item on top of its content (a message's framing costs tokens too). @default 0 */
+  readonly perItemChars?: number;
+  /** The summary standing in for turns 1..through; those turns are not read. */
+  readonly summary?: StoredSummary | null;
 }
 
 export interface BuiltContext {
   readonly instructions: string;
   readonly items: TranscriptItem[];
+  /** Unsummarised turns that did not fit (0 when everything since the summary is verbatim). */
   readonly omittedTurns: number;
+  /** The first turn shown verbatim (null when none is). */
+  readonly firstKeptTurn: number | null;
 }
 
 const RULES = `You are Longhaul's coding agent, working toward a goal in a real git workspace with the tools provided.
@@ -45,20 +53,33 @@ export async function buildContext(store: GoalStore, input: ContextInput): Promi
 
   // Newest first, only as many turns as fit the bound: a long goal's prompt costs the same to build at turn
   // 2,000 as at turn 20. The most recent turn always stays: without it the model would not know what it just did.
-  const numbers = await store.turnNumbers(input.goalId, input.turn);
+  const through = input.summary?.through ?? 0;
+  const numbers = (await store.turnNumbers(input.goalId, input.turn)).filter((n) => n > through);
+  const summaryItems: TranscriptItem[] = input.summary
+    ? [
+        {
+          type: 'message',
+          role: 'user',
+          text: `[Summary of turns 1–${through}, written when they were compacted; later turns follow verbatim.]\n${input.summary.text}`,
+        },
+      ]
+    : [];
   const rendered: TranscriptItem[][] = [];
-  let total = 0;
+  const kept: number[] = [];
+  const measure = (items: readonly TranscriptItem[]) => sizeOf(items) + (input.perItemChars ?? 0) * items.length;
+  let total = measure(summaryItems);
   let index = numbers.length - 1;
   for (; index >= 0; index--) {
     const turn = await store.readTurn(input.goalId, numbers[index]!);
     if (!turn) continue;
     const items = await renderTurn(store, input.goalId, turn);
-    if (rendered.length > 0 && total + size(items) > input.maxTranscriptChars) break;
+    if (rendered.length > 0 && total + measure(items) > input.maxTranscriptChars) break;
     rendered.unshift(items);
-    total += size(items);
+    kept.unshift(turn.turn);
+    total += measure(items);
   }
   const omitted = index + 1;
-  const items: TranscriptItem[] = [];
+  const items: TranscriptItem[] = [...summaryItems];
   if (omitted > 0) {
     items.push({
       type: 'message',
@@ -71,10 +92,11 @@ export async function buildContext(store: GoalStore, input: ContextInput): Promi
   if (input.notes.length === 0) {
     items.push({ type: 'message', role: 'user', text: `Turn ${input.turn}: continue toward the goal.` });
   }
-  return { instructions, items, omittedTurns: omitted };
+  return { instructions, items, omittedTurns: omitted, firstKeptTurn: kept[0] ?? null };
 }
 
-async function renderTurn(store: GoalStore, goalId: string, turn: StoredTurn): Promise<TranscriptItem[]> {
+/** A stored turn as transcript items: its notes, the model's output, and each tool call's result. */
+export async function renderTurn(store: GoalStore, goalId: string, turn: StoredTurn): Promise<TranscriptItem[]> {
   const items: TranscriptItem[] = [...turn.notes];
   for (const item of turn.output) {
     items.push(item);
@@ -108,7 +130,8 @@ async function readPlan(workspace: string, plan: string): Promise<string | null>
   }
 }
 
-function size(items: readonly TranscriptItem[]): number {
+/** Characters of transcript items (text, tool arguments and outputs): the measure of the context bound. */
+export function sizeOf(items: readonly TranscriptItem[]): number {
   return items.reduce(
     (n, i) =>
       n +

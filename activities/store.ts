@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ToolCallItem, TranscriptItem, MessageItem } from '../goal/transcript';
+import type { ToolControl } from '../goal/tools';
 import type { ProtectedManifest } from './integrity';
 
 /** One model turn as stored: the orchestrator's notes given to the model, and what the model produced. */
@@ -24,8 +25,15 @@ export interface StoredToolResult {
   readonly output: string;
   readonly isError: boolean;
   readonly summary: string;
-  readonly doneClaim?: { summary: string };
+  readonly control?: ToolControl;
   readonly fullOutputRef?: string;
+}
+
+/** A model-written summary of turns 1..through, standing in for them in the context. */
+export interface StoredSummary {
+  readonly through: number;
+  readonly text: string;
+  readonly at: string;
 }
 
 export class GoalStore {
@@ -120,6 +128,16 @@ export class GoalStore {
     const file = path.join(this.goalDir(goalId), 'ledger.jsonl');
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.appendFile(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
+
+  /** The summary of the oldest turns (compaction), or null before the first. */
+  async readSummary(goalId: string): Promise<StoredSummary | null> {
+    return this.readJson<StoredSummary>(path.join(this.goalDir(goalId), 'summary.json'));
+  }
+
+  /** Replaces the summary (atomically: a crash leaves the old or the new one, never half of either). */
+  async writeSummary(goalId: string, summary: StoredSummary): Promise<void> {
+    await this.writeJson(path.join(this.goalDir(goalId), 'summary.json'), summary);
   }
 
   /** The protected paths' manifest taken at baseline (null before it). It never changes afterwards. */

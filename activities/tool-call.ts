@@ -3,7 +3,9 @@
  * store the result. Idempotent: a result already stored is returned as is, and a retry after a
  * killed worker first stops the process group the previous attempt left running.
  */
+import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import type { ToolControl } from '../goal/tools';
 import { runTool } from './tools/dispatch';
 import { protectedMatcher } from './integrity';
 import { killProcessGroup } from './tools/shell';
@@ -19,7 +21,9 @@ export interface ExecuteToolInput {
 export interface ExecuteToolResult {
   readonly isError: boolean;
   readonly summary: string;
-  readonly doneClaim?: { readonly summary: string };
+  /** A digest of the call (tool name and arguments): equal signatures are the same call repeated. */
+  readonly sig: string;
+  readonly control?: ToolControl;
 }
 
 export interface ToolCallDeps {
@@ -51,7 +55,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
   const { store } = deps;
   const ctx = Context.current();
   const existing = await store.readToolResult(input.goalId, input.turn, input.callId);
-  if (existing) return digest(existing);
+  if (existing) return digest(existing, signature(existing.name, await argumentsOf(store, input)));
 
   const leftover = await store.readToolPid(input.goalId, input.turn, input.callId);
   if (leftover !== null && killProcessGroup(leftover)) {
@@ -85,14 +89,23 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     output: result.output,
     isError: result.isError,
     summary: result.summary,
-    ...(result.doneClaim ? { doneClaim: result.doneClaim } : {}),
+    ...(result.control ? { control: result.control } : {}),
     ...(result.fullOutputRef ? { fullOutputRef: result.fullOutputRef } : {}),
   };
   await store.writeToolResult(input.goalId, input.turn, stored);
-  return digest(stored);
+  return digest(stored, signature(call.name, call.arguments));
 }
 
-function digest(r: { isError: boolean; summary: string; doneClaim?: { summary: string } }): ExecuteToolResult {
-  const summary = r.doneClaim ? { summary: r.doneClaim.summary.slice(0, 1000) } : undefined;
-  return { isError: r.isError, summary: r.summary, ...(summary ? { doneClaim: summary } : {}) };
+async function argumentsOf(store: GoalStore, input: ExecuteToolInput): Promise<string> {
+  return (await store.findToolCall(input.goalId, input.turn, input.callId))?.arguments ?? '';
+}
+
+function signature(name: string, args: string): string {
+  return createHash('sha256').update(name).update('\0').update(args).digest('hex').slice(0, 16);
+}
+
+/** The small result the workflow sees (the full output stays in the store). Control texts are already capped. */
+function digest(r: { isError: boolean; summary: string; control?: ToolControl }, sig: string): ExecuteToolResult {
+  const control = r.control?.kind === 'done' ? { ...r.control, summary: r.control.summary.slice(0, 1000) } : r.control;
+  return { isError: r.isError, summary: r.summary, sig, ...(control ? { control } : {}) };
 }

@@ -16,8 +16,10 @@ export function formatStatus(s: GoalStatusView): string {
     `progress ${progressBar(s.progress)}`,
     `objective: ${s.objective}`,
     `workspace: ${s.workspace}${s.startCommit ? ` @ ${s.startCommit.slice(0, 10)}` : ''}`,
-    `turn ${s.budget.turns.used}/${s.budget.turns.limit ?? '∞'} · tokens ${s.budget.tokens.used}${s.budget.tokens.limit ? `/${s.budget.tokens.limit}` : ''} · ${s.budget.hours.used.toFixed(2)} h${s.budget.hours.limit ? `/${s.budget.hours.limit} h` : ''}`,
+    `turn ${s.budget.turns.used}/${s.budget.turns.limit ?? '∞'} · tokens ${s.budget.tokens.used}${s.budget.tokens.limit ? `/${s.budget.tokens.limit}` : ''} · $${s.budget.cost.used.toFixed(2)}${s.budget.cost.limit ? `/$${s.budget.cost.limit.toFixed(2)}` : ''} · ${s.budget.hours.used.toFixed(2)} h${s.budget.hours.limit ? `/${s.budget.hours.limit} h` : ''}${s.model ? ` · ${s.model}` : ''}`,
   ];
+  if (s.attention) lines.push(`NEEDS ATTENTION (${s.attention.at}): ${s.attention.text}`);
+  if (s.waitingUntil) lines.push(`waiting until ${s.waitingUntil.until}: ${s.waitingUntil.reason}`);
   for (const m of s.metrics) {
     lines.push(
       `  metric ${m.name}: baseline ${formatValue(m.baseline)} → latest ${formatValue(m.latest)} (best ${formatValue(m.best)}), target ${m.direction === 'lower' ? '≤' : '≥'} ${formatValue(m.target)}  ${m.verdict}${m.lastError ? `  (${m.lastError})` : ''}`,
@@ -33,6 +35,13 @@ export function formatStatus(s: GoalStatusView): string {
   for (const p of s.pendingEdits) lines.push(`  edit v${p.version}: accepted, applies at the next turn boundary`);
   for (const g of s.guidance)
     lines.push(`  guidance (turn ${g.turn}): ${g.text.length > 100 ? `${g.text.slice(0, 97)}...` : g.text}`);
+  if (s.frontier) {
+    lines.push(`  frontier (turn ${s.frontier.turn}): next: ${s.frontier.next}`);
+    lines.push(`    remaining: ${s.frontier.remaining}`);
+  }
+  if (s.context.compactions > 0) {
+    lines.push(`  context: turns 1–${s.context.summarisedThrough} summarised (${s.context.compactions} compactions)`);
+  }
   if (s.asks.count > 0) lines.push(`  side questions answered: ${s.asks.count} (${s.asks.tokens} tokens)`);
   if (s.lastEvent) lines.push(`last event (${s.lastEvent.at}): ${s.lastEvent.text}`);
   if (s.reason) lines.push(`result: ${s.reason}`);

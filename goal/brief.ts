@@ -25,8 +25,16 @@ export function renderBrief(run: GoalRun, now: number): string {
     );
   }
   lines.push(`Current state: ${run.describeCriteria() || 'not measured yet'}`);
+  const budget = [`turn ${v.budget.turns.used} of ${v.budget.turns.limit ?? '∞'}`];
+  if (v.budget.tokens.limit) budget.push(`${v.budget.tokens.used} of ${v.budget.tokens.limit} tokens`);
+  if (v.budget.cost.limit) budget.push(`$${v.budget.cost.used.toFixed(2)} of $${v.budget.cost.limit.toFixed(2)}`);
+  if (v.budget.hours.limit) budget.push(`${v.budget.hours.used.toFixed(1)} of ${v.budget.hours.limit} hours`);
+  lines.push(`Budget: ${budget.join(', ')}`);
+  const f = run.state.frontier;
   lines.push(
-    `Budget: turn ${v.budget.turns.used} of ${v.budget.turns.limit ?? '∞'}${v.budget.tokens.limit ? `, ${v.budget.tokens.used} of ${v.budget.tokens.limit} tokens` : ''}`,
+    f
+      ? `Execution frontier (your record_progress at turn ${f.turn}; update it as you go):\n  Done: ${f.done}\n  Remaining: ${f.remaining}\n  Next: ${f.next}`
+      : 'Execution frontier: not recorded yet. Call record_progress with what is done, what remains and your next step; it stays in front of you every turn.',
   );
   return lines.join('\n');
 }

@@ -6,6 +6,8 @@ export const FAILURE = {
   modelAuth: 'ModelAuthError',
   /** The model server refused the request as malformed (e.g. an unknown model): the user must fix config. */
   modelBadRequest: 'ModelBadRequestError',
+  /** The prompt exceeds the model's context window even after compaction: set model.contextWindow lower. */
+  modelContextLength: 'ModelContextLengthError',
   /** The workspace folder does not exist on the worker. */
   workspaceMissing: 'WorkspaceMissing',
   /** The workspace is not a git repository. */

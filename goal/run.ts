@@ -5,12 +5,25 @@
  */
 import { baselineProblem, better, progressOf, thresholdOf, verdictOf } from './decision';
 import { applyEditToSpec, describeChanges, metricsToRebaseline, type GoalEdit } from './edit';
+import { costOf, modelInfo } from './models';
 import { checklistItems, type GoalSpec } from './spec';
+import {
+  afterToolCall,
+  afterTurn,
+  afterVerification,
+  budgetWarnings,
+  declareBlocker,
+  newWatchState,
+  workspaceChanged,
+  type Watch,
+  type WatchState,
+} from './watchdog';
 import type {
   ChecklistResult,
   CheckResult,
   IntegrityViolation,
   CheckStatus,
+  EventKind,
   FinalStatus,
   GoalOutcome,
   GoalStatusName,
@@ -64,7 +77,28 @@ export interface GoalState {
   idleTurns: number;
   lastEvent: { at: number; text: string } | null;
   /** The latest events, oldest first, numbered: followers print those they have not seen (see MAX_EVENTS). */
-  events: { seq: number; at: number; text: string }[];
+  events: { seq: number; at: number; text: string; kind?: EventKind }[];
+  /** Significant events not yet delivered to Slack (see MAX_OUTBOX), oldest first. */
+  outbox: { seq: number; at: number; text: string; kind: EventKind }[];
+  /** The model that answered the last turn (prices and context window depend on it). */
+  modelName: string | null;
+  /** Model spend in US dollars; counts only calls whose model has a known price. */
+  costUsd: number;
+  watch: WatchState;
+  /** Set when a watchdog rule ends the goal; the loop stops at the next boundary. */
+  stop: { status: 'stalled' | 'blocked'; reason: string } | null;
+  /** What the agent says is done, what remains and its next step (`record_progress`); never compacted away. */
+  frontier: { turn: number; done: string; remaining: string; next: string } | null;
+  /** The agent asked to wait (`wait`) until this time. */
+  waiting: { until: number; reason: string; lastGuidanceAt: number } | null;
+  /** The model has been unreachable since this time (retries exhausted); cleared by the next answer. */
+  outage: { since: number; error: string } | null;
+  /** Something the user should look at (stall warning, blocker, budget at 80%, outage); cleared when resolved. */
+  attention: { at: number; text: string } | null;
+  /** When the progress was last refreshed (hourly, and on events). */
+  lastRefreshAt: number | null;
+  /** Older turns summarised so far (compaction), and the last prompt size the model reported. */
+  context: { compactions: number; summarisedThrough: number; lastPromptTokens: number };
   reason: string | null;
   /** Accepted edits waiting for the next turn boundary, in order, each with the version it will create. */
   pendingEdits: { version: number; edit: GoalEdit; at: number }[];
@@ -95,6 +129,8 @@ export interface EditRecord {
 
 /** Events kept in the state (and in `status`). */
 export const MAX_EVENTS = 20;
+/** Undelivered Slack events kept; older ones are dropped (Slack down for days) and counted in the next post. */
+export const MAX_OUTBOX = 100;
 
 /** Guidance entries kept in the state (and shown in the brief); older ones are dropped. */
 export const MAX_GUIDANCE_ENTRIES = 50;
@@ -130,6 +166,17 @@ export class GoalRun {
       idleTurns: 0,
       lastEvent: null,
       events: [],
+      outbox: [],
+      modelName: null,
+      costUsd: 0,
+      watch: newWatchState(),
+      stop: null,
+      frontier: null,
+      waiting: null,
+      outage: null,
+      attention: null,
+      lastRefreshAt: null,
+      context: { compactions: 0, summarisedThrough: 0, lastPromptTokens: 0 },
       reason: null,
       pendingEdits: [],
       history: [],
@@ -156,6 +203,17 @@ export class GoalRun {
       pausedMs: state.pausedMs ?? 0,
       asks: state.asks ?? { count: 0, tokens: 0 },
       events: state.events ?? [],
+      outbox: state.outbox ?? [],
+      modelName: state.modelName ?? null,
+      costUsd: state.costUsd ?? 0,
+      watch: state.watch ?? newWatchState(),
+      stop: state.stop ?? null,
+      frontier: state.frontier ?? null,
+      waiting: state.waiting ?? null,
+      outage: state.outage ?? null,
+      attention: state.attention ?? null,
+      lastRefreshAt: state.lastRefreshAt ?? null,
+      context: state.context ?? { compactions: 0, summarisedThrough: 0, lastPromptTokens: 0 },
       holdout: state.holdout ?? state.spec.holdout.map((h) => ({ name: h.name, latest: null })),
       checklist:
         state.checklist ??
@@ -181,11 +239,27 @@ export class GoalRun {
     }
   }
 
-  event(text: string, now: number): void {
+  /** Records an event; a `kind` marks it significant (it goes to Slack). */
+  event(text: string, now: number, kind?: EventKind): void {
     this.state.lastEvent = { at: now, text };
     const seq = (this.state.events.at(-1)?.seq ?? 0) + 1;
-    this.state.events.push({ seq, at: now, text });
+    this.state.events.push({ seq, at: now, text, ...(kind ? { kind } : {}) });
     if (this.state.events.length > MAX_EVENTS) this.state.events.shift();
+    if (kind) {
+      this.state.outbox.push({ seq, at: now, text, kind });
+      if (this.state.outbox.length > MAX_OUTBOX) this.state.outbox.shift();
+    }
+  }
+
+  /** Drops delivered events from the outbox (those up to `seq`). */
+  delivered(seq: number): void {
+    this.state.outbox = this.state.outbox.filter((e) => e.seq > seq);
+  }
+
+  /** Something the user should look at; shown in status and posted to Slack as "needs attention". */
+  needsAttention(text: string, now: number): void {
+    this.state.attention = { at: now, text };
+    this.event(`needs attention: ${text}`, now, 'attention');
   }
 
   setPhase(phase: Phase): void {
@@ -246,7 +320,7 @@ export class GoalRun {
         'Reach the goal by changing the code under test, not the evaluator.',
       ].join('\n'),
     );
-    this.event(
+    this.needsAttention(
       `integrity violation after turn ${this.state.turn}: ${paths.join(', ')} (restored, measurement discarded)`,
       now,
     );
@@ -280,7 +354,7 @@ export class GoalRun {
     this.state.verifiedFingerprint = fingerprint;
     const outcome = this.assess();
     const text = `Baseline: ${this.describeCriteria()}`;
-    this.event(text, now);
+    this.event(text, now, 'baseline');
     this.state.pendingNotes.push(
       `${text}${outcome.achieved ? '' : '\nThe orchestrator measures these itself after you change files or call `done`.'}`,
     );
@@ -310,15 +384,39 @@ export class GoalRun {
     this.state.pendingNotes.push(text);
   }
 
-  /** Tokens of a model call made for the goal (turns, the judge); they count toward the budget. */
-  recordModelUsage(usage: TokenUsage): void {
+  /** Tokens (and their cost) of a model call made for the goal (turns, compaction, the judge); they count toward the budget. */
+  recordModelUsage(usage: TokenUsage, model?: string): void {
+    if (model) this.state.modelName = model;
     this.state.tokens.input += usage.inputTokens;
     this.state.tokens.output += usage.outputTokens;
     this.state.tokens.total += usage.totalTokens;
+    const price = this.modelInfo().price;
+    if (price) this.state.costUsd += costOf(price, usage.inputTokens, usage.outputTokens);
   }
 
-  recordModelTurn(usage: TokenUsage, toolCalls: number, now: number): void {
-    this.recordModelUsage(usage);
+  /** Price and context window of the goal's model: the spec's overrides, else the built-in table. */
+  modelInfo() {
+    const m = this.spec.model;
+    return modelInfo(this.state.modelName ?? m.name ?? null, {
+      ...(m.price ? { price: m.price } : {}),
+      ...(m.contextWindow ? { contextWindow: m.contextWindow } : {}),
+    });
+  }
+
+  /** Why a cost budget cannot be enforced (no price known for the model), or null. */
+  costBudgetProblem(): string | null {
+    if (this.spec.budget.maxCostUsd === undefined || this.modelInfo().price) return null;
+    return `budget.maxCostUsd is set but no price is known for model "${this.state.modelName ?? this.spec.model.name ?? 'unknown'}": add model.price { inputPerMTok, outputPerMTok } to the goal (longhaul edit), or remove the cost budget`;
+  }
+
+  recordModelTurn(usage: TokenUsage, toolCalls: number, now: number, model?: string): void {
+    this.recordModelUsage(usage, model);
+    this.state.context.lastPromptTokens = usage.inputTokens;
+    if (this.state.outage) {
+      this.event(`the model answers again (unreachable since ${new Date(this.state.outage.since).toISOString()})`, now);
+      this.state.outage = null;
+      this.clearAttention();
+    }
     this.state.idleTurns = toolCalls === 0 ? this.state.idleTurns + 1 : 0;
     this.event(`turn ${this.state.turn}: ${toolCalls} tool call${toolCalls === 1 ? '' : 's'}`, now);
     if (toolCalls === 0) {
@@ -358,7 +456,7 @@ export class GoalRun {
     for (const r of checks) this.check(r.name).latest = r.passed;
     this.state.verifiedFingerprint = fingerprint;
     const outcome = this.assess();
-    this.event(`verified after turn ${this.state.turn}: ${outcome.summary}`, now);
+    this.event(`verified after turn ${this.state.turn}: ${outcome.summary}`, now, 'verification');
     if (!outcome.achieved) {
       const failing = checks.filter((c) => !c.passed);
       const details = failing.map((c) => `Check "${c.name}" failed (exit ${c.exitCode ?? 'none'}):\n${c.excerpt}`);
@@ -380,7 +478,16 @@ export class GoalRun {
         ].join('\n'),
       );
     }
-    if (newBest.length > 0) this.event(`new best: ${newBest.join(', ')}`, now);
+    if (newBest.length > 0) {
+      const what = newBest.map((n) => {
+        const m = this.metric(n);
+        return `${n} ${formatValue(m.baseline)} → ${formatValue(m.best)}`;
+      });
+      this.event(`new best: ${what.join(', ')}`, now, 'new_best');
+      this.clearAttention();
+    }
+    if (!outcome.achieved)
+      this.act(afterVerification(this.state.watch, this.spec.stall, this.progress(), newBest.length > 0), now);
     return outcome;
   }
 
@@ -394,7 +501,120 @@ export class GoalRun {
     if (b.maxHours !== undefined && this.hoursUsed(now) >= b.maxHours) {
       return `ran for ${b.maxHours} hours`;
     }
+    if (b.maxCostUsd !== undefined && this.state.costUsd >= b.maxCostUsd) {
+      return `spent $${this.state.costUsd.toFixed(2)} of $${b.maxCostUsd.toFixed(2)}`;
+    }
     return null;
+  }
+
+  /** Warns once per budget dimension at 80% (an attention event for the user). */
+  warnBudgets(now: number): void {
+    const b = this.spec.budget;
+    const lines = budgetWarnings(this.state.watch, [
+      { name: 'turns', used: this.state.turn, limit: b.maxTurns, unit: '' },
+      { name: 'tokens', used: this.state.tokens.total, limit: b.maxTokens ?? null, unit: '' },
+      { name: 'hours', used: this.hoursUsed(now), limit: b.maxHours ?? null, unit: 'h' },
+      { name: 'cost', used: this.state.costUsd, limit: b.maxCostUsd ?? null, unit: 'USD' },
+    ]);
+    for (const line of lines) this.needsAttention(line, now);
+  }
+
+  // ---- watchdog: stalls, blockers, waits, outages ---------------------------------------------------------
+
+  /** A tool call's outcome: repeated identical failures alert the user, then stall the goal. */
+  recordToolOutcome(call: { sig: string; summary: string; failed: boolean }, now: number): void {
+    this.act(afterToolCall(this.state.watch, this.spec.stall, call), now);
+  }
+
+  /** Files changed since the last verification: repeated failures from before no longer count as "the same". */
+  workspaceChanged(): void {
+    workspaceChanged(this.state.watch);
+  }
+
+  /** The agent declared a blocker this turn (the `blocked` tool). */
+  declareBlocker(reason: string): void {
+    declareBlocker(this.state.watch, reason);
+  }
+
+  /** End of a turn's tool calls: blockers on consecutive turns alert, then block the goal. */
+  endTurn(now: number): void {
+    this.act(afterTurn(this.state.watch), now);
+  }
+
+  /** The agent's account of where it stands; re-injected into every turn's brief. */
+  setFrontier(f: { done: string; remaining: string; next: string }): void {
+    const cap = (t: string) => (t.length > 2000 ? `${t.slice(0, 2000)} […]` : t);
+    this.state.frontier = { turn: this.state.turn, done: cap(f.done), remaining: cap(f.remaining), next: cap(f.next) };
+  }
+
+  /** The agent asked to wait (the `wait` tool): until then, capped by what is left of the hours budget. */
+  requestWait(minutes: number, reason: string, now: number): void {
+    const maxHours = this.spec.budget.maxHours;
+    const left = maxHours === undefined ? Infinity : Math.max(0, maxHours - this.hoursUsed(now)) * 3_600_000;
+    const until = now + Math.min(minutes * 60_000, left);
+    this.state.waiting = { until, reason, lastGuidanceAt: this.lastGuidanceAt() };
+    this.event(
+      `waiting ${Math.round((until - now) / 60_000)} min (until ${new Date(until).toISOString()}): ${reason}`,
+      now,
+    );
+  }
+
+  /** Whether a wait should end now: its time is up, or the user paused, edited or guided since it began. */
+  waitOver(now: number): boolean {
+    const w = this.state.waiting;
+    if (!w) return true;
+    return now >= w.until || this.paused || this.hasPendingEdits || this.lastGuidanceAt() !== w.lastGuidanceAt;
+  }
+
+  private lastGuidanceAt(): number {
+    return this.state.guidance.at(-1)?.at ?? 0;
+  }
+
+  endWait(now: number): void {
+    if (!this.state.waiting) return;
+    const early = now < this.state.waiting.until;
+    this.state.waiting = null;
+    this.note(
+      early
+        ? 'Your wait was cut short (the user paused, edited the goal or sent guidance). Continue from here.'
+        : 'The wait you asked for is over. Continue from here.',
+    );
+  }
+
+  /** Model retries are exhausted: the outage is recorded (once) and the user alerted. */
+  modelOutage(error: string, now: number): void {
+    if (!this.state.outage) {
+      this.state.outage = { since: now, error };
+      this.needsAttention(`the model is unreachable (${error}); retrying`, now);
+    } else {
+      this.state.outage.error = error;
+    }
+  }
+
+  /** The summary of older turns was renewed (compaction). */
+  recordCompaction(through: number, usage: TokenUsage, now: number): void {
+    this.recordModelUsage(usage);
+    this.state.context.compactions += 1;
+    this.state.context.summarisedThrough = through;
+    this.event(`context compacted: turns 1–${through} summarised`, now);
+  }
+
+  clearAttention(): void {
+    this.state.attention = null;
+  }
+
+  /** Ends the goal at the next boundary (the loop checks `stop`). */
+  stopWith(status: 'stalled' | 'blocked', reason: string): void {
+    this.state.stop ??= { status, reason };
+  }
+
+  private act(w: Watch, now: number): void {
+    if (w.kind === 'attention') {
+      this.needsAttention(w.text, now);
+      if (w.noteForAgent) this.note(w.noteForAgent);
+    } else if (w.kind === 'stop') {
+      this.stopWith(w.status, w.reason);
+    }
   }
 
   /** Working hours so far: wall-clock time since the start, less the time spent paused. */
@@ -503,7 +723,7 @@ export class GoalRun {
           'The goal and criteria in your instructions are now current; plan your next step against them.',
         ].join('\n'),
       );
-      this.event(`goal updated to version ${pending.version}: ${changes.join('; ')}`, now);
+      this.event(`goal updated to version ${pending.version}: ${changes.join('; ')}`, now, 'edit');
     }
     this.state.pendingEdits = [];
     for (const name of [...rebaseline]) if (!this.spec.metrics.some((m) => m.name === name)) rebaseline.delete(name);
@@ -545,7 +765,7 @@ export class GoalRun {
     this.assertRunning('there is nothing to pause');
     if (this.state.paused) return;
     this.state.paused = { since: now, reason };
-    this.event(`paused${reason ? `: ${reason}` : ''}`, now);
+    this.event(`paused${reason ? `: ${reason}` : ''}`, now, 'paused');
   }
 
   /** Resumes a paused goal. Idempotent. */
@@ -554,7 +774,7 @@ export class GoalRun {
     this.state.pausedMs += now - this.state.paused.since;
     this.state.paused = null;
     this.note('The goal was paused by the user and has been resumed. Continue where you left off.');
-    this.event('resumed', now);
+    this.event('resumed', now, 'resumed');
   }
 
   recordAsk(tokens: number): void {
@@ -567,7 +787,8 @@ export class GoalRun {
     this.state.reason = reason;
     this.state.phase = 'done';
     this.state.endedAt = now;
-    this.event(`${status}: ${reason}`, now);
+    this.state.waiting = null;
+    this.event(`${status}: ${reason}`, now, 'final');
   }
 
   /** Progress 0–1 toward the criteria: the mean over metrics and checks. */
@@ -618,10 +839,21 @@ export class GoalRun {
         turns: { used: s.turn, limit: b.maxTurns },
         tokens: { used: s.tokens.total, limit: b.maxTokens ?? null },
         hours: { used: this.hoursUsed(now), limit: b.maxHours ?? null },
+        cost: { used: s.costUsd, limit: b.maxCostUsd ?? null },
       },
+      model: s.modelName ?? s.spec.model.name ?? null,
+      frontier: s.frontier ? { ...s.frontier } : null,
+      waitingUntil: s.waiting ? { until: new Date(s.waiting.until).toISOString(), reason: s.waiting.reason } : null,
+      attention: s.attention ? { at: new Date(s.attention.at).toISOString(), text: s.attention.text } : null,
+      context: { ...s.context },
       progress: this.progress(),
       lastEvent: s.lastEvent ? { at: new Date(s.lastEvent.at).toISOString(), text: s.lastEvent.text } : null,
-      events: s.events.map((e) => ({ seq: e.seq, at: new Date(e.at).toISOString(), text: e.text })),
+      events: s.events.map((e) => ({
+        seq: e.seq,
+        at: new Date(e.at).toISOString(),
+        text: e.text,
+        ...(e.kind ? { kind: e.kind } : {}),
+      })),
       startedAt: new Date(s.startedAt).toISOString(),
       endedAt: s.endedAt === null ? null : new Date(s.endedAt).toISOString(),
       reason: s.reason,
@@ -652,6 +884,7 @@ export class GoalRun {
       reason: s.reason ?? '',
       turns: s.turn,
       tokens: s.tokens.total,
+      costUsd: s.costUsd,
       metrics: this.metricStatuses(),
       checks: this.checkStatuses(),
     };

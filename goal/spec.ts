@@ -112,7 +112,16 @@ export const budgetSpec = z
   .object({
     maxTurns: z.int().min(1).max(1_000_000).default(50).describe('model turns before budget_exhausted'),
     maxTokens: z.int().min(1).optional().describe('total model tokens before budget_exhausted'),
-    maxHours: z.number().positive().optional().describe('wall-clock hours before budget_exhausted'),
+    maxHours: z
+      .number()
+      .positive()
+      .optional()
+      .describe('working hours (workflow time, pauses excluded) before budget_exhausted'),
+    maxCostUsd: z
+      .number()
+      .positive()
+      .optional()
+      .describe('model spend in US dollars (from the price table or model.price) before budget_exhausted'),
   })
   .strict();
 export type BudgetSpec = z.infer<typeof budgetSpec>;
@@ -124,9 +133,49 @@ export const modelSpec = z
       .enum(['responses', 'chat'], { error: 'model.api must be "responses" (OpenAI) or "chat" (compatible servers)' })
       .optional(),
     reasoningEffort: z.enum(['minimal', 'low', 'medium', 'high']).optional(),
+    price: z
+      .object({
+        inputPerMTok: z.number().min(0).describe('US dollars per million input tokens'),
+        outputPerMTok: z.number().min(0).describe('US dollars per million output tokens'),
+      })
+      .strict()
+      .optional()
+      .describe("overrides the built-in price table (goal/models.ts) for this goal's model"),
+    contextWindow: z
+      .int()
+      .min(2_000)
+      .max(10_000_000)
+      .optional()
+      .describe('tokens per request the model accepts; default from the built-in table, else 128000'),
+    compactAt: z
+      .number()
+      .min(0.1)
+      .max(0.95)
+      .default(0.6)
+      .describe('share of the context window at which older turns are summarised (compaction)'),
   })
   .strict();
 export type ModelSpec = z.infer<typeof modelSpec>;
+
+export const stallSpec = z
+  .object({
+    noProgress: z
+      .int()
+      .min(2)
+      .max(100_000)
+      .default(30)
+      .describe('verifications without a new best before `stalled` (the user is alerted at half)'),
+    repeatedFailures: z
+      .int()
+      .min(2)
+      .max(1000)
+      .default(5)
+      .describe(
+        'the same failing tool call this many times with no change in between alerts the user; twice as many → `stalled`',
+      ),
+  })
+  .strict();
+export type StallSpec = z.infer<typeof stallSpec>;
 
 export const checklistSpec = z.array(
   z.union([
@@ -158,7 +207,8 @@ export const goalSpec = z
       .default([])
       .describe('globs of workspace files that may not change (the metric and check scripts are added)'),
     budget: budgetSpec.default({ maxTurns: 50 }),
-    model: modelSpec.default({}),
+    model: modelSpec.prefault({}),
+    stall: stallSpec.prefault({}),
   })
   .strict()
   .superRefine((g, ctx) => {

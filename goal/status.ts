@@ -19,6 +19,20 @@ export const GOAL_STATUSES = [
 export type GoalStatusName = (typeof GOAL_STATUSES)[number];
 export type FinalStatus = Exclude<GoalStatusName, 'running'>;
 
+/** Significant events: each is posted to the goal's Slack thread once. */
+export const EVENT_KINDS = [
+  'baseline',
+  'new_best',
+  'milestone',
+  'verification',
+  'edit',
+  'paused',
+  'resumed',
+  'attention',
+  'final',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
 /** One metric measurement as reported by the measure activity (raw samples stay in the ledger). */
 export interface MetricResult {
   readonly name: string;
@@ -101,11 +115,41 @@ export interface GoalStatusView {
   readonly paused: boolean;
   readonly metrics: readonly MetricStatus[];
   readonly checks: readonly CheckStatus[];
-  readonly budget: { readonly turns: BudgetUse; readonly tokens: BudgetUse; readonly hours: BudgetUse };
+  readonly budget: {
+    readonly turns: BudgetUse;
+    readonly tokens: BudgetUse;
+    readonly hours: BudgetUse;
+    /** US dollars, from the price table or the spec's model.price (0 when no price is known). */
+    readonly cost: BudgetUse;
+  };
+  /** The model that answered the last turn (or the spec's), null before the first turn with the worker's default. */
+  readonly model: string | null;
+  /** The agent's own account of what is done, what remains and its next step (`record_progress`). */
+  readonly frontier: {
+    readonly turn: number;
+    readonly done: string;
+    readonly remaining: string;
+    readonly next: string;
+  } | null;
+  /** Set while the agent waits (the `wait` tool). */
+  readonly waitingUntil: { readonly until: string; readonly reason: string } | null;
+  /** Something the user should look at (stall warning, blocker, budget at 80%, model outage). */
+  readonly attention: { readonly at: string; readonly text: string } | null;
+  /** Compaction: summaries made, the last turn summarised, the last prompt's size in tokens. */
+  readonly context: {
+    readonly compactions: number;
+    readonly summarisedThrough: number;
+    readonly lastPromptTokens: number;
+  };
   readonly progress: number;
   readonly lastEvent: { readonly at: string; readonly text: string } | null;
   /** The latest events (at most 20), oldest first, numbered so followers can tell new from seen. */
-  readonly events: readonly { readonly seq: number; readonly at: string; readonly text: string }[];
+  readonly events: readonly {
+    readonly seq: number;
+    readonly at: string;
+    readonly text: string;
+    readonly kind?: EventKind;
+  }[];
   readonly startedAt: string;
   readonly endedAt: string | null;
   readonly reason: string | null;
@@ -151,6 +195,7 @@ export interface GoalOutcome {
   readonly reason: string;
   readonly turns: number;
   readonly tokens: number;
+  readonly costUsd: number;
   readonly metrics: readonly MetricStatus[];
   readonly checks: readonly CheckStatus[];
 }

@@ -19,10 +19,45 @@ export const TOOL_LIMITS = {
   searchMaxMatches: 200,
   /** Upper bound for shell's timeoutSeconds. */
   shellMaxTimeoutSeconds: 3600,
+  /** Upper bound for wait's minutes (a day). */
+  waitMaxMinutes: 1440,
+  /** Longest text per field of record_progress and blocked. */
+  controlMaxChars: 2000,
 } as const;
 
-export const TOOL_NAMES = ['shell', 'read_file', 'write_file', 'edit_file', 'list_files', 'search', 'done'] as const;
+export const TOOL_NAMES = [
+  'shell',
+  'read_file',
+  'write_file',
+  'edit_file',
+  'list_files',
+  'search',
+  'record_progress',
+  'wait',
+  'blocked',
+  'done',
+] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
+
+/** Tools that cannot change the workspace: after a turn of only these, no fingerprint or verification is needed. */
+export const READ_ONLY_TOOLS: readonly ToolName[] = [
+  'read_file',
+  'list_files',
+  'search',
+  'record_progress',
+  'wait',
+  'blocked',
+];
+
+/**
+ * What a control tool asks of the orchestrator (the other tools act on the workspace): verify (`done`), wait,
+ * note a blocker, or record the execution frontier.
+ */
+export type ToolControl =
+  | { readonly kind: 'done'; readonly summary: string }
+  | { readonly kind: 'wait'; readonly minutes: number; readonly reason: string }
+  | { readonly kind: 'blocked'; readonly reason: string }
+  | { readonly kind: 'progress'; readonly done: string; readonly remaining: string; readonly next: string };
 
 /** True if `name` is one of the agent's tools. */
 export function isToolName(name: string): name is ToolName {
@@ -151,6 +186,36 @@ export const doneArgsSchema = z
   .strict();
 export type DoneArgs = z.infer<typeof doneArgsSchema>;
 
+const controlText = (what: string) => z.string().trim().min(1).max(TOOL_LIMITS.controlMaxChars).describe(what);
+
+export const recordProgressArgsSchema = z
+  .object({
+    done: controlText('What is done and verified so far (facts, measurements, what was tried and rejected).'),
+    remaining: controlText('What remains to reach the goal.'),
+    next: controlText('Your next concrete step.'),
+  })
+  .strict();
+
+export const waitArgsSchema = z
+  .object({
+    minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(TOOL_LIMITS.waitMaxMinutes)
+      .describe(`How long to wait, 1 to ${TOOL_LIMITS.waitMaxMinutes} minutes.`),
+    reason: controlText('What you are waiting for, e.g. "the nightly benchmark job to finish".'),
+  })
+  .strict();
+
+export const blockedArgsSchema = z
+  .object({
+    reason: controlText(
+      'What blocks you and what the user must do, e.g. "npm install fails: the registry needs credentials".',
+    ),
+  })
+  .strict();
+
 /** Argument schema of each tool. */
 export const toolSchemas = {
   shell: shellArgsSchema,
@@ -159,6 +224,9 @@ export const toolSchemas = {
   edit_file: editFileArgsSchema,
   list_files: listFilesArgsSchema,
   search: searchArgsSchema,
+  record_progress: recordProgressArgsSchema,
+  wait: waitArgsSchema,
+  blocked: blockedArgsSchema,
   done: doneArgsSchema,
 } as const satisfies Record<ToolName, z.ZodObject>;
 
@@ -187,6 +255,16 @@ const TOOL_DESCRIPTIONS: Record<ToolName, string> = {
   search:
     'Search text files for lines matching a JavaScript regular expression. Returns "path:line: text" for each matching line ' +
     `(at most ${TOOL_LIMITS.searchMaxMatches}). .git, node_modules and binary files are skipped.`,
+  record_progress:
+    'Record where you stand: what is done, what remains, and your next step. It is shown to you at the top of every ' +
+    'later turn, even after older turns are summarised, so keep it current after each significant step.',
+  wait:
+    'Wait before the next turn, e.g. for an external job or a cache to expire. The orchestrator sleeps durably; the ' +
+    'wait ends early if the user pauses, edits the goal or sends guidance. The time counts toward the hours budget.',
+  blocked:
+    'Declare that you cannot make progress without the user (missing credentials, a decision only they can make). ' +
+    'The user is alerted. If you declare a blocker on 3 consecutive turns, the goal ends as blocked; if you can ' +
+    'make progress another way, do that instead.',
   done:
     'Call this when you believe the goal is fully met. It does not end the work by itself: it asks the orchestrator to ' +
     'verify the goal, and you will be told what remains if verification fails. Do not call it while work remains.',

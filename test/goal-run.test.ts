@@ -11,6 +11,7 @@ import {
 } from '../goal/run';
 import { parseGoalSpec, type GoalSpec } from '../goal/spec';
 import type { CheckResult, MetricResult } from '../goal/status';
+import { newWatchState } from '../goal/watchdog';
 
 const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
 const HOUR = 3_600_000;
@@ -87,6 +88,17 @@ describe('GoalRun.create', () => {
       idleTurns: 0,
       lastEvent: null,
       events: [],
+      outbox: [],
+      modelName: null,
+      costUsd: 0,
+      watch: newWatchState(),
+      stop: null,
+      frontier: null,
+      waiting: null,
+      outage: null,
+      attention: null,
+      lastRefreshAt: null,
+      context: { compactions: 0, summarisedThrough: 0, lastPromptTokens: 0 },
       reason: null,
       pendingEdits: [],
       history: [],
@@ -262,13 +274,13 @@ describe('recordVerification', () => {
     run.recordVerification([metric('build_seconds', 7), metric('coverage', 50)], [], 'fp1', false, T0 + 1);
     expect(run.state.metrics[0]).toMatchObject({ baseline: null, latest: 7, best: 7 });
     expect(run.state.metrics[0]!.lastError).toBeUndefined();
-    expect(run.state.lastEvent?.text).toBe('new best: build_seconds');
+    expect(run.state.lastEvent?.text).toBe('new best: build_seconds n/a → 7');
   });
 
   test('a new best is announced as the last event, naming the metrics', () => {
     const run = started();
     run.recordVerification([metric('build_seconds', 8)], [check('tests', false)], 'fp1', false, T0 + 2);
-    expect(run.state.lastEvent).toEqual({ at: T0 + 2, text: 'new best: build_seconds' });
+    expect(run.state.lastEvent).toEqual({ at: T0 + 2, text: 'new best: build_seconds 10 → 8' });
   });
 
   test('without a new best the last event is the verification summary', () => {
@@ -385,6 +397,7 @@ describe('finish and outcome', () => {
       reason: 'verified by the orchestrator after turn 1',
       turns: 1,
       tokens: 123,
+      costUsd: 0,
       metrics: [
         {
           name: 'build_seconds',
@@ -443,15 +456,26 @@ describe('view', () => {
         turns: { used: 1, limit: 10 },
         tokens: { used: 500, limit: 5000 },
         hours: { used: 0.5, limit: 2 },
+        cost: { used: 0, limit: null },
       },
+      model: null,
+      frontier: null,
+      waitingUntil: null,
+      attention: null,
+      context: { compactions: 0, summarisedThrough: 0, lastPromptTokens: 300 },
       // metric halfway (10 → 7.5 of 10 → 5), check failing: mean of 0.5 and 0.
       progress: 0.25,
-      lastEvent: { at: new Date(T0 + 3000).toISOString(), text: 'new best: build_seconds' },
+      lastEvent: { at: new Date(T0 + 3000).toISOString(), text: 'new best: build_seconds 10 → 7.5' },
       events: [
-        { seq: 1, at: new Date(T0 + 1000).toISOString(), text: expect.stringMatching(/^Baseline: /) },
+        { seq: 1, at: new Date(T0 + 1000).toISOString(), text: expect.stringMatching(/^Baseline: /), kind: 'baseline' },
         { seq: 2, at: new Date(T0 + 2000).toISOString(), text: 'turn 1: 1 tool call' },
-        { seq: 3, at: new Date(T0 + 3000).toISOString(), text: expect.stringMatching(/^verified after turn 1: /) },
-        { seq: 4, at: new Date(T0 + 3000).toISOString(), text: 'new best: build_seconds' },
+        {
+          seq: 3,
+          at: new Date(T0 + 3000).toISOString(),
+          text: expect.stringMatching(/^verified after turn 1: /),
+          kind: 'verification',
+        },
+        { seq: 4, at: new Date(T0 + 3000).toISOString(), text: 'new best: build_seconds 10 → 7.5', kind: 'new_best' },
       ],
       startedAt: '2025-01-02T03:04:05.000Z',
       endedAt: null,
@@ -535,6 +559,7 @@ describe('renderBrief', () => {
       '- check "tests": `npm test` must exit 0',
       `Current state: ${run.describeCriteria()}`,
       'Budget: turn 1 of 20, 1234 of 100000 tokens',
+      'Execution frontier: not recorded yet. Call record_progress with what is done, what remains and your next step; it stays in front of you every turn.',
     ]);
   });
 
@@ -545,7 +570,7 @@ describe('renderBrief', () => {
     expect(brief).toContain('- metric build_seconds: `b` (wall_time), lower is better, target 5');
     expect(brief).toContain('- metric coverage: `c` (stdout_number), higher is better, target 90');
     expect(brief).toContain(`Current state: ${run.describeCriteria()}`);
-    expect(brief.endsWith('Budget: turn 0 of 50')).toBe(true);
+    expect(brief).toContain('\nBudget: turn 0 of 50\n');
   });
 
   test('with nothing to describe the state says not measured yet', () => {
@@ -1246,6 +1271,7 @@ describe('renderBrief with steering', () => {
     run.beginTurn();
     run.queueEdit(edit({ targets: { build_seconds: { absolute: 4 } }, reason: 'CI is slow' }), T0);
     run.applyPendingEdits(T0);
+    run.setFrontier({ done: 'measured: tsc takes 80%', remaining: 'swap tsc for esbuild', next: 'edit build.js' });
     expect(renderBrief(run, T0).split('\n')).toEqual([
       'Objective: make the build fast and the tests green',
       'Guidance: do not touch the vendored code',
@@ -1257,6 +1283,10 @@ describe('renderBrief with steering', () => {
       'Goal version 2: last updated by the user at turn 2: target of build_seconds: -50% vs baseline → ≤ 4 (reason: CI is slow)',
       `Current state: ${run.describeCriteria()}`,
       'Budget: turn 2 of 20',
+      'Execution frontier (your record_progress at turn 2; update it as you go):',
+      '  Done: measured: tsc takes 80%',
+      '  Remaining: swap tsc for esbuild',
+      '  Next: edit build.js',
     ]);
   });
 

@@ -282,7 +282,7 @@ describe('finalizeSpec', () => {
     const spec = finalizeSpec(raw(`${ws}/sub/..`), {});
     expect(spec.workspace).toBe(ws);
     expect(spec.budget.maxTurns).toBe(50);
-    expect(spec.model).toEqual({});
+    expect(spec.model).toEqual({ compactAt: 0.6 });
   });
 
   test('validates the spec before looking at the disk', () => {
@@ -321,14 +321,16 @@ describe('finalizeSpec', () => {
 
   test('LONGHAUL_MODEL fills a missing model name but does not override one', () => {
     const ws = gitRepo();
-    expect(finalizeSpec(raw(ws), { LONGHAUL_MODEL: 'env-model' }).model).toEqual({ name: 'env-model' });
+    expect(finalizeSpec(raw(ws), { LONGHAUL_MODEL: 'env-model' }).model).toEqual({ name: 'env-model', compactAt: 0.6 });
     expect(finalizeSpec(raw(ws, { model: { api: 'chat' } }), { LONGHAUL_MODEL: 'env-model' }).model).toEqual({
       name: 'env-model',
       api: 'chat',
+      compactAt: 0.6,
     });
     expect(finalizeSpec(raw(ws, { model: { name: 'spec-model' } }), { LONGHAUL_MODEL: 'env-model' }).model).toEqual({
       name: 'spec-model',
+      compactAt: 0.6,
     });
-    expect(finalizeSpec(raw(ws), { LONGHAUL_MODEL: '' }).model).toEqual({});
+    expect(finalizeSpec(raw(ws), { LONGHAUL_MODEL: '' }).model).toEqual({ compactAt: 0.6 });
   });
 });

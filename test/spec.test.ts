@@ -25,11 +25,12 @@ function problemsOf(input: unknown): readonly string[] {
 }
 
 describe('parseGoalSpec defaults', () => {
-  test('a minimal spec gets a 50-turn budget, no metrics and an empty model', () => {
+  test('a minimal spec gets a 50-turn budget, no metrics, the default model with compaction at 60% and the stall limits', () => {
     const spec = parseGoalSpec(base);
     expect(spec.budget).toEqual({ maxTurns: 50 });
     expect(spec.metrics).toEqual([]);
-    expect(spec.model).toEqual({});
+    expect(spec.model).toEqual({ compactAt: 0.6 });
+    expect(spec.stall).toEqual({ noProgress: 30, repeatedFailures: 5 });
     expect(spec.checks).toEqual([{ name: 'tests', command: 'npm test', timeoutSeconds: 900 }]);
   });
 

@@ -114,7 +114,11 @@ describe('GoalStore turns', () => {
 describe('GoalStore tool results and pids', () => {
   test('a tool result reads back per turn and call, and rewriting overwrites it', async () => {
     const store = new GoalStore(tempDir());
-    const r = { ...result('c1', 'first'), doneClaim: { summary: 'all green' }, fullOutputRef: 'blob:abc' };
+    const r = {
+      ...result('c1', 'first'),
+      control: { kind: 'done' as const, summary: 'all green' },
+      fullOutputRef: 'blob:abc',
+    };
     await store.writeToolResult(G, 1, r);
     expect(await store.readToolResult(G, 1, 'c1')).toEqual(r);
     expect(await store.readToolResult(G, 2, 'c1')).toBeNull();

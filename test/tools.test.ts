@@ -496,7 +496,7 @@ describe('done and tool definitions', () => {
     const ws = makeWorkspace();
     const r = await run(ws, 'done', { summary: 'Added the feature; npm test passes.' });
     expect(r.isError).toBe(false);
-    expect(r.doneClaim).toEqual({ summary: 'Added the feature; npm test passes.' });
+    expect(r.control).toEqual({ kind: 'done', summary: 'Added the feature; npm test passes.' });
     expect(r.output).toContain('orchestrator');
   });
 

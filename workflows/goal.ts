@@ -8,8 +8,8 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  continueAsNew,
   isCancellation,
+  makeContinueAsNewFunc,
   setCurrentDetails,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -20,13 +20,23 @@ import type { GoalOutcome, MetricResult } from '../goal/status';
 import { goalActivities, type Acts } from './proxies';
 import { registerHandlers } from './handlers';
 import { publish } from './publish';
-import { turn } from './turn';
+import { turn, type OutagePolicy } from './turn';
 import { baseline, measureMetric, verifyIfChanged } from './verify';
 
 /** Knobs for how the workflow drives activities; defaults suit real goals, tests shorten them. */
 export interface GoalTuning {
   /** How long a tool or measurement may go without a heartbeat before Temporal retries it elsewhere. @default 30 */
   readonly heartbeatTimeoutSeconds?: number;
+  /** Continue-as-new once a run's history holds this many events (or Temporal suggests it first). @default 10000 */
+  readonly maxHistoryEvents?: number;
+  /** Continue-as-new once a run's history is this large in bytes. @default 10 MiB */
+  readonly maxHistoryBytes?: number;
+  /** Attempts of a model call (backoff 1 s doubling to 5 min, or the server's Retry-After). @default 12 */
+  readonly modelMaxAttempts?: number;
+  /** After the model activity's own retries give up, try again this often. @default 10 */
+  readonly outageRetryMinutes?: number;
+  /** A model outage this long ends the goal `blocked`. @default 12 */
+  readonly maxOutageHours?: number;
 }
 
 export interface GoalWorkflowInput {
@@ -40,8 +50,10 @@ export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcom
   const run = input.state
     ? GoalRun.restore(input.state)
     : GoalRun.create(workflowInfo().workflowId, input.spec, Date.now());
-  const heartbeatTimeout = (input.tuning?.heartbeatTimeoutSeconds ?? 30) * 1000;
-  const acts = goalActivities(heartbeatTimeout);
+  const acts = goalActivities(
+    (input.tuning?.heartbeatTimeoutSeconds ?? 30) * 1000,
+    input.tuning?.modelMaxAttempts ?? 12,
+  );
   registerHandlers(run, acts);
 
   try {
@@ -67,30 +79,64 @@ async function pursue(run: GoalRun, acts: Acts, input: GoalWorkflowInput): Promi
     if (problems.length > 0) return finish(run, 'failed', problems.join('; '));
     if (alreadyMet) return finish(run, 'achieved', 'the criteria already hold at baseline; nothing to do');
   }
+  const outage: OutagePolicy = {
+    retryMs: (input.tuning?.outageRetryMinutes ?? 10) * 60_000,
+    maxMs: (input.tuning?.maxOutageHours ?? 12) * 3_600_000,
+  };
   for (;;) {
     await turnBoundary(run, acts);
+    if (run.state.stop) return finish(run, run.state.stop.status, run.state.stop.reason);
+    run.warnBudgets(Date.now());
     const exhausted = run.budgetExhausted(Date.now());
     if (exhausted) {
-      const achieved = await verifyIfChanged(run, acts, false);
+      const achieved = await verifyIfChanged(run, acts, { claimedDone: false, mayHaveChanged: true });
       return achieved
         ? finish(run, 'achieved', 'verified on the last turn of the budget')
         : finish(run, 'budget_exhausted', exhausted);
     }
-    const claimedDone = await turn(run, acts);
+    const done = await turn(run, acts, outage);
+    const costProblem = run.costBudgetProblem();
+    if (costProblem) run.stopWith('blocked', costProblem);
     if (run.hasPendingEdits) await applyEdits(run, acts); // verify against the criteria as they now stand
-    if (await verifyIfChanged(run, acts, claimedDone)) {
+    if (await verifyIfChanged(run, acts, done)) {
       return finish(run, 'achieved', `verified by the orchestrator after turn ${run.state.turn}`);
     }
     publish(run);
-    if (workflowInfo().continueAsNewSuggested) {
+    if (historyFull(input.tuning ?? {})) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof goalWorkflow>({ ...input, state: run.state });
+      const info = workflowInfo();
+      // Memo and search attributes carried explicitly: the next run starts with what the UI shows now.
+      const next = makeContinueAsNewFunc<typeof goalWorkflow>({
+        ...(info.memo ? { memo: info.memo } : {}),
+        typedSearchAttributes: info.typedSearchAttributes,
+      });
+      await next({ ...input, state: run.state });
     }
   }
 }
 
-/** Between turns: apply accepted edits, and hold while paused (applying edits that arrive meanwhile). */
+/** Temporal suggests continue-as-new, or the run's history reached our own bound (events or bytes). */
+function historyFull(tuning: GoalTuning): boolean {
+  const info = workflowInfo();
+  return (
+    info.continueAsNewSuggested ||
+    info.historyLength >= (tuning.maxHistoryEvents ?? 10_000) ||
+    info.historySize >= (tuning.maxHistoryBytes ?? 10 * 1024 * 1024)
+  );
+}
+
+/**
+ * Between turns: finish a wait the agent asked for (early on pause, edit or guidance), apply accepted edits, and
+ * hold while paused (applying edits that arrive meanwhile).
+ */
 async function turnBoundary(run: GoalRun, acts: Acts): Promise<void> {
+  const waiting = run.state.waiting;
+  if (waiting) {
+    setCurrentDetails(`**Waiting** until ${new Date(waiting.until).toISOString()}: ${waiting.reason}`);
+    publish(run);
+    await condition(() => run.waitOver(Date.now()), Math.max(0, waiting.until - Date.now()));
+    run.endWait(Date.now());
+  }
   if (run.hasPendingEdits) await applyEdits(run, acts);
   while (run.paused) {
     setCurrentDetails(`**Paused** after turn ${run.state.turn}: resume with \`longhaul resume ${run.state.goalId}\``);

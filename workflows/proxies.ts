@@ -6,12 +6,13 @@ import { PERMANENT_FAILURES } from '../goal/failures';
 export type Acts = ReturnType<typeof goalActivities>;
 
 /**
- * - `model`: model turns and the judge; retried with backoff (honouring Retry-After).
+ * - `model`: model turns and the judge; retried with backoff (honouring Retry-After), 12 attempts (about 40
+ *   minutes) by default; then the workflow waits the outage out itself (workflows/turn.ts).
  * - `work`: tools and measurements, long and heartbeating.
  * - `quick`: workspace bookkeeping (fingerprints, integrity, worktrees).
  * - `ask`: side questions; someone is waiting, so they give up sooner.
  */
-export function goalActivities(heartbeatTimeout: number) {
+export function goalActivities(heartbeatTimeout: number, modelMaxAttempts: number) {
   const model = proxyActivities<GoalActivities>({
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout,
@@ -19,6 +20,7 @@ export function goalActivities(heartbeatTimeout: number) {
       initialInterval: '1s',
       backoffCoefficient: 2,
       maximumInterval: '5 minutes',
+      maximumAttempts: modelMaxAttempts,
       nonRetryableErrorTypes: [...PERMANENT_FAILURES],
     },
   });

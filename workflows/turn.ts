@@ -1,43 +1,99 @@
-/** One model turn and its tool calls. */
-import { ActivityFailure, isCancellation, setCurrentDetails } from '@temporalio/workflow';
+/** One model turn and its tool calls, with the model's outages waited out durably. */
+import { ActivityFailure, ApplicationFailure, isCancellation, setCurrentDetails, sleep } from '@temporalio/workflow';
 import { renderBrief } from '../goal/brief';
+import { PERMANENT_FAILURES } from '../goal/failures';
 import type { GoalRun } from '../goal/run';
+import { READ_ONLY_TOOLS, type ToolName } from '../goal/tools';
 import type { Acts } from './proxies';
 import { publish } from './publish';
 
-/** One model turn and its tool calls; returns whether the agent claimed to be done. */
-export async function turn(run: GoalRun, acts: Acts): Promise<boolean> {
+/** How the workflow rides out a model outage once the activity's own retries are exhausted. */
+export interface OutagePolicy {
+  /** Between attempts after the activity gave up. */
+  readonly retryMs: number;
+  /** An outage this long ends the goal `blocked`. */
+  readonly maxMs: number;
+}
+
+export interface TurnResult {
+  /** The agent called `done`: the orchestrator verifies even if no file changed. */
+  readonly claimedDone: boolean;
+  /** A call may have changed the workspace (anything but the read-only tools). */
+  readonly mayHaveChanged: boolean;
+}
+
+/** One model turn and its tool calls. */
+export async function turn(run: GoalRun, acts: Acts, outage: OutagePolicy): Promise<TurnResult> {
   const n = run.beginTurn();
   const { goalId } = run.state;
   const workspace = run.spec.workspace;
   publish(run);
   const notes = run.takeNotes();
-  const result = await acts.model.modelTurn.executeWithOptions({ summary: `turn ${n} · model` }, [
-    {
-      goalId,
-      workspace,
-      turn: n,
-      brief: renderBrief(run, Date.now()),
-      ...(run.spec.plan !== undefined ? { plan: run.spec.plan } : {}),
-      notes,
-      model: run.spec.model,
-    },
-  ]);
-  run.recordModelTurn(result.usage, result.calls.length, Date.now());
+  const input = {
+    goalId,
+    workspace,
+    turn: n,
+    brief: renderBrief(run, Date.now()),
+    ...(run.spec.plan !== undefined ? { plan: run.spec.plan } : {}),
+    notes,
+    model: run.spec.model,
+    contextWindow: run.modelInfo().contextWindow,
+    compactAt: run.spec.model.compactAt,
+  };
+  let result;
+  for (;;) {
+    try {
+      result = await acts.model.modelTurn.executeWithOptions({ summary: `turn ${n} · model` }, [input]);
+      break;
+    } catch (err) {
+      if (!isOutage(err)) throw err;
+      run.modelOutage(failureMessage(err), Date.now());
+      const since = run.state.outage?.since ?? Date.now();
+      if (Date.now() - since >= outage.maxMs) {
+        run.stopWith(
+          'blocked',
+          `the model has been unreachable for ${((Date.now() - since) / 3_600_000).toFixed(1)} hours: ${failureMessage(err)}`,
+        );
+        return { claimedDone: false, mayHaveChanged: false };
+      }
+      setCurrentDetails(`**Model unreachable** since ${new Date(since).toISOString()}: ${failureMessage(err)}`);
+      publish(run);
+      await sleep(outage.retryMs);
+    }
+  }
+  if (result.compaction) run.recordCompaction(result.compaction.through, result.compaction.usage, Date.now());
+  run.recordModelTurn(result.usage, result.calls.length, Date.now(), result.model);
   let claimedDone = false;
+  let mayHaveChanged = false;
+  let wait: { minutes: number; reason: string } | null = null;
   for (const call of result.calls) {
     setCurrentDetails(`**Turn ${n}**: ${call.summary}`);
+    if (!READ_ONLY_TOOLS.includes(call.name as ToolName)) mayHaveChanged = true;
     try {
       const r = await acts.work.executeTool.executeWithOptions({ summary: `turn ${n} · ${call.summary}` }, [
         { goalId, workspace, turn: n, callId: call.callId },
       ]);
-      if (r.doneClaim) claimedDone = true;
+      run.recordToolOutcome({ sig: r.sig, summary: call.summary, failed: r.isError }, Date.now());
+      const c = r.control;
+      if (c?.kind === 'done') claimedDone = true;
+      else if (c?.kind === 'progress') run.setFrontier(c);
+      else if (c?.kind === 'blocked') run.declareBlocker(c.reason);
+      else if (c?.kind === 'wait' && (!wait || c.minutes > wait.minutes)) wait = c;
     } catch (err) {
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
       run.note(`The tool call ${call.summary} could not be executed: ${failureMessage(err)}`);
     }
   }
-  return claimedDone;
+  run.endTurn(Date.now());
+  if (wait) run.requestWait(wait.minutes, wait.reason, Date.now());
+  return { claimedDone, mayHaveChanged };
+}
+
+/** A model failure that outlived the activity's retries (rate limits, 5xx, timeouts), not a permanent one. */
+function isOutage(err: unknown): err is ActivityFailure {
+  if (!(err instanceof ActivityFailure)) return false;
+  const cause = err.cause;
+  return !(cause instanceof ApplicationFailure && cause.type && PERMANENT_FAILURES.includes(cause.type));
 }
 
 function failureMessage(err: ActivityFailure): string {

@@ -165,11 +165,19 @@ async function measureRelative(
 
 /** One model turn and its tool calls; returns whether the agent claimed to be done. */
 /** Verifies when the workspace changed since the last verification or the agent claims done. */
-export async function verifyIfChanged(run: GoalRun, acts: Acts, claimedDone: boolean): Promise<boolean> {
+export async function verifyIfChanged(
+  run: GoalRun,
+  acts: Acts,
+  turn: { claimedDone: boolean; mayHaveChanged: boolean },
+): Promise<boolean> {
+  const { claimedDone } = turn;
+  // A turn of read-only calls changed nothing: no fingerprint needed, unless an edit voided the last verification.
+  if (!claimedDone && !turn.mayHaveChanged && run.state.verifiedFingerprint !== null) return false;
   const { fingerprint } = await acts.quick.fingerprintWorkspace.executeWithOptions(
     { summary: 'fingerprint workspace' },
     [{ workspace: run.spec.workspace }],
   );
+  if (fingerprint !== run.state.verifiedFingerprint) run.workspaceChanged();
   if (!run.needsVerification(fingerprint, claimedDone)) return false;
   run.setPhase('verifying');
   setCurrentDetails(`**Verifying** after turn ${run.state.turn}${claimedDone ? ' (the agent claims done)' : ''}`);

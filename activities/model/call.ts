@@ -51,7 +51,12 @@ export async function callModel(
 export function failureFor(e: ModelError): ApplicationFailure {
   if (!e.retryable) {
     return ApplicationFailure.create({
-      type: e.kind === 'auth' ? FAILURE.modelAuth : FAILURE.modelBadRequest,
+      type:
+        e.kind === 'auth'
+          ? FAILURE.modelAuth
+          : isContextLength(e)
+            ? FAILURE.modelContextLength
+            : FAILURE.modelBadRequest,
       message: e.message,
       nonRetryable: true,
     });
@@ -61,6 +66,15 @@ export function failureFor(e: ModelError): ApplicationFailure {
     message: e.message,
     ...(e.retryAfterMs !== undefined ? { nextRetryDelay: e.retryAfterMs } : {}),
   });
+}
+
+/** A 400 saying the prompt is longer than the model's context window (OpenAI's code, or the usual wording). */
+function isContextLength(e: ModelError): boolean {
+  return (
+    e.kind === 'bad_request' &&
+    (e.code === 'context_length_exceeded' ||
+      /context.{0,20}(length|window)|maximum context|too many tokens/i.test(e.message))
+  );
 }
 
 /** The assistant's text in a response (its messages joined), without tool calls. */

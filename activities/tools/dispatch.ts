@@ -13,6 +13,7 @@ import {
   toolSchemas,
   type ShellArgs,
   type ToolArgs,
+  type ToolControl,
   type ToolName,
 } from '../../goal/tools';
 import { editFileTool, listFilesTool, readFileTool, searchTool, writeFileTool, type FileToolResult } from './files';
@@ -53,8 +54,8 @@ export interface ToolRunResult {
   readonly isError: boolean;
   /** One line (<= 200 chars) for logs and progress, e.g. "shell: npm test → exit 1 (3.2 s)". */
   readonly summary: string;
-  /** Set when the model called `done`: its claim that the goal is met, for the orchestrator to verify. */
-  readonly doneClaim?: { readonly summary: string };
+  /** Set for the control tools (done, wait, blocked, record_progress): what the orchestrator must do. */
+  readonly control?: ToolControl;
   /** Reference (from storeFullOutput) to the full output when `output` was cut. */
   readonly fullOutputRef?: string;
   /** The shell command's exit code (null if it was killed by a signal). */
@@ -265,21 +266,59 @@ async function protectedRefusal(
   };
 }
 
+/** The control tools need nothing from the workspace: they answer at once and carry a request for the orchestrator. */
+function controlResult(tool: ToolName, args: ToolArgs[ToolName]): ToolRunResult | undefined {
+  const result = (control: ToolControl, output: string, summary: string): ToolRunResult => ({
+    output,
+    isError: false,
+    summary: oneLine(summary, MAX_SUMMARY_CHARS),
+    control,
+  });
+  switch (tool) {
+    case 'done': {
+      const { summary } = args as ToolArgs['done'];
+      return result(
+        { kind: 'done', summary },
+        'Verification requested: the orchestrator will now check whether the goal is met. ' +
+          'If it is not, you will be told what remains.',
+        `done: ${summary}`,
+      );
+    }
+    case 'record_progress': {
+      const a = args as ToolArgs['record_progress'];
+      return result(
+        { kind: 'progress', done: a.done, remaining: a.remaining, next: a.next },
+        'Recorded. It will be shown at the top of your next turns.',
+        `record_progress: next: ${a.next}`,
+      );
+    }
+    case 'wait': {
+      const a = args as ToolArgs['wait'];
+      return result(
+        { kind: 'wait', minutes: a.minutes, reason: a.reason },
+        `The orchestrator will wait ${a.minutes} minute(s) after this turn's calls (less if the hours budget ends sooner).`,
+        `wait ${a.minutes} min: ${a.reason}`,
+      );
+    }
+    case 'blocked': {
+      const a = args as ToolArgs['blocked'];
+      return result(
+        { kind: 'blocked', reason: a.reason },
+        'The user has been alerted. If you can make progress another way, do so; a blocker declared on 3 consecutive turns ends the goal as blocked.',
+        `blocked: ${a.reason}`,
+      );
+    }
+    default:
+      return undefined;
+  }
+}
+
 async function execute(tool: ToolName, args: ToolArgs[ToolName], input: RunToolInput): Promise<ToolRunResult> {
   if (tool === 'shell') return runShellTool(args as ShellArgs, input);
   const refusal = await protectedRefusal(tool, args, input);
   if (refusal !== undefined) return refusal;
-  if (tool === 'done') {
-    const { summary } = args as ToolArgs['done'];
-    return {
-      output:
-        'Verification requested: the orchestrator will now check whether the goal is met. ' +
-        'If it is not, you will be told what remains.',
-      isError: false,
-      summary: oneLine(`done: ${summary}`, MAX_SUMMARY_CHARS),
-      doneClaim: { summary },
-    };
-  }
+  const control = controlResult(tool, args);
+  if (control) return control;
   const result = await runFileTool(tool, args, input);
   return {
     ...(await fitOutput(result.output, input)),

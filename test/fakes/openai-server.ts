@@ -394,12 +394,24 @@ function argumentsText(args: string | object): string {
   return typeof args === 'string' ? args : JSON.stringify(args);
 }
 
-/** Reported usage: the script's numbers, else about one token per four characters. */
-function usageOf(request: unknown, reply: FakeTextReply): { input: number; output: number } {
+/**
+ * Prompt tokens as a tokenizer would roughly count them: one per four characters of content (instructions,
+ * messages, tool calls and outputs, tool definitions) plus four per message for its framing. The JSON syntax
+ * around the content is not counted, as real servers do not count it.
+ */
+export function promptTokensOf(body: Record<string, unknown>): number {
+  const api = Array.isArray(body.messages) ? 'chat' : 'responses';
+  const items = api === 'responses' ? inputItems(body) : arrayOf(field(body, 'messages'));
+  const content = allText({ api, path: '', body, headers: {} }).length + JSON.stringify(body.tools ?? []).length;
+  return Math.ceil(content / 4) + 4 * items.length;
+}
+
+/** Reported usage: the script's numbers, else estimated from the sizes of request and reply. */
+function usageOf(request: Record<string, unknown>, reply: FakeTextReply): { input: number; output: number } {
   const replyChars =
     (reply.text ?? '').length + (reply.toolCalls ?? []).reduce((n, c) => n + argumentsText(c.arguments).length, 0);
   return {
-    input: reply.usage?.input ?? Math.ceil(JSON.stringify(request).length / 4),
+    input: reply.usage?.input ?? promptTokensOf(request),
     output: reply.usage?.output ?? Math.max(1, Math.ceil(replyChars / 4)),
   };
 }
