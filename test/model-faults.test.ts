@@ -1,0 +1,92 @@
+/**
+ * Model failures that mean something: transient ones (429 with Retry-After, 5xx) are retried and the goal goes on;
+ * a rejected key blocks at once; an outage that outlives the activity's retries is waited out durably, with the
+ * user alerted, and blocks the goal only after the configured hours.
+ */
+import { startGoal } from '../client/goals';
+import { statusQuery } from '../goal/messages';
+import { parseGoalSpec, type GoalSpecInput } from '../goal/spec';
+import type { FakeReply } from './fakes/openai-server';
+import { createHarness, runGoal } from './helpers/goal-harness';
+import { useServerAndFake } from './helpers/suite';
+import { scoreMetric, scoreWorkspace, writeScore } from './helpers/workspace';
+
+const suite = useServerAndFake();
+
+function spec(extra: Partial<GoalSpecInput> = {}): GoalSpecInput {
+  return { objective: 'Raise the score to 9', workspace: scoreWorkspace(0), metrics: [scoreMetric(9)], ...extra };
+}
+
+test('with a third of model requests failing (429 with Retry-After, 500) the goal still ends achieved, no turn lost', async () => {
+  let good = 0;
+  suite.fake.setScript((_req, i): FakeReply => {
+    if (i % 3 === 1)
+      return i % 2 === 0 ? { fault: 'server_error', status: 500 } : { fault: 'rate_limit', retryAfterSeconds: 1 };
+    good += 1;
+    return writeScore(good);
+  });
+  const h = await createHarness(suite.env, suite.fake);
+  const { outcome, status } = await runGoal(h, spec(), 'third-failing');
+  expect(outcome).toMatchObject({ status: 'achieved', turns: 9 });
+  expect(suite.fake.requests.length).toBeGreaterThanOrEqual(13); // 9 answered + the failed third retried
+  expect(status.attention).toBeNull(); // retries within the activity are not an outage
+});
+
+test('a rejected API key blocks the goal within seconds, with the reason in status and no retry', async () => {
+  suite.fake.setScript(() => ({ fault: 'auth' }));
+  const h = await createHarness(suite.env, suite.fake);
+  const started = Date.now();
+  const { outcome, status } = await runGoal(h, spec(), 'bad-key');
+  expect(Date.now() - started).toBeLessThan(15_000);
+  expect(outcome.status).toBe('blocked');
+  expect(status.reason).toMatch(/OPENAI_API_KEY/);
+  expect(status.reason).not.toContain('sk-test-secret-key');
+  expect(suite.fake.requests).toHaveLength(1);
+});
+
+test('an outage that outlives the retries is waited out with the user alerted; the goal resumes when the model is back', async () => {
+  let down = true;
+  suite.fake.setScript((): FakeReply => (down ? { fault: 'server_error', status: 503 } : writeScore(9)));
+  const h = await createHarness(suite.env, suite.fake);
+  const tuning = { modelMaxAttempts: 2, outageRetryMinutes: 0.02, maxOutageHours: 1 };
+  const { outcome, during } = await h.worker.runUntil(async () => {
+    const handle = await startGoal(h.env.client, parseGoalSpec(spec()), {
+      taskQueue: h.taskQueue,
+      goalId: 'outage',
+      tuning,
+    });
+    let during = await handle.query(statusQuery);
+    while (!during.attention) {
+      await new Promise((r) => setTimeout(r, 100));
+      during = await handle.query(statusQuery);
+    }
+    const attemptsAtAlert = suite.fake.requests.length;
+    while (suite.fake.requests.length < attemptsAtAlert + 2) await new Promise((r) => setTimeout(r, 100));
+    down = false;
+    return { outcome: await handle.result(), during };
+  });
+  expect(during.attention?.text).toMatch(/^the model is unreachable \(.*503.*\); retrying$/);
+  expect(outcome).toMatchObject({ status: 'achieved', turns: 1 });
+  const after = await suite.env.client.workflow
+    .getHandle('outage')
+    .query(statusQuery)
+    .catch(() => null);
+  if (after) expect(after.attention).toBeNull();
+});
+
+test('an outage longer than maxOutageHours blocks the goal, saying for how long and why', async () => {
+  suite.fake.setScript((): FakeReply => ({ fault: 'server_error', status: 500 }));
+  const h = await createHarness(suite.env, suite.fake);
+  const tuning = { modelMaxAttempts: 2, outageRetryMinutes: 0.01, maxOutageHours: 0.001 };
+  const { outcome, status } = await h.worker.runUntil(async () => {
+    const handle = await startGoal(h.env.client, parseGoalSpec(spec()), {
+      taskQueue: h.taskQueue,
+      goalId: 'long-outage',
+      tuning,
+    });
+    return { outcome: await handle.result(), status: await handle.query(statusQuery) };
+  });
+  expect(outcome.status).toBe('blocked');
+  expect(outcome.reason).toMatch(/^the model has been unreachable for 0\.0 hours: .*500/);
+  expect(status.events.filter((e) => e.kind === 'attention')).toHaveLength(1); // alerted once, not per retry
+});
