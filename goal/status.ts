@@ -135,6 +135,12 @@ export interface GoalStatusView {
   readonly waitingUntil: { readonly until: string; readonly reason: string } | null;
   /** Something the user should look at (stall warning, blocker, budget at 80%, model outage). */
   readonly attention: { readonly at: string; readonly text: string } | null;
+  /** Hourly status refreshes done (progress document, Slack status message). */
+  readonly refreshes: number;
+  /** The Slack thread (channel and parent message), or why Slack is off. */
+  readonly slack: { readonly channel: string | null; readonly parentTs: string | null; readonly off: string | null };
+  /** Milestone commits on the goal branch. */
+  readonly milestones: { readonly branch: string; readonly last: string | null; readonly count: number };
   /** Compaction: summaries made, the last turn summarised, the last prompt's size in tokens. */
   readonly context: {
     readonly compactions: number;

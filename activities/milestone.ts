@@ -1,0 +1,220 @@
+/**
+ * Milestone commits: the workspace's current files recorded as a commit on the goal branch, without touching
+ * the user's HEAD, current branch, index or working tree. Git plumbing on a temporary index file builds the
+ * tree; the branch moves by compare-and-swap, and a retry that finds the tree already recorded adds nothing.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Failure types of commitMilestone (permanent: a retry cannot fix them). */
+export const MILESTONE_FAILURE = {
+  /** The goal branch name is no valid git branch name. */
+  branchInvalid: 'MilestoneBranchInvalid',
+  /** The goal branch is checked out in the workspace (or another worktree of it): moving it would change files there. */
+  branchCheckedOut: 'MilestoneBranchCheckedOut',
+  /** The start commit does not exist in the workspace's repository. */
+  startCommitMissing: 'MilestoneStartCommitMissing',
+} as const;
+
+/** Who milestone commits are by when git has no identity configured. */
+export const DEFAULT_IDENTITY = { name: 'Longhaul', email: 'longhaul@localhost' } as const;
+
+export interface CommitMilestoneInput {
+  /** The git work tree whose files are recorded. */
+  readonly workspace: string;
+  /** The goal branch, e.g. `longhaul/<goal>`; created from startCommit when missing. */
+  readonly branch: string;
+  readonly startCommit: string;
+  /** The commit message (its first line is the subject). */
+  readonly message: string;
+}
+
+export interface CommitMilestoneResult {
+  /** The branch tip after the call: the new commit, or the unchanged tip; null while the branch does not exist. */
+  readonly commit: string | null;
+  /** Whether this call created a commit (false when the files equal the tip's). */
+  readonly created: boolean;
+}
+
+/** How often a lost compare-and-swap (the branch moved meanwhile) is redone on the new tip. */
+const CAS_ATTEMPTS = 3;
+
+export async function commitMilestone(input: CommitMilestoneInput): Promise<CommitMilestoneResult> {
+  const { workspace, branch } = input;
+  const ref = await branchRef(workspace, branch);
+  await refuseCheckedOut(workspace, ref, branch);
+  const start = await resolveCommit(workspace, input.startCommit);
+  const env = await identityEnv(workspace);
+  for (let attempt = 1; ; attempt++) {
+    const tip = await resolveRef(workspace, ref);
+    const base = tip ?? start;
+    const tree = await treeOfWorkingFiles(workspace, base);
+    if (tree === (await git(workspace, ['rev-parse', `${base}^{tree}`])).trim()) {
+      return { commit: tip, created: false };
+    }
+    const commit = (
+      await git(workspace, ['commit-tree', '--no-gpg-sign', tree, '-p', base, '-m', input.message], env)
+    ).trim();
+    const expected = tip ?? '0'.repeat(start.length); // all zeros: the branch must not exist yet
+    try {
+      await git(workspace, [
+        'update-ref',
+        '-m',
+        `longhaul milestone: ${subjectOf(input.message)}`,
+        ref,
+        commit,
+        expected,
+      ]);
+      return { commit, created: true };
+    } catch (err) {
+      if (attempt >= CAS_ATTEMPTS) throw err;
+      // The branch moved between reading it and updating it: build again on its new tip.
+    }
+  }
+}
+
+export interface MilestoneLogEntry {
+  readonly commit: string;
+  readonly subject: string;
+  /** Committer date (ISO 8601). */
+  readonly at: string;
+}
+
+/** The goal branch's commits since the start commit, oldest first ([] while the branch does not exist). */
+export async function milestoneLog(
+  workspace: string,
+  branch: string,
+  startCommit: string,
+): Promise<MilestoneLogEntry[]> {
+  const ref = await branchRef(workspace, branch);
+  const start = await resolveCommit(workspace, startCommit);
+  const tip = await resolveRef(workspace, ref);
+  if (!tip) return [];
+  const out = await git(workspace, ['log', '--reverse', '--format=%H%x00%cI%x00%s%x00', `${start}..${tip}`, '--']);
+  const fields = out.split('\0');
+  const entries: MilestoneLogEntry[] = [];
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    entries.push({ commit: fields[i]!.trim(), at: fields[i + 1]!, subject: fields[i + 2]! });
+  }
+  return entries;
+}
+
+/**
+ * The tree of the working files (tracked and untracked, .gitignore honoured) as they would be committed on
+ * `base`: a temporary index starts from base's tree and takes every change; the user's index is not used.
+ */
+async function treeOfWorkingFiles(workspace: string, base: string): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'longhaul-index-'));
+  try {
+    const env = { GIT_INDEX_FILE: path.join(dir, 'index') };
+    await git(workspace, ['read-tree', base], env);
+    await git(workspace, ['add', '-A', '--', ':/'], env);
+    return (await git(workspace, ['write-tree'], env)).trim();
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `refs/heads/<branch>` for a valid branch name; a permanent failure otherwise. */
+async function branchRef(workspace: string, branch: string): Promise<string> {
+  let normalized = '';
+  try {
+    normalized = (await git(workspace, ['check-ref-format', '--branch', branch])).trim();
+  } catch {
+    // reported below
+  }
+  // `--branch` also expands shorthands such as `@{-1}` (the previously checked-out branch): only literal names.
+  // A branch called HEAD is legal for older git but confuses every command that names it.
+  if (branch === '' || normalized !== branch || branch.startsWith('-') || branch === 'HEAD') {
+    throw ApplicationFailure.create({
+      type: MILESTONE_FAILURE.branchInvalid,
+      message: `"${branch}" is not a valid git branch name: use letters, digits, '-', '_', '.' and '/' (e.g. longhaul/my-goal)`,
+      nonRetryable: true,
+    });
+  }
+  return `refs/heads/${branch}`;
+}
+
+async function refuseCheckedOut(workspace: string, ref: string, branch: string): Promise<void> {
+  const list = await git(workspace, ['worktree', 'list', '--porcelain']);
+  const checkedOut = list.split('\n').some((line) => line === `branch ${ref}`);
+  if (checkedOut) {
+    throw ApplicationFailure.create({
+      type: MILESTONE_FAILURE.branchCheckedOut,
+      message: `the goal branch ${branch} is checked out in the workspace (or one of its worktrees), so milestone commits would change its files: switch that work tree to another branch, or give the goal another branch name`,
+      nonRetryable: true,
+    });
+  }
+}
+
+async function resolveCommit(workspace: string, rev: string): Promise<string> {
+  try {
+    return (await git(workspace, ['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
+  } catch {
+    throw ApplicationFailure.create({
+      type: MILESTONE_FAILURE.startCommitMissing,
+      message: `the start commit ${rev} is not in the repository at ${workspace}: was the repository replaced or its history rewritten?`,
+      nonRetryable: true,
+    });
+  }
+}
+
+/** The commit a ref points at, or null when it does not exist. */
+async function resolveRef(workspace: string, ref: string): Promise<string | null> {
+  try {
+    return (
+      (await git(workspace, ['rev-parse', '--verify', '-q', '--end-of-options', `${ref}^{commit}`])).trim() || null
+    );
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Author and committer for milestone commits: git's own identity (environment or config) when it has one,
+ * otherwise DEFAULT_IDENTITY, so a machine where git has no identity still commits.
+ */
+async function identityEnv(workspace: string): Promise<NodeJS.ProcessEnv> {
+  const config = async (key: string) => (await git(workspace, ['config', '--get', key]).catch(() => '')).trim();
+  const env: NodeJS.ProcessEnv = {};
+  for (const role of ['AUTHOR', 'COMMITTER'] as const) {
+    const lower = role.toLowerCase();
+    for (const [field, fallback] of [
+      ['NAME', DEFAULT_IDENTITY.name],
+      ['EMAIL', DEFAULT_IDENTITY.email],
+    ] as const) {
+      const key = field.toLowerCase();
+      const known =
+        process.env[`GIT_${role}_${field}`] || (await config(`${lower}.${key}`)) || (await config(`user.${key}`));
+      if (!known) env[`GIT_${role}_${field}`] = fallback;
+    }
+  }
+  return env;
+}
+
+function subjectOf(message: string): string {
+  return message.split('\n', 1)[0]!.slice(0, 200);
+}
+
+/** Variables that would point git elsewhere than `cwd` (set, e.g., when the worker runs inside a git hook). */
+const REPO_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR', 'GIT_PREFIX'];
+
+/** Runs git in `cwd` with extra environment variables; returns stdout, or throws with git's stderr. */
+function git(cwd: string, args: readonly string[], extra: NodeJS.ProcessEnv = {}): Promise<string> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of REPO_ENV) delete env[name];
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      [...args],
+      { cwd, env: { ...env, ...extra }, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`git ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
+        else resolve(stdout);
+      },
+    );
+  });
+}

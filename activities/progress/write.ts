@@ -1,0 +1,93 @@
+/**
+ * Writes the progress document (progress.md and progress.html) into the goal's store folder, and a copy into
+ * a folder of the workspace when asked. Each file is replaced atomically: a reader sees the old or the new
+ * document, never half of one.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { GoalStatusView } from '../../goal/status';
+import type { GoalStore } from '../store';
+import { buildProgressDoc, withoutHoldoutNames } from './doc';
+import { renderProgressHtml, renderProgressMarkdown } from './render';
+
+export const PROGRESS_FILES = { markdown: 'progress.md', html: 'progress.html' } as const;
+
+/** Failure types of writeProgress (permanent: a retry cannot fix them). */
+export const PROGRESS_FAILURE = {
+  /** mirrorDir is not an absolute path, or lies outside the workspace. */
+  mirrorDirInvalid: 'ProgressMirrorDirInvalid',
+} as const;
+
+export interface WriteProgressInput {
+  readonly goalId: string;
+  /** The status snapshot (what the status query returns). */
+  readonly view: GoalStatusView;
+  /**
+   * An absolute folder inside the workspace that also gets the two files. Held-out check names are left
+   * out of this copy, since the agent can read it.
+   */
+  readonly mirrorDir?: string;
+}
+
+export interface ProgressPaths {
+  readonly markdown: string;
+  readonly html: string;
+}
+
+/** Where the progress document of a goal lives in the store (for `longhaul report`). */
+export function progressPaths(store: GoalStore, goalId: string): ProgressPaths {
+  const dir = store.goalDir(goalId);
+  return { markdown: path.join(dir, PROGRESS_FILES.markdown), html: path.join(dir, PROGRESS_FILES.html) };
+}
+
+/** Renders the document from the view and the ledger and writes it; returns the store's file paths. */
+export async function writeProgress(store: GoalStore, input: WriteProgressInput): Promise<ProgressPaths> {
+  const mirrorDir = input.mirrorDir === undefined ? undefined : checkMirrorDir(input.mirrorDir, input.view.workspace);
+  const doc = buildProgressDoc(input.view, await store.readLedger(input.goalId), new Date().toISOString());
+  const paths = progressPaths(store, input.goalId);
+  await fs.mkdir(path.dirname(paths.markdown), { recursive: true });
+  await writeAtomic(paths.markdown, renderProgressMarkdown(doc));
+  await writeAtomic(paths.html, renderProgressHtml(doc));
+  if (mirrorDir !== undefined) {
+    const visible = withoutHoldoutNames(doc);
+    await fs.mkdir(mirrorDir, { recursive: true });
+    await writeAtomic(path.join(mirrorDir, PROGRESS_FILES.markdown), renderProgressMarkdown(visible));
+    await writeAtomic(path.join(mirrorDir, PROGRESS_FILES.html), renderProgressHtml(visible));
+  }
+  return paths;
+}
+
+function checkMirrorDir(dir: string, workspace: string): string {
+  const fail = (why: string) =>
+    ApplicationFailure.create({
+      type: PROGRESS_FAILURE.mirrorDirInvalid,
+      message: `progress mirror folder ${dir} ${why}: give an absolute folder inside the workspace ${workspace}`,
+      nonRetryable: true,
+    });
+  if (!path.isAbsolute(dir)) throw fail('is not an absolute path');
+  if (path.isAbsolute(workspace)) {
+    const rel = path.relative(path.resolve(workspace), path.resolve(dir));
+    if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw fail('is outside the workspace');
+  }
+  return path.resolve(dir);
+}
+
+/** Writes a temp file beside `file`, flushes it to disk, then renames it over `file`; no temp file is left. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const fh = await fs.open(tmp, 'w');
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
