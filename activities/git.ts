@@ -54,3 +54,20 @@ export async function workspaceFingerprint(dir: string): Promise<{ fingerprint: 
   const changedFiles = status.split('\0').filter(Boolean).length;
   return { fingerprint: hash.digest('hex').slice(0, 32), changedFiles };
 }
+
+/**
+ * Lists `dir` (inside the work tree of `workspace`) in the repository's info/exclude, once, so files Longhaul writes
+ * there never show in `git status`, fingerprints or commits. The user's .gitignore is not touched.
+ */
+export async function excludeFromGit(workspace: string, dir: string): Promise<void> {
+  const top = (await git(workspace, ['rev-parse', '--show-toplevel'])).trim();
+  const rel = path.relative(top, path.resolve(workspace, dir)).split(path.sep).join('/');
+  if (rel === '' || rel.startsWith('..')) return;
+  const file = (await git(workspace, ['rev-parse', '--git-path', 'info/exclude'])).trim();
+  const exclude = path.resolve(workspace, file);
+  const line = `/${rel}/`;
+  const current = await fs.readFile(exclude, 'utf8').catch(() => '');
+  if (current.split('\n').includes(line)) return;
+  await fs.mkdir(path.dirname(exclude), { recursive: true });
+  await fs.appendFile(exclude, `${current === '' || current.endsWith('\n') ? '' : '\n'}${line}\n`);
+}

@@ -13,6 +13,11 @@ import { GoalStore } from './store';
 import { executeTool, protectionOf, type ExecuteToolInput } from './tool-call';
 import { modelTurn, type ModelTurnInput } from './turn';
 import { fingerprintWorkspace, prepareWorkspace } from './workspace';
+import { commitMilestone, type CommitMilestoneInput } from './milestone';
+import { writeProgress, type WriteProgressInput } from './progress/write';
+import { syncSlack, type SlackConfig, type SlackSyncInput, type SlackSyncResult } from './slack/notifier';
+import { excludeFromGit } from './git';
+import { heartbeating } from './heartbeat';
 
 export interface ActivityDeps {
   /** Where the goal store lives (LONGHAUL_HOME). */
@@ -29,7 +34,13 @@ export interface ActivityDeps {
   readonly maxOutputChars?: number;
   /** Transcript characters sent per turn before the oldest turns are dropped. @default 400_000 */
   readonly maxTranscriptChars?: number;
+  /** Slack; held by the worker only (the token never enters workflow history). Null or absent: Slack is off. */
+  readonly slack?: SlackConfig | null;
 }
+
+/** What the Slack activity needs from the workflow; the channel defaults to the worker's SLACK_CHANNEL. */
+export type SlackUpdateInput = Omit<SlackSyncInput, 'channel'> & { readonly channel: string | null };
+export type SlackUpdateResult = SlackSyncResult | { readonly off: string };
 
 export function createActivities(deps: ActivityDeps) {
   const store = new GoalStore(deps.home);
@@ -53,7 +64,7 @@ export function createActivities(deps: ActivityDeps) {
     maxOutputChars: deps.maxOutputChars ?? 20_000,
   };
   const turnDeps = { ...model, store, maxTranscriptChars: deps.maxTranscriptChars ?? 400_000 };
-  return {
+  return heartbeating({
     prepareWorkspace,
     fingerprintWorkspace,
     protectWorkspace: (input: ProtectWorkspaceInput) => protectWorkspace(store, input),
@@ -66,7 +77,18 @@ export function createActivities(deps: ActivityDeps) {
     executeTool: (input: ExecuteToolInput) => executeTool(toolDeps, input),
     judgeChecklist: (input: JudgeInput) => judgeChecklist({ ...model, store }, input),
     answerQuestion: (input: AnswerQuestionInput) => answerQuestion({ ...model, store }, input),
-  };
+    writeProgress: async (input: WriteProgressInput & { readonly workspace: string }) => {
+      // The mirror is for people; it must not look like a change of the agent's (fingerprint, milestones).
+      if (input.mirrorDir) await excludeFromGit(input.workspace, input.mirrorDir);
+      return writeProgress(store, input);
+    },
+    commitMilestone: (input: CommitMilestoneInput) => commitMilestone(input),
+    updateSlack: async (input: SlackUpdateInput): Promise<SlackUpdateResult> => {
+      const slack = deps.slack;
+      if (!slack) return { off: 'SLACK_BOT_TOKEN is not set on the worker' };
+      return syncSlack(slack, { ...input, channel: input.channel ?? slack.channel });
+    },
+  });
 }
 
 export type GoalActivities = ReturnType<typeof createActivities>;

@@ -3,6 +3,7 @@
  * stands (including edits still waiting for the next turn boundary), and how it is described to the agent
  * and to humans. Pure: the workflow's update validator and handler call these.
  */
+import { MAX_EDIT_BYTES, tooLarge } from './payload';
 import { z } from 'zod';
 import {
   checklistItems,
@@ -32,6 +33,7 @@ export const goalEdit = z
         maxTurns: z.int().min(1).max(1_000_000).optional(),
         maxTokens: z.int().min(1).optional(),
         maxHours: z.number().positive().optional(),
+        maxCostUsd: z.number().positive().optional(),
       })
       .strict()
       .optional(),
@@ -56,10 +58,14 @@ export interface Spent {
   readonly turns: number;
   readonly tokens: number;
   readonly hours: number;
+  /** US dollars of model spend; unknown (no check) when absent. */
+  readonly costUsd?: number;
 }
 
 /** Parses an edit; throws InvalidEditError naming each bad field. */
 export function parseGoalEdit(input: unknown): GoalEdit {
+  const big = tooLarge('the edit', input, MAX_EDIT_BYTES, 'send a shorter edit; long texts belong in the plan file');
+  if (big) throw new InvalidEditError([big]);
   const result = goalEdit.safeParse(input);
   if (!result.success) throw new InvalidEditError(describeIssues(result.error));
   return result.data;
@@ -89,6 +95,9 @@ export function applyEditToSpec(spec: GoalSpec, edit: GoalEdit, spent: Spent): G
   if (edit.budget?.maxHours !== undefined && edit.budget.maxHours < spent.hours) {
     problems.push(`budget.maxHours: ${edit.budget.maxHours} is below the ${spent.hours.toFixed(2)} hours already used`);
   }
+  if (edit.budget?.maxCostUsd !== undefined && spent.costUsd !== undefined && edit.budget.maxCostUsd < spent.costUsd) {
+    problems.push(`budget.maxCostUsd: $${edit.budget.maxCostUsd} is below the $${usd(spent.costUsd)} already spent`);
+  }
   const candidate = {
     ...spec,
     ...(edit.objective !== undefined ? { objective: edit.objective } : {}),
@@ -103,6 +112,11 @@ export function applyEditToSpec(spec: GoalSpec, edit: GoalEdit, spent: Spent): G
   if (!parsed.success) problems.push(...describeIssues(parsed.error));
   if (problems.length > 0) throw new InvalidEditError(problems);
   return parsed.data!;
+}
+
+/** Dollars with cents, or two significant digits below a cent (so a small spend does not read as $0.00). */
+function usd(n: number): string {
+  return n > 0 && n < 0.01 ? n.toPrecision(2) : n.toFixed(2);
 }
 
 /** Metrics whose measurement changed (or that are new): their baseline must be measured again. */
@@ -180,7 +194,7 @@ export function describeChanges(before: GoalSpec, after: GoalSpec): string[] {
       );
     }
   }
-  for (const key of ['maxTurns', 'maxTokens', 'maxHours'] as const) {
+  for (const key of ['maxTurns', 'maxTokens', 'maxHours', 'maxCostUsd'] as const) {
     if (before.budget[key] !== after.budget[key])
       lines.push(`budget.${key}: ${before.budget[key] ?? 'none'} → ${after.budget[key] ?? 'none'}`);
   }

@@ -95,8 +95,16 @@ export interface GoalState {
   outage: { since: number; error: string } | null;
   /** Something the user should look at (stall warning, blocker, budget at 80%, outage); cleared when resolved. */
   attention: { at: number; text: string } | null;
-  /** When the progress was last refreshed (hourly, and on events). */
+  /** When the progress was last refreshed (hourly, and after events). */
   lastRefreshAt: number | null;
+  /** Hourly refreshes done, for the UI and tests. */
+  refreshes: number;
+  /** Bumped whenever the progress document's content changes (measurements, edits, the end). */
+  progressVersion: number;
+  /** The goal's Slack thread once posted; `off` says why Slack is not used (no token, a config error). */
+  slack: { channel: string | null; parentTs: string | null; off: string | null };
+  /** Milestone commits on the goal branch: the latest commit and how many. */
+  milestones: { branch: string; last: string | null; count: number };
   /** Older turns summarised so far (compaction), and the last prompt size the model reported. */
   context: { compactions: number; summarisedThrough: number; lastPromptTokens: number };
   reason: string | null;
@@ -127,6 +135,8 @@ export interface EditRecord {
   reason: string | null;
 }
 
+/** Applied edits kept in the state (and in `status`); the goal version still counts them all. */
+export const MAX_EDIT_RECORDS = 100;
 /** Events kept in the state (and in `status`). */
 export const MAX_EVENTS = 20;
 /** Undelivered Slack events kept; older ones are dropped (Slack down for days) and counted in the next post. */
@@ -141,6 +151,8 @@ export const MAX_GUIDANCE_CHARS = 4000;
 export interface VerificationOutcome {
   readonly achieved: boolean;
   readonly summary: string;
+  /** Metrics that reached a new best value in this round. */
+  readonly newBest: readonly string[];
 }
 
 export class GoalRun {
@@ -176,6 +188,10 @@ export class GoalRun {
       outage: null,
       attention: null,
       lastRefreshAt: null,
+      refreshes: 0,
+      progressVersion: 0,
+      slack: { channel: null, parentTs: null, off: null },
+      milestones: { branch: spec.git.branch ?? `longhaul/${goalId}`, last: null, count: 0 },
       context: { compactions: 0, summarisedThrough: 0, lastPromptTokens: 0 },
       reason: null,
       pendingEdits: [],
@@ -213,6 +229,14 @@ export class GoalRun {
       outage: state.outage ?? null,
       attention: state.attention ?? null,
       lastRefreshAt: state.lastRefreshAt ?? null,
+      refreshes: state.refreshes ?? 0,
+      progressVersion: state.progressVersion ?? 0,
+      slack: state.slack ?? { channel: null, parentTs: null, off: null },
+      milestones: state.milestones ?? {
+        branch: state.spec.git?.branch ?? `longhaul/${state.goalId}`,
+        last: null,
+        count: 0,
+      },
       context: state.context ?? { compactions: 0, summarisedThrough: 0, lastPromptTokens: 0 },
       holdout: state.holdout ?? state.spec.holdout.map((h) => ({ name: h.name, latest: null })),
       checklist:
@@ -249,6 +273,25 @@ export class GoalRun {
       this.state.outbox.push({ seq, at: now, text, kind });
       if (this.state.outbox.length > MAX_OUTBOX) this.state.outbox.shift();
     }
+  }
+
+  /** A milestone commit landed on the goal branch (a retry that found it already there counts once). */
+  recordMilestone(commit: string, what: string, now: number): void {
+    if (commit === this.state.milestones.last) return;
+    this.state.milestones.last = commit;
+    this.state.milestones.count += 1;
+    this.event(`milestone ${commit.slice(0, 10)} on ${this.state.milestones.branch}: ${what}`, now, 'milestone');
+  }
+
+  /** A one-line account of the metrics for commit messages: "score 0 → 7 (target ≥ 9)". */
+  metricChange(): string {
+    const parts = this.metricStatuses().map(
+      (m) =>
+        `${m.name} ${formatValue(m.baseline)} → ${formatValue(m.best)} (target ${m.direction === 'lower' ? '≤' : '≥'} ${formatValue(m.target)})`,
+    );
+    const checks = this.state.checks.filter((c) => c.latest).length;
+    if (this.state.checks.length > 0) parts.push(`${checks}/${this.state.checks.length} checks pass`);
+    return parts.join(', ');
   }
 
   /** Drops delivered events from the outbox (those up to `seq`). */
@@ -345,6 +388,7 @@ export class GoalRun {
     fingerprint: string,
     now: number,
   ): VerificationOutcome {
+    this.state.progressVersion += 1;
     for (const r of metrics) this.setBaseline(r);
     for (const r of checks) {
       const c = this.check(r.name);
@@ -406,7 +450,7 @@ export class GoalRun {
   /** Why a cost budget cannot be enforced (no price known for the model), or null. */
   costBudgetProblem(): string | null {
     if (this.spec.budget.maxCostUsd === undefined || this.modelInfo().price) return null;
-    return `budget.maxCostUsd is set but no price is known for model "${this.state.modelName ?? this.spec.model.name ?? 'unknown'}": add model.price { inputPerMTok, outputPerMTok } to the goal (longhaul edit), or remove the cost budget`;
+    return `budget.maxCostUsd is set but no price is known for model "${this.state.modelName ?? this.spec.model.name ?? 'unknown'}": start the goal again with model.price { inputPerMTok, outputPerMTok } in its spec, or without budget.maxCostUsd`;
   }
 
   recordModelTurn(usage: TokenUsage, toolCalls: number, now: number, model?: string): void {
@@ -438,6 +482,7 @@ export class GoalRun {
     claimedDone: boolean,
     now: number,
   ): VerificationOutcome {
+    this.state.progressVersion += 1;
     const newBest: string[] = [];
     for (const r of metrics) {
       const m = this.metric(r.name);
@@ -456,7 +501,12 @@ export class GoalRun {
     for (const r of checks) this.check(r.name).latest = r.passed;
     this.state.verifiedFingerprint = fingerprint;
     const outcome = this.assess();
-    this.event(`verified after turn ${this.state.turn}: ${outcome.summary}`, now, 'verification');
+    // Routine verifications stay out of Slack; a claimed `done` and the verdict that ends the goal are news.
+    this.event(
+      `verified after turn ${this.state.turn}: ${outcome.summary}`,
+      now,
+      claimedDone || outcome.achieved ? 'verification' : undefined,
+    );
     if (!outcome.achieved) {
       const failing = checks.filter((c) => !c.passed);
       const details = failing.map((c) => `Check "${c.name}" failed (exit ${c.exitCode ?? 'none'}):\n${c.excerpt}`);
@@ -488,7 +538,7 @@ export class GoalRun {
     }
     if (!outcome.achieved)
       this.act(afterVerification(this.state.watch, this.spec.stall, this.progress(), newBest.length > 0), now);
-    return outcome;
+    return { ...outcome, newBest };
   }
 
   /** A reason to stop for budget, or null while within every limit. */
@@ -644,6 +694,7 @@ export class GoalRun {
       turns: this.state.turn,
       tokens: this.state.tokens.total,
       hours: this.hoursUsed(now),
+      costUsd: this.state.costUsd,
     });
     const changes = describeChanges(before, after);
     if (changes.length === 0) throw new Error('the edit changes nothing: the goal already reads that way');
@@ -668,6 +719,7 @@ export class GoalRun {
    * history, and a notice for the agent. Returns the metrics that need a new baseline.
    */
   applyPendingEdits(now: number): string[] {
+    this.state.progressVersion += 1;
     const rebaseline = new Set<string>();
     const none = { turns: 0, tokens: 0, hours: 0 };
     for (const pending of this.state.pendingEdits) {
@@ -716,6 +768,7 @@ export class GoalRun {
         changes,
         reason: pending.edit.reason ?? null,
       });
+      if (this.state.history.length > MAX_EDIT_RECORDS) this.state.history.shift();
       this.note(
         [
           `GOAL UPDATED by the user to version ${pending.version}${pending.edit.reason ? ` (reason: ${pending.edit.reason})` : ''}:`,
@@ -734,6 +787,7 @@ export class GoalRun {
 
   /** Records new baselines for re-baselined metrics. */
   recordRebaseline(results: readonly MetricResult[], now: number): void {
+    this.state.progressVersion += 1;
     for (const r of results) this.setBaseline(r);
     if (results.length > 0) {
       const text = `New baseline after the edit: ${results.map((r) => `${r.name} = ${r.value ?? `n/a (${r.error ?? 'no value'})`}`).join(', ')}`;
@@ -783,6 +837,7 @@ export class GoalRun {
   }
 
   finish(status: FinalStatus, reason: string, now: number): void {
+    this.state.progressVersion += 1;
     this.state.status = status;
     this.state.reason = reason;
     this.state.phase = 'done';
@@ -846,6 +901,9 @@ export class GoalRun {
       waitingUntil: s.waiting ? { until: new Date(s.waiting.until).toISOString(), reason: s.waiting.reason } : null,
       attention: s.attention ? { at: new Date(s.attention.at).toISOString(), text: s.attention.text } : null,
       context: { ...s.context },
+      refreshes: s.refreshes,
+      slack: { ...s.slack },
+      milestones: { ...s.milestones },
       progress: this.progress(),
       lastEvent: s.lastEvent ? { at: new Date(s.lastEvent.at).toISOString(), text: s.lastEvent.text } : null,
       events: s.events.map((e) => ({
@@ -917,7 +975,7 @@ export class GoalRun {
       this.state.checks.every((c) => c.latest === true) &&
       this.state.holdout.every((h) => h.latest === true) &&
       this.state.checklist.every((c) => c.verified === true);
-    return { achieved, summary: this.describeCriteria() };
+    return { achieved, summary: this.describeCriteria(), newBest: [] };
   }
 
   /** A baseline measurement is also the latest and the best value so far. */

@@ -3,6 +3,7 @@
  * (CLI, edits) so that a bad spec is refused before anything starts.
  */
 import { z } from 'zod';
+import { MAX_SPEC_BYTES, MAX_TEXT_CHARS, tooLarge } from './payload';
 
 const identifier = z
   .string()
@@ -177,6 +178,44 @@ export const stallSpec = z
   .strict();
 export type StallSpec = z.infer<typeof stallSpec>;
 
+export const gitSpec = z
+  .object({
+    branch: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe('the goal branch for milestone commits, created from the start commit; default longhaul/<goal id>'),
+    milestones: z
+      .boolean()
+      .default(true)
+      .describe("commit the workspace to the goal branch after each new best and at the end (never the user's branch)"),
+  })
+  .strict();
+export type GitSpec = z.infer<typeof gitSpec>;
+
+export const reportSpec = z
+  .object({
+    slackChannel: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe("the Slack channel for this goal's thread (ID or #name); default SLACK_CHANNEL"),
+    mirror: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .refine(
+        (p) => p === undefined || (!p.startsWith('/') && !p.split(/[\\/]/).includes('..')),
+        'mirror must be a folder inside the workspace, relative to it, e.g. ".longhaul"',
+      )
+      .describe('a folder in the workspace that also gets progress.md and progress.html (kept out of git status)'),
+  })
+  .strict();
+export type ReportSpec = z.infer<typeof reportSpec>;
+
 export const checklistSpec = z.array(
   z.union([
     z.string().trim().min(1, 'a checklist item must say what must be true'),
@@ -191,9 +230,16 @@ export const checklistSpec = z.array(
 
 export const goalSpec = z
   .object({
-    objective: z.string().trim().min(1, 'objective must say what to achieve'),
+    objective: z
+      .string()
+      .trim()
+      .min(1, 'objective must say what to achieve')
+      .max(MAX_TEXT_CHARS, `objective: keep it under ${MAX_TEXT_CHARS} characters; put details in a plan file (plan:)`),
     workspace: z.string().trim().min(1, 'workspace must be the path of a git repository'),
-    guidance: z.string().optional(),
+    guidance: z
+      .string()
+      .max(MAX_TEXT_CHARS, `guidance: keep it under ${MAX_TEXT_CHARS} characters; put details in a plan file (plan:)`)
+      .optional(),
     plan: z.string().optional().describe('a file in the workspace the agent keeps reading'),
     metrics: z.array(metricSpec).default([]),
     checks: z.array(checkSpec).default([]),
@@ -209,6 +255,8 @@ export const goalSpec = z
     budget: budgetSpec.default({ maxTurns: 50 }),
     model: modelSpec.prefault({}),
     stall: stallSpec.prefault({}),
+    git: gitSpec.prefault({}),
+    report: reportSpec.prefault({}),
   })
   .strict()
   .superRefine((g, ctx) => {
@@ -262,6 +310,8 @@ export function describeIssues(error: z.ZodError): string[] {
 export function parseGoalSpec(input: unknown): GoalSpec {
   const result = goalSpec.safeParse(input);
   if (!result.success) throw new InvalidSpecError(describeIssues(result.error));
+  const big = tooLarge('the spec', result.data, MAX_SPEC_BYTES, 'move long texts into a plan file (plan: PLAN.md)');
+  if (big) throw new InvalidSpecError([big]);
   return result.data;
 }
 

@@ -122,6 +122,19 @@ describe('parseGoalEdit', () => {
     ]);
   });
 
+  test('a cost budget must be a positive number of dollars', () => {
+    expect(parseGoalEdit({ budget: { maxCostUsd: 12.5 } })).toEqual({ budget: { maxCostUsd: 12.5 } });
+    expect(problemsOf(() => parseGoalEdit({ budget: { maxCostUsd: 0 } }))).toEqual([
+      'budget.maxCostUsd: Too small: expected number to be >0',
+    ]);
+    expect(problemsOf(() => parseGoalEdit({ budget: { maxCostUsd: -2 } }))).toEqual([
+      'budget.maxCostUsd: Too small: expected number to be >0',
+    ]);
+    expect(problemsOf(() => parseGoalEdit({ budget: { maxCostUsd: '5' } }))).toEqual([
+      'budget.maxCostUsd: Invalid input: expected number, received string',
+    ]);
+  });
+
   test('input that is not an object is refused', () => {
     expect(problemsOf(() => parseGoalEdit(5))).toEqual(['(spec): Invalid input: expected object, received number']);
     expect(problemsOf(() => parseGoalEdit(null))).toEqual(['(spec): Invalid input: expected object, received null']);
@@ -266,6 +279,36 @@ describe('applyEditToSpec', () => {
       maxTokens: 50_000,
       maxHours: 1.5,
     });
+  });
+
+  test('a cost budget is set or raised, merged into the budget', () => {
+    expect(apply(base(), { budget: { maxCostUsd: 10 } }).budget).toEqual({
+      maxTurns: 20,
+      maxTokens: 100_000,
+      maxCostUsd: 10,
+    });
+    expect(apply(base({ budget: { maxCostUsd: 10 } }), { budget: { maxCostUsd: 25 } }).budget).toEqual({
+      maxTurns: 50,
+      maxCostUsd: 25,
+    });
+  });
+
+  test('a cost budget below the dollars already spent is refused, saying how much is spent', () => {
+    const spent = { turns: 3, tokens: 1000, hours: 0.1, costUsd: 7.456 };
+    expect(problemsOf(() => apply(base(), { budget: { maxCostUsd: 5 } }, spent))).toEqual([
+      'budget.maxCostUsd: $5 is below the $7.46 already spent',
+    ]);
+    expect(problemsOf(() => apply(base(), { budget: { maxCostUsd: 0.001 } }, { ...spent, costUsd: 0.0042 }))).toEqual([
+      'budget.maxCostUsd: $0.001 is below the $0.0042 already spent',
+    ]);
+    expect(apply(base(), { budget: { maxCostUsd: 7.456 } }, spent).budget.maxCostUsd).toBe(7.456);
+    expect(apply(base(), { budget: { maxCostUsd: 8 } }, spent).budget.maxCostUsd).toBe(8);
+  });
+
+  test('without a known spend in dollars, a cost budget is not checked against it', () => {
+    expect(
+      apply(base(), { budget: { maxCostUsd: 0.01 } }, { turns: 3, tokens: 1000, hours: 0.1 }).budget.maxCostUsd,
+    ).toBe(0.01);
   });
 
   test('the spend only limits budget fields the edit changes', () => {
@@ -443,6 +486,13 @@ describe('describeChanges', () => {
     const after = apply(base(), { budget: { maxTurns: 30, maxHours: 2 } });
     expect(describeChanges(base(), after)).toEqual(['budget.maxTurns: 20 → 30', 'budget.maxHours: none → 2']);
     expect(describeChanges(base(), base({ budget: { maxTurns: 20 } }))).toEqual(['budget.maxTokens: 100000 → none']);
+    expect(describeChanges(base(), apply(base(), { budget: { maxCostUsd: 15 } }))).toEqual([
+      'budget.maxCostUsd: none → 15',
+    ]);
+    const capped = base({ budget: { maxTurns: 20, maxTokens: 100_000, maxCostUsd: 15 } });
+    expect(describeChanges(capped, apply(capped, { budget: { maxCostUsd: 40 } }))).toEqual([
+      'budget.maxCostUsd: 15 → 40',
+    ]);
   });
 
   test('a renamed metric or check is a removal plus an addition', () => {
@@ -521,5 +571,12 @@ describe('known gaps', () => {
     expect(metricsToRebaseline(before, counted)).toEqual(['failures']);
     const reported = apply(before, { metrics: [{ ...junit, report: 'reports/junit.xml' }] });
     expect(metricsToRebaseline(before, reported)).toEqual(['failures']);
+  });
+});
+
+describe('edit size', () => {
+  test('an edit over 64 KiB is refused whole, saying how to fix it', () => {
+    expect(() => parseGoalEdit({ guidance: 'g'.repeat(70_000) })).toThrow(/the edit is 69 KiB; keep it under 64 KiB/);
+    expect(() => parseGoalEdit({ guidance: 'g'.repeat(10_000) })).not.toThrow();
   });
 });

@@ -1,5 +1,6 @@
 import { formatStatus, progressBar } from '../client/format';
 import { renderBrief } from '../goal/brief';
+import { renderDetails } from '../goal/details';
 import { InvalidEditError, parseGoalEdit } from '../goal/edit';
 import {
   GoalRun,
@@ -98,6 +99,10 @@ describe('GoalRun.create', () => {
       outage: null,
       attention: null,
       lastRefreshAt: null,
+      refreshes: 0,
+      progressVersion: 0,
+      slack: { channel: null, parentTs: null, off: null },
+      milestones: { branch: 'longhaul/goal-1', last: null, count: 0 },
       context: { compactions: 0, summarisedThrough: 0, lastPromptTokens: 0 },
       reason: null,
       pendingEdits: [],
@@ -127,7 +132,7 @@ describe('recordBaseline', () => {
     const outcome = run.recordBaseline([metric('build_seconds', 10)], [check('tests', false)], 'fp0', T0 + 1000);
     const summary =
       'metric build_seconds (lower is better): baseline 10, latest 10, best 10, target ≤ 5 → NOT_MET; check "tests": FAILS';
-    expect(outcome).toEqual({ achieved: false, summary });
+    expect(outcome).toEqual({ achieved: false, summary, newBest: [] });
     expect(run.state.metrics[0]).toMatchObject({ baseline: 10, latest: 10, best: 10 });
     expect(run.state.checks[0]).toEqual({ name: 'tests', baseline: false, latest: false });
     expect(run.state.verifiedFingerprint).toBe('fp0');
@@ -148,6 +153,7 @@ describe('recordBaseline', () => {
     const run = GoalRun.create('goal-1', spec({ metrics: [] }), T0);
     expect(run.recordBaseline([], [check('tests', true)], 'fp0', T0)).toEqual({
       achieved: true,
+      newBest: [],
       summary: 'check "tests": passes',
     });
   });
@@ -296,6 +302,7 @@ describe('recordVerification', () => {
     const outcome = run.recordVerification([metric('build_seconds', 5)], [check('tests', true)], 'fp1', true, T0);
     expect(outcome).toEqual({
       achieved: true,
+      newBest: ['build_seconds'],
       summary:
         'metric build_seconds (lower is better): baseline 10, latest 5, best 5, target ≤ 5 → MET; check "tests": passes',
     });
@@ -463,6 +470,9 @@ describe('view', () => {
       waitingUntil: null,
       attention: null,
       context: { compactions: 0, summarisedThrough: 0, lastPromptTokens: 300 },
+      refreshes: 0,
+      slack: { channel: null, parentTs: null, off: null },
+      milestones: { branch: 'longhaul/goal-1', last: null, count: 0 },
       // metric halfway (10 → 7.5 of 10 → 5), check failing: mean of 0.5 and 0.
       progress: 0.25,
       lastEvent: { at: new Date(T0 + 3000).toISOString(), text: 'new best: build_seconds 10 → 7.5' },
@@ -472,8 +482,7 @@ describe('view', () => {
         {
           seq: 3,
           at: new Date(T0 + 3000).toISOString(),
-          text: expect.stringMatching(/^verified after turn 1: /),
-          kind: 'verification',
+          text: expect.stringMatching(/^verified after turn 1: /), // routine: not for Slack
         },
         { seq: 4, at: new Date(T0 + 3000).toISOString(), text: 'new best: build_seconds 10 → 7.5', kind: 'new_best' },
       ],
@@ -1398,5 +1407,22 @@ describe('events', () => {
       text: `event ${MAX_EVENTS + 5}`,
     });
     expect(run.view(T0 + 100).lastEvent?.text).toBe(`event ${MAX_EVENTS + 5}`);
+  });
+});
+
+describe('renderDetails', () => {
+  test('a Markdown status table for the Temporal UI: phase, progress, budget, one row per criterion, the next step', () => {
+    const run = started(spec({ budget: { maxTurns: 20 } }));
+    run.beginTurn();
+    run.recordVerification([metric('build_seconds', 7.5)], [check('tests', true)], 'fp1', false, T0);
+    run.setFrontier({ done: 'profiled', remaining: 'cache | types', next: 'enable incremental' });
+    const details = renderDetails(run, T0).split('\n');
+    expect(details[0]).toBe('**working** · 75% · turn 1/20 · 0 tokens · 0.0 h');
+    expect(details).toContain('| criterion | baseline | best | latest | target | verdict |');
+    expect(details).toContain('| build_seconds ↓ | 10 | 7.5 | 7.5 | ≤ 5 | NOT_MET |');
+    expect(details).toContain('| check tests | FAIL | | pass | exit 0 | MET |');
+    expect(details).toContain('**Next:** enable incremental');
+    run.pause('lunch', T0);
+    expect(renderDetails(run, T0)).toContain('resume with `longhaul resume goal-1`');
   });
 });

@@ -268,3 +268,19 @@ describe('wrong types are named as such, not as missing', () => {
     expect(problemsOf({ workspace: '/repo', checks: base.checks })).toEqual(['objective: is required']);
   });
 });
+
+describe('payload limits', () => {
+  const base = { objective: 'Make it fast', workspace: '/ws', checks: [{ name: 't', command: 'npm test' }] };
+
+  test('an objective over 20,000 characters is refused with where to put the details', () => {
+    expect(() => parseGoalSpec({ ...base, objective: 'x'.repeat(20_001) })).toThrow(
+      /objective: keep it under 20000 characters; put details in a plan file/,
+    );
+  });
+
+  test('a spec over 128 KiB is refused before anything is sent to Temporal', () => {
+    const checks = Array.from({ length: 200 }, (_, i) => ({ name: `c${i}`, command: `echo ${'y'.repeat(1000)}` }));
+    expect(() => parseGoalSpec({ ...base, checks })).toThrow(/the spec is \d+ KiB; keep it under 128 KiB/);
+    expect(() => parseGoalSpec({ ...base, checks: checks.slice(0, 50) })).not.toThrow();
+  });
+});

@@ -87,7 +87,7 @@ test('a cost budget on a model without a known price blocks the goal with the fi
   const h = await createHarness(suite.env, suite.fake);
   const { outcome } = await runGoal(h, spec({ budget: { maxCostUsd: 5 } }), 'cost-unpriced');
   expect(outcome).toMatchObject({ status: 'blocked', turns: 1 });
-  expect(outcome.reason).toMatch(/no price is known for model "fake-model": add model.price/);
+  expect(outcome.reason).toMatch(/no price is known for model "fake-model": start the goal again with model.price/);
 });
 
 test('a wait holds the goal durably and ends early when the user sends guidance', async () => {

@@ -47,7 +47,9 @@ describe('cost budget', () => {
     const run = goal({ budget: { maxCostUsd: 5 } });
     run.recordModelUsage({ inputTokens: 10, outputTokens: 10, totalTokens: 20 }, 'my-local-llama');
     expect(run.state.costUsd).toBe(0);
-    expect(run.costBudgetProblem()).toMatch(/no price is known for model "my-local-llama": add model.price/);
+    expect(run.costBudgetProblem()).toMatch(
+      /no price is known for model "my-local-llama": start the goal again with model.price/,
+    );
     expect(
       goal({ budget: { maxCostUsd: 5 }, model: { price: { inputPerMTok: 0, outputPerMTok: 0 } } }).costBudgetProblem(),
     ).toBeNull();

@@ -2,6 +2,7 @@
  * Worker and client configuration from the environment, validated once at start; every error says
  * how to fix it. Secrets (OPENAI_API_KEY) stay in the worker process and never enter workflow history.
  */
+import { slackConfigFromEnv, type SlackConfig } from '../activities/slack/notifier';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -39,6 +40,8 @@ export interface WorkerConfig extends TemporalConfig {
   readonly openai: { readonly apiKey: string; readonly baseURL?: string };
   readonly defaultModel: string;
   readonly defaultApi: 'responses' | 'chat';
+  /** Slack (SLACK_BOT_TOKEN, SLACK_CHANNEL, SLACK_API_URL); null when SLACK_BOT_TOKEN is not set. */
+  readonly slack: SlackConfig | null;
 }
 
 function parseEnv(env: NodeJS.ProcessEnv): z.infer<typeof envSchema> {
@@ -60,7 +63,15 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
   return { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.LONGHAUL_TASK_QUEUE };
 }
 
-/** What a worker needs: Temporal, the goal store and the model server. */
+function slackFromEnv(env: NodeJS.ProcessEnv): SlackConfig | null {
+  try {
+    return slackConfigFromEnv(env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+/** What a worker needs: Temporal, the goal store, the model server and (optionally) Slack. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const e = parseEnv(env);
   if (!e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
@@ -80,5 +91,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     openai: { apiKey, ...(e.OPENAI_BASE_URL ? { baseURL: e.OPENAI_BASE_URL } : {}) },
     defaultModel: e.LONGHAUL_MODEL,
     defaultApi,
+    slack: slackFromEnv(env),
   };
 }

@@ -34,5 +34,6 @@ export function activityDepsFrom(config: WorkerConfig): ActivityDeps {
     openai: config.openai,
     defaultModel: config.defaultModel,
     defaultApi: config.defaultApi,
+    slack: config.slack,
   };
 }

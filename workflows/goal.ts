@@ -6,11 +6,11 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   isCancellation,
   makeContinueAsNewFunc,
-  setCurrentDetails,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FAILURE, PERMANENT_FAILURES } from '../goal/failures';
@@ -19,7 +19,9 @@ import type { GoalSpec } from '../goal/spec';
 import type { GoalOutcome, MetricResult } from '../goal/status';
 import { goalActivities, type Acts } from './proxies';
 import { registerHandlers } from './handlers';
+import { milestone } from './milestones';
 import { publish } from './publish';
+import { startReporter, type Reporter } from './reporter';
 import { turn, type OutagePolicy } from './turn';
 import { baseline, measureMetric, verifyIfChanged } from './verify';
 
@@ -50,29 +52,38 @@ export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcom
   const run = input.state
     ? GoalRun.restore(input.state)
     : GoalRun.create(workflowInfo().workflowId, input.spec, Date.now());
-  const acts = goalActivities(
-    (input.tuning?.heartbeatTimeoutSeconds ?? 30) * 1000,
-    input.tuning?.modelMaxAttempts ?? 12,
-  );
+  const heartbeatTimeoutMs = (input.tuning?.heartbeatTimeoutSeconds ?? 30) * 1000;
+  const acts = goalActivities(heartbeatTimeoutMs, input.tuning?.modelMaxAttempts ?? 12);
   registerHandlers(run, acts);
+  const reporter = startReporter(run, heartbeatTimeoutMs);
 
   try {
-    const outcome = await pursue(run, acts, input);
+    const outcome = await pursue(run, acts, input, reporter);
+    await conclude(run, acts, reporter);
     await condition(allHandlersFinished); // let in-flight `ask`s answer before the goal closes
     return outcome;
   } catch (err) {
     if (isCancellation(err)) {
       finish(run, 'cancelled', 'cancelled by the user');
+      await CancellationScope.nonCancellable(() => conclude(run, acts, reporter));
       throw err;
     }
     const permanent = permanentFailure(err);
-    if (permanent) return finish(run, permanent.status, permanent.reason);
-    throw err;
+    if (!permanent) throw err;
+    const outcome = finish(run, permanent.status, permanent.reason);
+    await conclude(run, acts, reporter);
+    return outcome;
   }
 }
 
+/** After the goal ends: the final milestone commit, then the final progress document and Slack report. */
+async function conclude(run: GoalRun, acts: Acts, reporter: Reporter): Promise<void> {
+  await milestone(run, acts, run.state.status === 'achieved' ? 'achieved' : `final (${run.state.status})`);
+  await reporter.finalFlush();
+}
+
 /** The goal loop: baseline, then turns and verification until achieved, out of budget, or a permanent error. */
-async function pursue(run: GoalRun, acts: Acts, input: GoalWorkflowInput): Promise<GoalOutcome> {
+async function pursue(run: GoalRun, acts: Acts, input: GoalWorkflowInput, reporter: Reporter): Promise<GoalOutcome> {
   if (run.state.phase === 'baseline') {
     const alreadyMet = await baseline(run, acts);
     const problems = run.baselineProblems();
@@ -104,6 +115,7 @@ async function pursue(run: GoalRun, acts: Acts, input: GoalWorkflowInput): Promi
     publish(run);
     if (historyFull(input.tuning ?? {})) {
       await condition(allHandlersFinished);
+      await reporter.stop(); // the next run starts its own; undelivered events travel in the state
       const info = workflowInfo();
       // Memo and search attributes carried explicitly: the next run starts with what the UI shows now.
       const next = makeContinueAsNewFunc<typeof goalWorkflow>({
@@ -132,14 +144,12 @@ function historyFull(tuning: GoalTuning): boolean {
 async function turnBoundary(run: GoalRun, acts: Acts): Promise<void> {
   const waiting = run.state.waiting;
   if (waiting) {
-    setCurrentDetails(`**Waiting** until ${new Date(waiting.until).toISOString()}: ${waiting.reason}`);
     publish(run);
     await condition(() => run.waitOver(Date.now()), Math.max(0, waiting.until - Date.now()));
     run.endWait(Date.now());
   }
   if (run.hasPendingEdits) await applyEdits(run, acts);
   while (run.paused) {
-    setCurrentDetails(`**Paused** after turn ${run.state.turn}: resume with \`longhaul resume ${run.state.goalId}\``);
     publish(run);
     await condition(() => !run.paused || run.hasPendingEdits);
     if (run.hasPendingEdits) await applyEdits(run, acts);
@@ -159,7 +169,6 @@ async function applyEdits(run: GoalRun, acts: Acts): Promise<void> {
 
 function finish(run: GoalRun, status: Parameters<GoalRun['finish']>[0], reason: string): GoalOutcome {
   run.finish(status, reason, Date.now());
-  setCurrentDetails(`**${status}**: ${reason}\n\n${run.describeCriteria()}`);
   publish(run);
   return run.outcome();
 }

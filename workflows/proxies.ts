@@ -9,7 +9,8 @@ export type Acts = ReturnType<typeof goalActivities>;
  * - `model`: model turns and the judge; retried with backoff (honouring Retry-After), 12 attempts (about 40
  *   minutes) by default; then the workflow waits the outage out itself (workflows/turn.ts).
  * - `work`: tools and measurements, long and heartbeating.
- * - `quick`: workspace bookkeeping (fingerprints, integrity, worktrees).
+ * - `quick`: workspace bookkeeping (fingerprints, integrity, worktrees, milestone commits).
+ * Every activity heartbeats (activities/heartbeat.ts), so a dead worker costs a heartbeat timeout, not minutes.
  * - `ask`: side questions; someone is waiting, so they give up sooner.
  */
 export function goalActivities(heartbeatTimeout: number, modelMaxAttempts: number) {
@@ -36,6 +37,7 @@ export function goalActivities(heartbeatTimeout: number, modelMaxAttempts: numbe
   });
   const quick = proxyActivities<GoalActivities>({
     startToCloseTimeout: '2 minutes',
+    heartbeatTimeout,
     retry: {
       initialInterval: '1s',
       maximumInterval: '30s',

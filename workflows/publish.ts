@@ -1,5 +1,6 @@
 /** Mirrors the goal's state into the Temporal UI: search attributes and the current details. */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { renderDetails } from '../goal/details';
 import type { GoalRun } from '../goal/run';
 import { LonghaulPhase, LonghaulProgress, LonghaulStatus, LonghaulTurns } from '../goal/search-attributes';
 
@@ -19,9 +20,5 @@ export function publish(run: GoalRun): void {
     upsertSearchAttributes(attributes);
     published.set(run, key);
   }
-  if (run.state.phase !== 'baseline' && run.state.phase !== 'done') {
-    setCurrentDetails(
-      `**${run.state.phase}** · turn ${run.state.turn}/${run.spec.budget.maxTurns}\n\n${run.describeCriteria()}\n\n${run.state.lastEvent?.text ?? ''}`,
-    );
-  }
+  if (run.state.phase !== 'baseline') setCurrentDetails(renderDetails(run, Date.now()));
 }

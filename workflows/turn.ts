@@ -56,7 +56,6 @@ export async function turn(run: GoalRun, acts: Acts, outage: OutagePolicy): Prom
         );
         return { claimedDone: false, mayHaveChanged: false };
       }
-      setCurrentDetails(`**Model unreachable** since ${new Date(since).toISOString()}: ${failureMessage(err)}`);
       publish(run);
       await sleep(outage.retryMs);
     }

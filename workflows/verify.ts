@@ -9,6 +9,7 @@ import { checklistItems, isDeterministic, repeatsFor, type CheckSpec, type Metri
 import { decidePaired, DEFAULT_INITIAL_PAIRS, detectable, noiseEstimate } from '../goal/stats';
 import type { ChecklistResult, CheckResult, MetricResult, VerificationRound } from '../goal/status';
 import type { Acts } from './proxies';
+import { milestone } from './milestones';
 import { publish } from './publish';
 
 /** Measures everything at the start; returns true when the criteria already hold. */
@@ -180,7 +181,6 @@ export async function verifyIfChanged(
   if (fingerprint !== run.state.verifiedFingerprint) run.workspaceChanged();
   if (!run.needsVerification(fingerprint, claimedDone)) return false;
   run.setPhase('verifying');
-  setCurrentDetails(`**Verifying** after turn ${run.state.turn}${claimedDone ? ' (the agent claims done)' : ''}`);
   publish(run);
   try {
     const integrity = await acts.quick.verifyIntegrity.executeWithOptions({ summary: 'check protected paths' }, [
@@ -193,7 +193,9 @@ export async function verifyIfChanged(
     const round = await measureRound(run, acts, `turn ${run.state.turn}`, true);
     await judgeIfDue(run, acts, round);
     run.recordExtras(round.holdout, round.checklist);
-    return run.recordVerification(round.metrics, round.checks, fingerprint, claimedDone, Date.now()).achieved;
+    const outcome = run.recordVerification(round.metrics, round.checks, fingerprint, claimedDone, Date.now());
+    if (outcome.newBest.length > 0 && !outcome.achieved) await milestone(run, acts, 'new best');
+    return outcome.achieved;
   } finally {
     run.setPhase('working');
   }

@@ -6,6 +6,7 @@ import { startGoal } from '../../client/goals';
 import { parseGoalSpec, type GoalSpecInput } from '../../goal/spec';
 import { statusQuery } from '../../goal/messages';
 import type { GoalOutcome, GoalStatusView } from '../../goal/status';
+import type { ActivityDeps } from '../../activities';
 import { createGoalWorker } from '../../worker/worker';
 import type { FakeOpenAI } from '../fakes/openai-server';
 import { workflowBundle } from './temporal';
@@ -25,6 +26,7 @@ export async function createHarness(
   env: TestWorkflowEnvironment,
   fake: FakeOpenAI,
   api: 'responses' | 'chat' = 'responses',
+  extra: Partial<ActivityDeps> = {},
 ): Promise<Harness> {
   const home = tempDir('longhaul-home-');
   const taskQueue = `test-${process.pid}-${++taskQueueSeq}`;
@@ -38,6 +40,7 @@ export async function createHarness(
       openai: { apiKey: 'sk-test-secret-key', baseURL: fake.url },
       defaultModel: 'fake-model',
       defaultApi: api,
+      ...extra,
     },
   });
   return { env, fake, home, taskQueue, worker };

@@ -8,6 +8,8 @@ export interface WorkerProcessOptions {
   readonly home: string;
   readonly openaiBaseUrl: string;
   readonly api?: 'responses' | 'chat';
+  /** Extra environment, e.g. SLACK_BOT_TOKEN, SLACK_CHANNEL, SLACK_API_URL. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface WorkerProcess {
@@ -31,6 +33,7 @@ export function startWorkerProcess(o: WorkerProcessOptions): WorkerProcess {
       OPENAI_API_KEY: 'sk-test-secret-key',
       LONGHAUL_MODEL_API: o.api ?? 'responses',
       LONGHAUL_MODEL: 'fake-model',
+      ...o.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,86 @@
+/**
+ * A 150-hour goal in seconds, on Temporal's time-skipping test server: the agent works in hour-long waits, the user
+ * pauses it for a 60-hour weekend and resumes it, the hourly status refresh keeps firing, and `maxHours: 120` ends it
+ * `budget_exhausted` at 120 working hours with the turn numbering continuous across continue-as-new.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startGoal } from '../client/goals';
+import { pauseUpdate, resumeUpdate, statusQuery } from '../goal/messages';
+import { parseGoalSpec } from '../goal/spec';
+import { FakeOpenAI } from './fakes/openai-server';
+import { createHarness } from './helpers/goal-harness';
+import { fetchRunChain } from './helpers/replay';
+import { startTimeSkippingEnv } from './helpers/time-skipping';
+import { scoreMetric, scoreWorkspace } from './helpers/workspace';
+
+let env: TestWorkflowEnvironment;
+let fake: FakeOpenAI;
+beforeAll(async () => {
+  env = await startTimeSkippingEnv();
+  fake = await FakeOpenAI.start();
+});
+afterAll(async () => {
+  await fake?.close();
+  await env?.teardown();
+});
+
+const HOUR = 3_600_000;
+
+test('paused for a 60-hour weekend (and a half), refreshed hourly throughout, ended by maxHours at 120 working hours', async () => {
+  fake.setScript(() => ({
+    toolCalls: [
+      { name: 'read_file', arguments: { path: 'score.txt' } },
+      { name: 'wait', arguments: { minutes: 60, reason: 'the hourly benchmark job' } },
+    ],
+  }));
+  const h = await createHarness(env, fake);
+  const spec = parseGoalSpec({
+    objective: 'Raise the score to 100',
+    workspace: scoreWorkspace(0),
+    metrics: [scoreMetric(100)],
+    budget: { maxTurns: 10_000, maxHours: 120 },
+  });
+  const r = await h.worker.runUntil(async () => {
+    const handle = await startGoal(env.client, spec, {
+      taskQueue: h.taskQueue,
+      goalId: 'simulated-150h',
+      tuning: { maxHistoryEvents: 2_000 },
+    });
+    // The user steps in between the hour marks, where the goal's timers fall: the time-skipping server strands a
+    // workflow task that cancels a timer which fired while the task was with the worker (sdk-java#3088), a race
+    // the real server does not have.
+    // The pause lasts 60.5 hours so that the goal's end, too, falls between the hourly refreshes.
+    await env.sleep(30.25 * HOUR);
+    await handle.executeUpdate(pauseUpdate, { args: [{ reason: 'the weekend' }] });
+    await env.sleep(HOUR); // reaches the turn boundary and holds
+    const paused = await handle.query(statusQuery);
+    await env.sleep(59.5 * HOUR);
+    const afterWeekend = await handle.query(statusQuery);
+    await handle.executeUpdate(resumeUpdate, { args: [] });
+    const outcome = await handle.result();
+    return { paused, afterWeekend, outcome, final: await handle.query(statusQuery) };
+  });
+
+  // The weekend: no turn while paused, the hourly refresh fired all along.
+  expect(r.paused.paused).toBe(true);
+  expect(r.afterWeekend.turn).toBe(r.paused.turn);
+  expect(r.afterWeekend.refreshes - r.paused.refreshes).toBeGreaterThanOrEqual(59);
+  expect(r.afterWeekend.refreshes - r.paused.refreshes).toBeLessThanOrEqual(60);
+  expect(r.afterWeekend.budget.hours.used).toBeCloseTo(r.paused.budget.hours.used, 1); // paused time does not count
+
+  // The budget: 120 working hours (± one turn), 60 paused on top; about one turn per working hour.
+  expect(r.outcome).toMatchObject({ status: 'budget_exhausted', reason: 'ran for 120 hours' });
+  expect(r.final.budget.hours.used).toBeGreaterThanOrEqual(120);
+  expect(r.final.budget.hours.used).toBeLessThan(121);
+  const span = (Date.parse(r.final.endedAt!) - Date.parse(r.final.startedAt)) / HOUR;
+  expect(span).toBeGreaterThan(180);
+  expect(span).toBeLessThan(182.5);
+  expect(r.final.refreshes).toBeGreaterThanOrEqual(Math.floor(span) - 1);
+  expect(r.outcome.turns).toBeGreaterThanOrEqual(119);
+  expect(r.outcome.turns).toBeLessThanOrEqual(122);
+
+  // Continuous numbering: each turn asked once, 1..N, across the runs continue-as-new made.
+  const numbers = fake.requests.map((q) => Number(/# The goal \(turn (\d+)\)/.exec(String(q.body.instructions))?.[1]));
+  expect(numbers).toEqual(Array.from({ length: r.outcome.turns }, (_, i) => i + 1));
+  expect((await fetchRunChain(env.client, 'simulated-150h')).length).toBeGreaterThan(1);
+}, 600_000);

@@ -1,0 +1,197 @@
+/**
+ * Progress reporting beside the goal loop, never in its way: the progress document after each measurement, the
+ * Slack thread after significant events (coalesced: one sync carries every event queued meanwhile and the latest
+ * status), and both refreshed every hour. Reporting failures are retried a few times, then left for the next wake:
+ * Slack down for hours never fails, blocks or slows the goal; its status message catches up when Slack is back.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+} from '@temporalio/workflow';
+import type { GoalActivities, SlackUpdateResult } from '../activities';
+import type { SlackStatus } from '../activities/slack/render';
+import type { GoalRun } from '../goal/run';
+import type { GoalStatusView } from '../goal/status';
+
+/** The status refresh interval (progress document and Slack status message). */
+export const REFRESH_MS = 3_600_000;
+/** Events are collected this long before a Slack sync, so a burst becomes one sync. */
+const DEBOUNCE_MS = 2_000;
+/** How long stopping waits for a report in flight before cancelling it. */
+const STOP_GRACE_MS = 30_000;
+/** After a failed Slack sync, wait at least this long before the next (unless the hour comes first). */
+const SLACK_BACKOFF_MS = 5 * 60_000;
+
+export interface Reporter {
+  /** Stops the background loop (before continue-as-new), cancelling a sync in flight. */
+  stop(): Promise<void>;
+  /** One last delivery at the end of the goal: the final document and Slack post, bounded by the retry policy. */
+  finalFlush(): Promise<void>;
+}
+
+export function startReporter(run: GoalRun, heartbeatTimeoutMs: number): Reporter {
+  const report = proxyActivities<GoalActivities>({
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: heartbeatTimeoutMs,
+    retry: { initialInterval: '5s', maximumInterval: '1 minute', maximumAttempts: 4 },
+  });
+  const scope = new CancellationScope();
+  let stopping = false;
+  let progressWritten = -1;
+  let running = false; // an activity of the loop is in flight
+  let slackRetryAt = 0;
+  const slackPending = () => run.state.outbox.length > 0 && run.state.slack.off === null;
+
+  const writeProgress = async () => {
+    progressWritten = run.state.progressVersion;
+    const mirror = run.spec.report.mirror;
+    try {
+      await report.writeProgress.executeWithOptions({ summary: 'progress document' }, [
+        {
+          goalId: run.state.goalId,
+          workspace: run.spec.workspace,
+          view: run.view(Date.now()),
+          ...(mirror ? { mirrorDir: joinPath(run.spec.workspace, mirror) } : {}),
+        },
+      ]);
+    } catch (err) {
+      if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+      run.warn(`the progress document could not be written: ${err.cause?.message ?? err.message}`, Date.now());
+    }
+  };
+
+  const syncSlack = async () => {
+    const events = run.state.outbox.slice();
+    const slack = run.state.slack;
+    let result: SlackUpdateResult;
+    try {
+      result = await report.updateSlack.executeWithOptions({ summary: `slack: ${events.length} event(s) + status` }, [
+        {
+          goalId: run.state.goalId,
+          channel: slack.channel ?? run.spec.report.slackChannel ?? null,
+          parentTs: slack.parentTs,
+          startedAt: run.state.startedAt,
+          status: slackStatusOf(run.view(Date.now()), run),
+          events: events.map((e) => ({ key: `ev-${e.seq}`, kind: e.kind, text: e.text, at: e.at })),
+        },
+      ]);
+    } catch (err) {
+      if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+      const cause = err.cause;
+      if (cause instanceof ApplicationFailure && cause.nonRetryable) {
+        // A configuration problem (bad channel, missing scope): say so once, try again at the next hourly refresh.
+        run.warn(`Slack: ${cause.message}`, Date.now());
+      }
+      slackRetryAt = Date.now() + SLACK_BACKOFF_MS;
+      return;
+    }
+    if ('off' in result) {
+      run.state.slack.off = result.off; // no token on this worker: stop queueing for Slack
+      run.state.outbox = [];
+      return;
+    }
+    run.state.slack = { channel: result.channel, parentTs: result.parentTs, off: null };
+    const last = events.at(-1);
+    if (last) run.delivered(last.seq);
+  };
+
+  const loop = async () => {
+    while (!stopping) {
+      const due = (run.state.lastRefreshAt ?? run.state.startedAt) + REFRESH_MS;
+      const progressDue = () => run.state.progressVersion !== progressWritten && measured(run);
+      await condition(
+        () => stopping || progressDue() || (slackPending() && Date.now() >= slackRetryAt),
+        Math.max(0, due - Date.now()),
+      );
+      if (stopping) return;
+      const hourly = Date.now() >= due;
+      if (hourly) {
+        run.state.lastRefreshAt = Date.now();
+        run.state.refreshes += 1;
+        if (run.state.slack.off?.startsWith('SLACK_BOT_TOKEN')) run.state.slack.off = null; // the worker may have one now
+        slackRetryAt = 0;
+      }
+      running = true;
+      if (hourly || progressDue()) await writeProgress();
+      running = false;
+      if (slackPending() || (hourly && run.state.slack.off === null)) {
+        await condition(() => stopping, DEBOUNCE_MS); // gather a burst of events into one sync
+        if (stopping) return;
+        running = true;
+        await syncSlack();
+        running = false;
+      }
+    }
+  };
+  const done = scope.run(loop).catch((err: unknown) => {
+    if (!isCancellation(err)) throw err;
+  });
+  let finished = false;
+  void done.then(() => (finished = true));
+  /** Stops the loop: an activity in flight may finish for a while (a quick write usually does), then is cancelled. */
+  const halt = async () => {
+    stopping = true;
+    if (running && !(await condition(() => finished, STOP_GRACE_MS))) scope.cancel();
+    await done;
+  };
+
+  return {
+    async stop() {
+      await halt();
+    },
+    async finalFlush() {
+      await halt();
+      await writeProgress();
+      if (run.state.slack.off === null) await syncSlack();
+    },
+  };
+}
+
+/** Reporting starts once there is something measured to show (the baseline). */
+function measured(run: GoalRun): boolean {
+  return run.state.phase !== 'baseline';
+}
+
+/** The parent message's content: small and JSON-plain (it travels through history). */
+export function slackStatusOf(v: GoalStatusView, run: GoalRun): SlackStatus {
+  const b = v.budget;
+  const budget = [
+    `turns ${b.turns.used}/${b.turns.limit ?? '∞'}`,
+    ...(b.tokens.limit ? [`tokens ${b.tokens.used}/${b.tokens.limit}`] : [`tokens ${b.tokens.used}`]),
+    ...(b.cost.used > 0 || b.cost.limit
+      ? [`$${b.cost.used.toFixed(2)}${b.cost.limit ? `/$${b.cost.limit.toFixed(2)}` : ''}`]
+      : []),
+    `${b.hours.used.toFixed(1)} h${b.hours.limit ? `/${b.hours.limit} h` : ''}`,
+  ].join(' · ');
+  return {
+    goalId: v.goalId,
+    objective: v.objective,
+    status: v.status,
+    phase: v.phase,
+    turn: v.turn,
+    maxTurns: b.turns.limit,
+    progress: v.progress,
+    metrics: v.metrics.map((m) => ({
+      name: m.name,
+      direction: m.direction,
+      baseline: m.baseline,
+      best: m.best,
+      latest: m.latest,
+      target: m.target,
+      verdict: m.verdict,
+    })),
+    budget,
+    paused: v.paused,
+    reason: v.reason ?? v.attention?.text ?? (run.paused ? (run.state.paused?.reason ?? null) : null),
+    updatedAt: Date.now(),
+  };
+}
+
+/** `workspace/rel` without Node's path module (workflow code): a relative spec path under the workspace. */
+function joinPath(workspace: string, rel: string): string {
+  return `${workspace.replace(/\/+$/, '')}/${rel.replace(/^\.?\/+/, '')}`;
+}
