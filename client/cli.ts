@@ -1,9 +1,10 @@
 /** The `longhaul` command line. Human output by default, `--json` for scripts, meaningful exit codes. */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { InvalidEditError } from '../goal/edit';
 import { InvalidSpecError } from '../goal/spec';
+import { GOAL_STATUSES, type GoalStatusName } from '../goal/status';
 import { ConfigError, loadTemporalConfig, longhaulHome } from '../worker/config';
 import { connectClient, TemporalUnreachableError } from './connect';
 import { prepareDemo } from './demo';
@@ -18,8 +19,9 @@ import {
   type EditFlags,
   type InlineGoalOptions,
 } from './spec-input';
+import { formatReport, progressReport, ProgressNotWrittenError, readProgressMarkdown } from './report';
 import { askGoal, editGoal, GoalEndedError, guideGoal, pauseGoal, RejectedError, resumeGoal } from './steer';
-import { watchGoal } from './watch';
+import { watchEvents, watchGoal } from './watch';
 import { TemporalCliNotFoundError } from './temporal-cli';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -34,6 +36,16 @@ async function withClient<T>(
   } finally {
     await close();
   }
+}
+
+/** A commander parser for a whole number of at least `min`. */
+function wholeNumber(min: number) {
+  return (text: string): number => {
+    if (!/^\d+$/.test(text.trim()) || Number(text) < min) {
+      throw new InvalidArgumentError(`must be a whole number${min > 0 ? ` of at least ${min}` : ''}`);
+    }
+    return Number(text);
+  };
 }
 
 const program = new Command('longhaul')
@@ -112,6 +124,9 @@ program
   .option('--max-turns <n>', 'turn budget')
   .option('--max-tokens <n>', 'token budget')
   .option('--max-hours <h>', 'wall-clock budget in hours')
+  .option('--max-cost <usd>', 'model spend budget in US dollars, e.g. 20 (needs a known model price)')
+  .option('--branch <name>', 'the goal branch for milestone commits (default longhaul/<goal id>)')
+  .option('--slack-channel <channel>', "Slack channel for the goal's thread (default SLACK_CHANNEL on the worker)")
   .option('--model <name>', 'model name (default LONGHAUL_MODEL or gpt-5.1)')
   .addOption(new Option('--model-api <api>', 'wire API of the model server').choices(['responses', 'chat']))
   .option('--id <goalId>', 'goal id (default: derived from the objective)')
@@ -153,11 +168,12 @@ program
 program
   .command('list')
   .description('list goals, newest first')
-  .option('--limit <n>', 'at most this many', '50')
+  .option('--limit <n>', 'at most this many', wholeNumber(1), 50)
+  .addOption(new Option('--status <status>', 'only goals with this status').choices(GOAL_STATUSES))
   .option('--json', 'machine-readable output')
-  .action(async (o: { limit: string; json?: boolean }) => {
+  .action(async (o: { limit: number; status?: GoalStatusName; json?: boolean }) => {
     await withClient(async (client) => {
-      const goals = await listGoals(client, { limit: Number(o.limit) });
+      const goals = await listGoals(client, { limit: o.limit, ...(o.status ? { status: o.status } : {}) });
       out(o.json ? JSON.stringify(goals, null, 2) : formatList(goals));
     });
   });
@@ -183,6 +199,7 @@ program
   .option('--max-turns <n>', 'new turn budget')
   .option('--max-tokens <n>', 'new token budget')
   .option('--max-hours <h>', 'new wall-clock budget in hours')
+  .option('--max-cost <usd>', 'new model spend budget in US dollars (not below what is spent)')
   .option('--reason <text>', 'why; shown to the agent')
   .option('--file <edit>', 'an edit as YAML/JSON: objective, guidance, metrics, targets, checks, budget, reason')
   .option('--json', 'machine-readable output')
@@ -256,16 +273,44 @@ program
   .command('watch')
   .description('live view of a goal, redrawn when it changes, until it ends (exit 0 only if achieved)')
   .argument('<goalId>')
-  .option('--interval <ms>', 'poll interval', '1000')
-  .action(async (goalId: string, o: { interval: string }) => {
+  .option('--interval <ms>', 'poll interval', wholeNumber(50), 1000)
+  .option(
+    '--json',
+    'one JSON line per new event ({type:"event",seq,at,kind,text,turn,status,progress}), then {type:"end",outcome}',
+  )
+  .action(async (goalId: string, o: { interval: number; json?: boolean }) => {
     await withClient(async (client) => {
-      const final = await watchGoal(client, goalId, {
-        intervalMs: Number(o.interval),
-        write: (t) => process.stdout.write(t),
-        clear: Boolean(process.stdout.isTTY),
-      });
-      if (final.status !== 'achieved') process.exitCode = EXIT.notAchieved;
+      const status = o.json
+        ? await watchEvents(client, goalId, { intervalMs: o.interval, emit: (line) => out(JSON.stringify(line)) })
+        : (
+            await watchGoal(client, goalId, {
+              intervalMs: o.interval,
+              write: (t) => process.stdout.write(t),
+              clear: Boolean(process.stdout.isTTY),
+            })
+          ).status;
+      if (status !== 'achieved') process.exitCode = EXIT.notAchieved;
     });
+  });
+
+program
+  .command('report')
+  .description(
+    "where a goal's progress document is (progress.md, progress.html); read from LONGHAUL_HOME, no server needed",
+  )
+  .argument('<goalId>')
+  .addOption(new Option('--print', 'write the Markdown document to stdout (for a terminal or SSH)').conflicts('json'))
+  .option('--json', 'machine-readable output: {markdown, html, exists, updatedAt}')
+  .action((goalId: string, o: { print?: boolean; json?: boolean }) => {
+    const home = longhaulHome();
+    if (o.print) {
+      process.stdout.write(readProgressMarkdown(home, goalId));
+      return;
+    }
+    const report = progressReport(home, goalId);
+    if (o.json) out(JSON.stringify(report));
+    if (!report.exists) throw new ProgressNotWrittenError(goalId, report, home);
+    if (!o.json) out(formatReport(goalId, report));
   });
 
 async function main(): Promise<void> {
@@ -300,6 +345,10 @@ function exitCodeFor(e: unknown): number {
   if (e instanceof TemporalUnreachableError) {
     err(`longhaul: ${e.message}`);
     return EXIT.unreachable;
+  }
+  if (e instanceof ProgressNotWrittenError) {
+    err(`longhaul: ${e.message}`);
+    return EXIT.notFound;
   }
   if (e instanceof WorkflowNotFoundError) {
     err(`longhaul: no goal with that id (${e.message}): see \`longhaul list\``);

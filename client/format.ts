@@ -10,13 +10,18 @@ export function progressBar(fraction: number, width = 20): string {
   return `[${'█'.repeat(full)}${'░'.repeat(width - full)}] ${(f * 100).toFixed(0).padStart(3)}%`;
 }
 
-export function formatStatus(s: GoalStatusView): string {
+export interface FormatStatusOptions {
+  /** Show this many of the latest events (oldest first) instead of only the last one. @default 0 */
+  readonly events?: number;
+}
+
+export function formatStatus(s: GoalStatusView, opts: FormatStatusOptions = {}): string {
   const lines = [
     `${s.goalId}  ${s.status.toUpperCase()}  (phase ${s.phase}${s.paused ? `, PAUSED since ${s.pausedSince ?? '?'}` : ''}, goal version ${s.goalVersion})`,
     `progress ${progressBar(s.progress)}`,
     `objective: ${s.objective}`,
     `workspace: ${s.workspace}${s.startCommit ? ` @ ${s.startCommit.slice(0, 10)}` : ''}`,
-    `turn ${s.budget.turns.used}/${s.budget.turns.limit ?? '∞'} · tokens ${s.budget.tokens.used}${s.budget.tokens.limit ? `/${s.budget.tokens.limit}` : ''} · $${s.budget.cost.used.toFixed(2)}${s.budget.cost.limit ? `/$${s.budget.cost.limit.toFixed(2)}` : ''} · ${s.budget.hours.used.toFixed(2)} h${s.budget.hours.limit ? `/${s.budget.hours.limit} h` : ''}${s.model ? ` · ${s.model}` : ''}`,
+    `turn ${s.budget.turns.used}/${s.budget.turns.limit ?? '∞'} · tokens ${s.budget.tokens.used}${s.budget.tokens.limit ? `/${s.budget.tokens.limit}` : ''}${s.budget.cost.used > 0 || s.budget.cost.limit ? ` · $${s.budget.cost.used.toFixed(2)}${s.budget.cost.limit ? `/$${s.budget.cost.limit.toFixed(2)}` : ''}` : ''} · ${s.budget.hours.used.toFixed(2)} h${s.budget.hours.limit ? `/${s.budget.hours.limit} h` : ''}${s.model ? ` · ${s.model}` : ''}`,
   ];
   if (s.attention) lines.push(`NEEDS ATTENTION (${s.attention.at}): ${s.attention.text}`);
   if (s.waitingUntil) lines.push(`waiting until ${s.waitingUntil.until}: ${s.waitingUntil.reason}`);
@@ -43,7 +48,20 @@ export function formatStatus(s: GoalStatusView): string {
     lines.push(`  context: turns 1–${s.context.summarisedThrough} summarised (${s.context.compactions} compactions)`);
   }
   if (s.asks.count > 0) lines.push(`  side questions answered: ${s.asks.count} (${s.asks.tokens} tokens)`);
-  if (s.lastEvent) lines.push(`last event (${s.lastEvent.at}): ${s.lastEvent.text}`);
+  if (s.milestones.count > 0) {
+    const last = s.milestones.last ? `, last ${s.milestones.last.slice(0, 10)}` : '';
+    lines.push(
+      `  milestones: ${s.milestones.count} commit${s.milestones.count === 1 ? '' : 's'} on ${s.milestones.branch}${last}`,
+    );
+  }
+  if (s.slack.off) lines.push(`  slack: off (${s.slack.off})`);
+  else if (s.slack.channel) lines.push(`  slack: thread ${s.slack.channel}/${s.slack.parentTs ?? 'not posted yet'}`);
+  const recent = opts.events ? s.events.slice(-opts.events) : [];
+  if (recent.length > 0) {
+    lines.push('recent events:');
+    for (const e of recent)
+      lines.push(`  ${e.at.slice(11, 19)} · ${e.text.length > 160 ? `${e.text.slice(0, 157)}...` : e.text}`);
+  } else if (s.lastEvent) lines.push(`last event (${s.lastEvent.at}): ${s.lastEvent.text}`);
   if (s.reason) lines.push(`result: ${s.reason}`);
   return lines.join('\n');
 }

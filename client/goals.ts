@@ -4,7 +4,7 @@ import { CancelledFailure, TerminatedFailure } from '@temporalio/common';
 import { GOAL_WORKFLOW_TYPE, statusQuery } from '../goal/messages';
 import { LonghaulPhase, LonghaulProgress, LonghaulStatus, LonghaulTurns } from '../goal/search-attributes';
 import type { GoalSpec } from '../goal/spec';
-import type { GoalOutcome, GoalStatusName, GoalStatusView } from '../goal/status';
+import { GOAL_STATUSES, type GoalOutcome, type GoalStatusName, type GoalStatusView } from '../goal/status';
 import type { GoalTuning, GoalWorkflowInput, goalWorkflow } from '../workflows/goal';
 
 export interface StartGoalOptions {
@@ -81,8 +81,23 @@ export interface GoalListEntry {
   readonly objective: string;
 }
 
-export async function listGoals(client: Client, opts: { limit?: number } = {}): Promise<GoalListEntry[]> {
-  const query = `WorkflowType = '${GOAL_WORKFLOW_TYPE}'`;
+export interface ListGoalsOptions {
+  /** @default 50 */
+  readonly limit?: number;
+  /** Only goals with this status (the `LonghaulStatus` search attribute). */
+  readonly status?: GoalStatusName;
+}
+
+/** Goals newest first, by the visibility store (search attributes may trail the goal by a moment). */
+export async function listGoals(client: Client, opts: ListGoalsOptions = {}): Promise<GoalListEntry[]> {
+  let query = `WorkflowType = '${GOAL_WORKFLOW_TYPE}'`;
+  if (opts.status !== undefined) {
+    // Checked here too: the value goes into a query string.
+    if (!(GOAL_STATUSES as readonly string[]).includes(opts.status)) {
+      throw new RangeError(`unknown goal status "${String(opts.status)}": use one of ${GOAL_STATUSES.join(', ')}`);
+    }
+    query += ` AND ${LonghaulStatus.name} = '${opts.status}'`;
+  }
   const out: GoalListEntry[] = [];
   for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
     const sa = wf.typedSearchAttributes;

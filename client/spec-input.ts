@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { InvalidEditError, parseGoalEdit, type GoalEdit } from '../goal/edit';
+import { modelInfo } from '../goal/models';
 import { InvalidSpecError, parseGoalSpec, type GoalSpec, type MetricTarget } from '../goal/spec';
 
 export interface InlineGoalOptions {
@@ -23,8 +24,13 @@ export interface InlineGoalOptions {
   maxTurns?: string;
   maxTokens?: string;
   maxHours?: string;
+  maxCost?: string;
   model?: string;
   modelApi?: string;
+  /** git.branch: the goal branch for milestone commits. */
+  branch?: string;
+  /** report.slackChannel: the Slack channel of the goal's thread. */
+  slackChannel?: string;
 }
 
 /** Reads a spec file; a relative workspace is taken from the file's folder (the plan is relative to the workspace). */
@@ -65,9 +71,19 @@ function int(flag: string, text: string | undefined): number | undefined {
   return Number(text);
 }
 
-/** The budget given by `--max-turns`, `--max-tokens` and `--max-hours` (only the flags that were given). */
+/** A positive amount of US dollars (`20`, `2.50`, `.5`, `$20`). */
+function dollars(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim().replace(/^\$/, '');
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(t) || Number(t) <= 0) {
+    throw new InvalidSpecError([`${flag} "${text}": must be a positive number of US dollars, e.g. 20 or 2.50`]);
+  }
+  return Number(t);
+}
+
+/** The budget given by `--max-turns`, `--max-tokens`, `--max-hours` and `--max-cost` (only the flags that were given). */
 export function budgetFromFlags(
-  o: Pick<InlineGoalOptions, 'maxTurns' | 'maxTokens' | 'maxHours'>,
+  o: Pick<InlineGoalOptions, 'maxTurns' | 'maxTokens' | 'maxHours' | 'maxCost'>,
 ): Record<string, number> {
   const budget: Record<string, number> = {};
   const maxTurns = int('--max-turns', o.maxTurns);
@@ -80,6 +96,8 @@ export function budgetFromFlags(
     }
     budget.maxHours = Number(o.maxHours);
   }
+  const maxCost = dollars('--max-cost', o.maxCost);
+  if (maxCost !== undefined) budget.maxCostUsd = maxCost;
   return budget;
 }
 
@@ -90,6 +108,7 @@ export interface EditFlags {
   maxTurns?: string;
   maxTokens?: string;
   maxHours?: string;
+  maxCost?: string;
   reason?: string;
   file?: string;
 }
@@ -111,7 +130,14 @@ export function editFromFlags(o: EditFlags): GoalEdit {
     }
     edit.targets = targets;
   }
-  const budget = { ...(edit.budget as object | undefined), ...budgetFromFlags(o) };
+  let flagBudget: Record<string, number>;
+  try {
+    flagBudget = budgetFromFlags(o);
+  } catch (err) {
+    if (err instanceof InvalidSpecError) throw new InvalidEditError(err.problems);
+    throw err;
+  }
+  const budget = { ...(edit.budget as object | undefined), ...flagBudget };
   if (Object.keys(budget).length > 0) edit.budget = budget;
   return parseGoalEdit(edit);
 }
@@ -144,6 +170,8 @@ export function inlineSpec(objective: string, o: InlineGoalOptions, cwd = proces
   if (Object.keys(budget).length > 0) spec.budget = budget;
   if (o.model || o.modelApi)
     spec.model = { ...(o.model ? { name: o.model } : {}), ...(o.modelApi ? { api: o.modelApi } : {}) };
+  if (o.branch !== undefined) spec.git = { branch: o.branch };
+  if (o.slackChannel !== undefined) spec.report = { slackChannel: o.slackChannel };
   return spec;
 }
 
@@ -166,5 +194,36 @@ export function finalizeSpec(raw: unknown, env: NodeJS.ProcessEnv = process.env)
   }
   const model = { ...spec.model };
   if (!model.name && env.LONGHAUL_MODEL) model.name = env.LONGHAUL_MODEL;
+  if (spec.git.branch !== undefined) checkGoalBranch(ws, spec.git.branch);
+  if (spec.budget.maxCostUsd !== undefined && model.name && !modelInfo(model.name, model).price) {
+    // Otherwise the goal would stop as blocked after its first turn, unable to count what it spends.
+    throw new InvalidSpecError([
+      `budget.maxCostUsd: no price is known for model "${model.name}", so its cost cannot be counted: add model.price { inputPerMTok, outputPerMTok } to the spec, or drop the cost budget`,
+    ]);
+  }
   return { ...spec, workspace: ws, model };
+}
+
+/** The goal branch must be a valid branch name and not the branch checked out in the workspace. */
+function checkGoalBranch(ws: string, branch: string): void {
+  try {
+    execFileSync('git', ['check-ref-format', '--branch', branch], { cwd: ws, stdio: 'pipe' });
+  } catch {
+    throw new InvalidSpecError([
+      `git.branch: "${branch}" is not a valid git branch name: use e.g. longhaul/faster-build (no spaces, "..", "~", "^", ":")`,
+    ]);
+  }
+  let current = '';
+  try {
+    current = execFileSync('git', ['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: ws, stdio: 'pipe' })
+      .toString()
+      .trim();
+  } catch {
+    return; // a detached HEAD: no branch is checked out
+  }
+  if (current === branch) {
+    throw new InvalidSpecError([
+      `git.branch: "${branch}" is checked out in the workspace; milestone commits never move your branch: name a branch of its own, e.g. longhaul/${branch}`,
+    ]);
+  }
 }

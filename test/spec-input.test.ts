@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { finalizeSpec, inlineSpec, parseTarget, readSpecFile } from '../client/spec-input';
+import { editFromFlags, finalizeSpec, inlineSpec, parseTarget, readSpecFile } from '../client/spec-input';
+import { InvalidEditError } from '../goal/edit';
 import { InvalidSpecError, parseGoalSpec } from '../goal/spec';
 
 const tempDirs: string[] = [];
@@ -188,6 +189,42 @@ describe('inlineSpec', () => {
     ]);
   });
 
+  test('--max-cost becomes budget.maxCostUsd, with or without a dollar sign', () => {
+    expect(inlineSpec('o', { check: ['x'], maxCost: '20' }, '/r')).toMatchObject({ budget: { maxCostUsd: 20 } });
+    expect(inlineSpec('o', { check: ['x'], maxCost: '$2.50' }, '/r')).toMatchObject({ budget: { maxCostUsd: 2.5 } });
+    expect(inlineSpec('o', { check: ['x'], maxCost: ' .5 ' }, '/r')).toMatchObject({ budget: { maxCostUsd: 0.5 } });
+    expect(parseGoalSpec(inlineSpec('o', { check: ['x'], maxCost: '3', maxTurns: '9' }, '/r')).budget).toEqual({
+      maxTurns: 9,
+      maxCostUsd: 3,
+    });
+  });
+
+  test('a --max-cost that is not a positive number of dollars is refused by the flag', () => {
+    for (const bad of ['-1', '0', '0.00', 'abc', '', '5 dollars', '1e3', '$']) {
+      expect(problemsOf(() => inlineSpec('o', { check: ['x'], maxCost: bad }, '/r'))).toEqual([
+        `--max-cost "${bad}": must be a positive number of US dollars, e.g. 20 or 2.50`,
+      ]);
+    }
+  });
+
+  test('--branch and --slack-channel become git.branch and report.slackChannel, and validate', () => {
+    const spec = inlineSpec('o', { check: ['x'], branch: 'longhaul/faster', slackChannel: '#builds' }, '/r');
+    expect(spec).toMatchObject({ git: { branch: 'longhaul/faster' }, report: { slackChannel: '#builds' } });
+    expect(parseGoalSpec(spec)).toMatchObject({
+      git: { branch: 'longhaul/faster', milestones: true },
+      report: { slackChannel: '#builds' },
+    });
+    expect(inlineSpec('o', { check: ['x'] }, '/r')).not.toHaveProperty('git');
+    expect(inlineSpec('o', { check: ['x'] }, '/r')).not.toHaveProperty('report');
+  });
+
+  test('an empty --branch or --slack-channel is refused by validation', () => {
+    expect(() => parseGoalSpec(inlineSpec('o', { check: ['x'], branch: ' ' }, '/r'))).toThrow(/git\.branch/);
+    expect(() => parseGoalSpec(inlineSpec('o', { check: ['x'], slackChannel: '' }, '/r'))).toThrow(
+      /report\.slackChannel/,
+    );
+  });
+
   test('model flags become the model section', () => {
     expect(inlineSpec('o', { check: ['x'], model: 'gpt-x', modelApi: 'chat' }, '/r')).toMatchObject({
       model: { name: 'gpt-x', api: 'chat' },
@@ -332,5 +369,70 @@ describe('finalizeSpec', () => {
       compactAt: 0.6,
     });
     expect(finalizeSpec(raw(ws), { LONGHAUL_MODEL: '' }).model).toEqual({ compactAt: 0.6 });
+  });
+
+  test('a goal branch must be a valid git branch name', () => {
+    const ws = gitRepo();
+    expect(finalizeSpec(raw(ws, { git: { branch: 'longhaul/faster-build' } }), {}).git).toEqual({
+      branch: 'longhaul/faster-build',
+      milestones: true,
+    });
+    for (const bad of ['has space', 'a..b', 'ends.lock', 'x~1', 'trailing/']) {
+      expect(problemsOf(() => finalizeSpec(raw(ws, { git: { branch: bad } }), {}))).toEqual([
+        `git.branch: "${bad}" is not a valid git branch name: use e.g. longhaul/faster-build (no spaces, "..", "~", "^", ":")`,
+      ]);
+    }
+  });
+
+  test('the branch checked out in the workspace cannot be the goal branch', () => {
+    const ws = gitRepo();
+    const current = execFileSync('git', ['symbolic-ref', '--short', 'HEAD'], { cwd: ws }).toString().trim();
+    expect(problemsOf(() => finalizeSpec(raw(ws, { git: { branch: current } }), {}))).toEqual([
+      `git.branch: "${current}" is checked out in the workspace; milestone commits never move your branch: name a branch of its own, e.g. longhaul/${current}`,
+    ]);
+  });
+
+  test('a cost budget needs a price for the model: from the table, the spec, or not yet known', () => {
+    const ws = gitRepo();
+    const budget = { maxCostUsd: 5 };
+    expect(problemsOf(() => finalizeSpec(raw(ws, { budget, model: { name: 'my-local-llm' } }), {}))).toEqual([
+      'budget.maxCostUsd: no price is known for model "my-local-llm", so its cost cannot be counted: add model.price { inputPerMTok, outputPerMTok } to the spec, or drop the cost budget',
+    ]);
+    expect(() => finalizeSpec(raw(ws, { budget }), { LONGHAUL_MODEL: 'my-local-llm' })).toThrow(/my-local-llm/);
+    const price = { inputPerMTok: 0.1, outputPerMTok: 0.2 };
+    expect(finalizeSpec(raw(ws, { budget, model: { name: 'my-local-llm', price } }), {}).budget.maxCostUsd).toBe(5);
+    expect(finalizeSpec(raw(ws, { budget, model: { name: 'gpt-5.1-2025-11-13' } }), {}).budget.maxCostUsd).toBe(5);
+    // No model named here: the worker's default decides, and the goal reports a missing price itself.
+    expect(finalizeSpec(raw(ws, { budget }), {}).budget.maxCostUsd).toBe(5);
+  });
+});
+
+describe('editFromFlags', () => {
+  test('--max-cost edits budget.maxCostUsd beside the other budget flags', () => {
+    expect(editFromFlags({ maxCost: '12.5', maxTurns: '80', reason: 'worth it' })).toEqual({
+      budget: { maxCostUsd: 12.5, maxTurns: 80 },
+      reason: 'worth it',
+    });
+  });
+
+  test('a flag overrides the same budget field of an edit file and keeps the others', () => {
+    const file = path.join(tempDir(), 'edit.yaml');
+    writeFileSync(file, 'budget: { maxCostUsd: 4, maxHours: 2 }\n');
+    expect(editFromFlags({ file, maxCost: '6' })).toEqual({ budget: { maxCostUsd: 6, maxHours: 2 } });
+  });
+
+  test('a bad --max-cost is an edit rejection naming the flag', () => {
+    for (const bad of ['-3', 'ten', '0']) {
+      let thrown: unknown;
+      try {
+        editFromFlags({ maxCost: bad });
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(InvalidEditError);
+      expect((thrown as InvalidEditError).problems).toEqual([
+        `--max-cost "${bad}": must be a positive number of US dollars, e.g. 20 or 2.50`,
+      ]);
+    }
   });
 });
