@@ -80,8 +80,8 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
 
   let { built, budget } = await build();
   let compaction: ModelTurnResult['compaction'];
-  const compactNow = async (keepShare: number) => {
-    const through = await cutPoint(deps.store, input, budget * keepShare);
+  const compactNow = async (keepChars: number) => {
+    const through = await cutPoint(deps.store, input, keepChars);
     if (through === null) return false;
     const result = await compact(deps, {
       goalId: input.goalId,
@@ -94,15 +94,15 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
     ({ built, budget } = await build());
     return true;
   };
-  if (built.omittedTurns > 0) await compactNow(KEEP_SHARE);
+  if (built.omittedTurns > 0) await compactNow(budget * KEEP_SHARE);
 
   let response: ModelResponse;
   try {
     response = await callModel(deps, input.model, { instructions: built.instructions, items: built.items, tools });
   } catch (err) {
-    // The window is smaller than we were told: compact harder once, then give up with a clear reason.
+    // The window is smaller than we were told: keep a quarter of what was just refused, then give up with a reason.
     if (!(err instanceof ApplicationFailure && err.type === FAILURE.modelContextLength)) throw err;
-    if (!(await compactNow(KEEP_SHARE / 2))) {
+    if (!(await compactNow(Math.min(budget, sizeOf(built.items)) * (KEEP_SHARE / 2)))) {
       throw ApplicationFailure.create({
         type: FAILURE.modelContextLength,
         nonRetryable: true,

@@ -90,3 +90,35 @@ test('an outage longer than maxOutageHours blocks the goal, saying for how long 
   expect(outcome.reason).toMatch(/^the model has been unreachable for 0\.0 hours: .*500/);
   expect(status.events.filter((e) => e.kind === 'attention')).toHaveLength(1); // alerted once, not per retry
 });
+
+test('a context-length refusal compacts the older turns and retries once; the goal goes on', async () => {
+  let refused = false;
+  suite.fake.setScript((req, i): FakeReply => {
+    if (!Array.isArray(req.body.tools) || req.body.tools.length === 0) return { text: 'summary of the early turns' };
+    if (i >= 4 && !refused) {
+      refused = true;
+      return { fault: 'context_length' };
+    }
+    return i >= 6 ? writeScore(9) : { toolCalls: [{ name: 'read_file', arguments: { path: 'score.txt' } }] };
+  });
+  const h = await createHarness(suite.env, suite.fake);
+  const { outcome, status } = await runGoal(h, spec(), 'context-length');
+  expect(outcome.status).toBe('achieved');
+  expect(refused).toBe(true);
+  expect(status.context.compactions).toBe(1);
+  const summaries = suite.fake.requests.filter((r) => !Array.isArray(r.body.tools) || r.body.tools.length === 0);
+  expect(summaries).toHaveLength(1);
+  // The retried turn carries the summary instead of the turns it replaced.
+  const retried = suite.fake.requests[suite.fake.requests.indexOf(summaries[0]!) + 1]!;
+  expect(JSON.stringify(retried.body)).toContain('summary of the early turns');
+});
+
+test('a context-length refusal that compaction cannot fix blocks the goal, saying to set model.contextWindow', async () => {
+  suite.fake.setScript((req): FakeReply =>
+    !Array.isArray(req.body.tools) || req.body.tools.length === 0 ? { text: 'summary' } : { fault: 'context_length' },
+  );
+  const h = await createHarness(suite.env, suite.fake);
+  const { outcome } = await runGoal(h, spec(), 'context-length-hopeless');
+  expect(outcome.status).toBe('blocked');
+  expect(outcome.reason).toMatch(/set model.contextWindow/);
+});

@@ -33,7 +33,9 @@ export type FakeReply =
   /** 200 with a body that is not JSON (default), or with the given `body`/`contentType` (e.g. JSON lacking fields). */
   | { fault: 'malformed'; body?: string; contentType?: string }
   /** 401 `invalid_api_key`; the message deliberately echoes the whole key (worse than OpenAI) to test redaction. */
-  | { fault: 'auth' };
+  | { fault: 'auth' }
+  /** 400 `context_length_exceeded`, as OpenAI answers a prompt longer than the model's window. */
+  | { fault: 'context_length' };
 
 /** Picks the reply to a request; `index` is the request's 0-based position among all requests to this fake. */
 export type FakeScript = (req: RecordedRequest, index: number) => FakeReply | Promise<FakeReply>;
@@ -173,6 +175,15 @@ export class FakeOpenAI {
         sendError(res, 401, message, 'invalid_request_error', 'invalid_api_key');
         return;
       }
+      case 'context_length':
+        sendError(
+          res,
+          400,
+          "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens. Please reduce the length of the messages.",
+          'invalid_request_error',
+          'context_length_exceeded',
+        );
+        return;
       case 'malformed':
         res.writeHead(200, { 'content-type': reply.contentType ?? 'application/json', 'x-request-id': id('req_', 16) });
         res.end(reply.body ?? '<html><body><h1>502 Bad Gateway</h1></body></html>');
