@@ -139,7 +139,7 @@ export interface EditRecord {
 export const MAX_EDIT_RECORDS = 100;
 /** Events kept in the state (and in `status`). */
 export const MAX_EVENTS = 20;
-/** Undelivered Slack events kept; older ones are dropped (Slack down for days) and counted in the next post. */
+/** Undelivered Slack events kept; if Slack is down so long that more pile up, the oldest are not posted. */
 export const MAX_OUTBOX = 100;
 
 /** Guidance entries kept in the state (and shown in the brief); older ones are dropped. */
