@@ -231,3 +231,23 @@ test('the Temporal UI finds a running goal by LonghaulStatus and shows activity 
     );
   });
 });
+
+test('a Slack configuration error (unknown channel) is reported in status, never fails the goal', async () => {
+  const ws = scoreWorkspace(0);
+  suite.fake.setScript([writeScore(9)]);
+  const h = await createHarness(suite.env, suite.fake, 'responses', {
+    slack: { token: TOKEN, channel: 'C0NOSUCHCHAN', apiUrl: slack.url, timeoutMs: 2_000 },
+  });
+  const { outcome, status } = await h.worker.runUntil(async () => {
+    const handle = await startGoal(suite.env.client, spec(ws), {
+      taskQueue: h.taskQueue,
+      goalId: 'slack-misconfigured',
+    });
+    const outcome = await handle.result();
+    return { outcome, status: await handle.query(statusQuery) };
+  });
+  expect(outcome.status).toBe('achieved');
+  expect(status.slack.off).toMatch(/^Slack: .*channel/i);
+  expect(status.warnings.some((w) => w.startsWith('Slack: '))).toBe(true);
+  expect(JSON.stringify(status)).not.toContain(TOKEN);
+});

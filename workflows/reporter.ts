@@ -83,8 +83,9 @@ export function startReporter(run: GoalRun, heartbeatTimeoutMs: number): Reporte
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
       const cause = err.cause;
       if (cause instanceof ApplicationFailure && cause.nonRetryable) {
-        // A configuration problem (bad channel, missing scope): say so once, try again at the next hourly refresh.
-        run.warn(`Slack: ${cause.message}`, Date.now());
+        // A configuration problem (bad channel, missing scope): say so, and try again at the next hourly refresh.
+        run.state.slack.off = `Slack: ${cause.message}`;
+        run.warn(run.state.slack.off, Date.now());
       }
       slackRetryAt = Date.now() + SLACK_BACKOFF_MS;
       return;
@@ -112,7 +113,7 @@ export function startReporter(run: GoalRun, heartbeatTimeoutMs: number): Reporte
       if (hourly) {
         run.state.lastRefreshAt = Date.now();
         run.state.refreshes += 1;
-        if (run.state.slack.off?.startsWith('SLACK_BOT_TOKEN')) run.state.slack.off = null; // the worker may have one now
+        run.state.slack.off = null; // the worker may have a token now, or the channel may be fixed
         slackRetryAt = 0;
       }
       running = true;
