@@ -17,6 +17,8 @@ export const MILESTONE_FAILURE = {
   branchCheckedOut: 'MilestoneBranchCheckedOut',
   /** The start commit does not exist in the workspace's repository. */
   startCommitMissing: 'MilestoneStartCommitMissing',
+  /** An extra file's path is not a plain relative path inside the work tree, or clashes with a folder or file. */
+  extraFileInvalid: 'MilestoneExtraFileInvalid',
 } as const;
 
 /** Who milestone commits are by when git has no identity configured. */
@@ -30,6 +32,11 @@ export interface CommitMilestoneInput {
   readonly startCommit: string;
   /** The commit message (its first line is the subject). */
   readonly message: string;
+  /**
+   * Files recorded in the commit but never written into the workspace (e.g. the final report): workspace-relative
+   * path (with `/`) → text content. They replace a working file of the same path in the commit only.
+   */
+  readonly extraFiles?: Readonly<Record<string, string>>;
 }
 
 export interface CommitMilestoneResult {
@@ -44,6 +51,7 @@ const CAS_ATTEMPTS = 3;
 
 export async function commitMilestone(input: CommitMilestoneInput): Promise<CommitMilestoneResult> {
   const { workspace, branch } = input;
+  const extraFiles = checkExtraFiles(input.extraFiles ?? {});
   const ref = await branchRef(workspace, branch);
   await refuseCheckedOut(workspace, ref, branch);
   const start = await resolveCommit(workspace, input.startCommit);
@@ -51,7 +59,7 @@ export async function commitMilestone(input: CommitMilestoneInput): Promise<Comm
   for (let attempt = 1; ; attempt++) {
     const tip = await resolveRef(workspace, ref);
     const base = tip ?? start;
-    const tree = await treeOfWorkingFiles(workspace, base);
+    const tree = await treeOfWorkingFiles(workspace, base, extraFiles);
     if (tree === (await git(workspace, ['rev-parse', `${base}^{tree}`])).trim()) {
       return { commit: tip, created: false };
     }
@@ -104,18 +112,80 @@ export async function milestoneLog(
 
 /**
  * The tree of the working files (tracked and untracked, .gitignore honoured) as they would be committed on
- * `base`: a temporary index starts from base's tree and takes every change; the user's index is not used.
+ * `base`, plus the extra files: a temporary index starts from base's tree and takes every change, then the
+ * extra files as blobs written straight into the object store; the user's index and files are not used.
  */
-async function treeOfWorkingFiles(workspace: string, base: string): Promise<string> {
+async function treeOfWorkingFiles(
+  workspace: string,
+  base: string,
+  extraFiles: readonly (readonly [string, string])[],
+): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'longhaul-index-'));
   try {
     const env = { GIT_INDEX_FILE: path.join(dir, 'index') };
     await git(workspace, ['read-tree', base], env);
     await git(workspace, ['add', '-A', '--', ':/'], env);
+    if (extraFiles.length > 0) {
+      const indexed = (await git(workspace, ['ls-files', '-z'], env)).split('\0').filter(Boolean);
+      refuseFolderClashes(extraFiles, indexed);
+      for (const [file, text] of extraFiles) {
+        const blob = (await git(workspace, ['hash-object', '-w', '--stdin'], {}, text)).trim();
+        await git(workspace, ['update-index', '--add', '--cacheinfo', `100644,${blob},${file}`], env);
+      }
+    }
     return (await git(workspace, ['write-tree'], env)).trim();
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The extra files as [path, text] pairs, sorted; a permanent failure for a path that is absolute, has an
+ * empty, `.` or `..` segment, names `.git`, uses a backslash or NUL, or is both a file and a folder among them.
+ */
+function checkExtraFiles(files: Readonly<Record<string, string>>): (readonly [string, string])[] {
+  const entries = Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [file, text] of entries) {
+    const why = extraPathProblem(file);
+    if (why) throw extraFileFailure(file, why);
+    if (typeof text !== 'string') throw extraFileFailure(file, 'has no text content');
+  }
+  refuseFolderClashes(entries, []);
+  return entries;
+}
+
+function extraPathProblem(file: string): string | null {
+  if (file === '') return 'is empty';
+  if (/[\\\0]/.test(file)) return 'contains a backslash or NUL';
+  if (file.startsWith('/') || /^[A-Za-z]:/.test(file)) return 'is absolute';
+  const segments = file.split('/');
+  if (segments.some((s) => s === '')) return 'has an empty segment (leading, trailing or double slash)';
+  if (segments.some((s) => s === '.' || s === '..')) return 'has a "." or ".." segment';
+  if (segments.some((s) => s.toLowerCase() === '.git')) return 'is inside .git';
+  return null;
+}
+
+/** Refuses an extra file whose path is a folder of other files, or lies under another file. */
+function refuseFolderClashes(extra: readonly (readonly [string, string])[], indexed: readonly string[]): void {
+  const files = new Set([...indexed, ...extra.map(([f]) => f)]);
+  for (const [file] of extra) {
+    const segments = file.split('/');
+    for (let i = 1; i < segments.length; i++) {
+      const parent = segments.slice(0, i).join('/');
+      if (files.has(parent)) throw extraFileFailure(file, `lies under the file ${parent}`);
+    }
+    if (indexed.some((f) => f.startsWith(`${file}/`)) || extra.some(([f]) => f.startsWith(`${file}/`))) {
+      throw extraFileFailure(file, 'is a folder of other files');
+    }
+  }
+}
+
+function extraFileFailure(file: string, why: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: MILESTONE_FAILURE.extraFileInvalid,
+    message: `the extra file path ${JSON.stringify(file)} ${why}: give a relative path inside the work tree with '/' separators, e.g. REPORT.md or docs/REPORT.md`,
+    nonRetryable: true,
+  });
 }
 
 /** `refs/heads/<branch>` for a valid branch name; a permanent failure otherwise. */
@@ -202,12 +272,12 @@ function subjectOf(message: string): string {
 /** Variables that would point git elsewhere than `cwd` (set, e.g., when the worker runs inside a git hook). */
 const REPO_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR', 'GIT_PREFIX'];
 
-/** Runs git in `cwd` with extra environment variables; returns stdout, or throws with git's stderr. */
-function git(cwd: string, args: readonly string[], extra: NodeJS.ProcessEnv = {}): Promise<string> {
+/** Runs git in `cwd` with extra environment variables (and `stdin`); returns stdout, or throws with git's stderr. */
+function git(cwd: string, args: readonly string[], extra: NodeJS.ProcessEnv = {}, stdin?: string): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of REPO_ENV) delete env[name];
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       'git',
       [...args],
       { cwd, env: { ...env, ...extra }, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
@@ -216,5 +286,10 @@ function git(cwd: string, args: readonly string[], extra: NodeJS.ProcessEnv = {}
         else resolve(stdout);
       },
     );
+    if (stdin !== undefined) {
+      // A git that exits before reading (it failed) breaks the pipe: its exit status reports the failure.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(stdin, 'utf8');
+    }
   });
 }

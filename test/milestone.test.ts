@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { commitMilestone, DEFAULT_IDENTITY, MILESTONE_FAILURE, milestoneLog } from '../activities/milestone';
 import { gitWorkspace, tempDir } from './helpers/workspace';
@@ -195,6 +195,100 @@ describe('milestone commits', () => {
     await expect(
       commitMilestone({ workspace: ws, branch: BRANCH, startCommit: 'f'.repeat(40), message: 'm' }),
     ).rejects.toMatchObject({ type: MILESTONE_FAILURE.startCommitMissing, nonRetryable: true });
+  });
+
+  describe('extra files', () => {
+    const REPORT = '# Final report\n\nachieved <b>\n';
+
+    test('land in the commit but never in the workspace; the user’s status and index stay as they were', async () => {
+      const { ws, start } = workspace();
+      writeFileSync(path.join(ws, 'app.js'), 'console.log("final");\n');
+      const before = userState(ws);
+      const r = await commitMilestone({
+        workspace: ws,
+        branch: BRANCH,
+        startCommit: start,
+        message: 'achieved: final report',
+        extraFiles: { 'REPORT.md': REPORT, 'docs/longhaul/report.md': 'nested\n' },
+      });
+      expect(r.created).toBe(true);
+      expect(git(ws, 'show', `${BRANCH}:REPORT.md`)).toBe(REPORT);
+      expect(git(ws, 'show', `${BRANCH}:docs/longhaul/report.md`)).toBe('nested\n');
+      expect(filesOf(ws, r.commit!)['app.js']).toBe('console.log("final");\n'); // the working files too
+      expect(existsSync(path.join(ws, 'REPORT.md'))).toBe(false);
+      expect(existsSync(path.join(ws, 'docs'))).toBe(false);
+      expect(userState(ws)).toEqual(before);
+      expect(git(ws, 'status', '--porcelain')).toBe(' M app.js\n');
+    });
+
+    test('are recorded once: the same files again add no commit; other content adds one', async () => {
+      const { ws, start } = workspace();
+      const input = { workspace: ws, branch: BRANCH, startCommit: start, message: 'final' };
+      const first = await commitMilestone({ ...input, extraFiles: { 'REPORT.md': REPORT } });
+      const again = await commitMilestone({ ...input, extraFiles: { 'REPORT.md': REPORT } });
+      expect(first.created).toBe(true); // nothing else changed: the report alone makes the commit
+      expect(again).toEqual({ commit: first.commit, created: false });
+      const changed = await commitMilestone({ ...input, extraFiles: { 'REPORT.md': `${REPORT}more\n` } });
+      expect(changed.created).toBe(true);
+      expect(git(ws, 'rev-list', '--count', `${start}..refs/heads/${BRANCH}`).trim()).toBe('2');
+    });
+
+    test('replace a working file of the same path in the commit only', async () => {
+      const { ws, start } = workspace();
+      const r = await commitMilestone({
+        workspace: ws,
+        branch: BRANCH,
+        startCommit: start,
+        message: 'final',
+        extraFiles: { 'app.js': 'replaced\n' },
+      });
+      expect(filesOf(ws, r.commit!)['app.js']).toBe('replaced\n');
+      expect(readFileSync(path.join(ws, 'app.js'), 'utf8')).toBe('console.log(1);\n');
+    });
+
+    test('refuse paths outside the work tree, inside .git, or clashing with a folder or file, before any commit', async () => {
+      const { ws, start } = workspace();
+      writeFileSync(path.join(ws, 'app.js'), 'changed\n');
+      const before = userState(ws);
+      const bad = [
+        '/etc/passwd',
+        '../outside.md',
+        'docs/../../x.md',
+        './REPORT.md',
+        '.git/hooks/post-commit',
+        'sub/.GIT/config',
+        'a//b.md',
+        'dir/',
+        '',
+        'C:/report.md',
+        'docs\\report.md',
+        'lib', // a folder of committed files
+        'app.js/REPORT.md', // under a file
+      ];
+      for (const file of bad) {
+        await expect(
+          commitMilestone({
+            workspace: ws,
+            branch: BRANCH,
+            startCommit: start,
+            message: 'm',
+            extraFiles: { [file]: 'x' },
+          }),
+        ).rejects.toMatchObject({ type: MILESTONE_FAILURE.extraFileInvalid, nonRetryable: true });
+      }
+      await expect(
+        commitMilestone({
+          workspace: ws,
+          branch: BRANCH,
+          startCommit: start,
+          message: 'm',
+          extraFiles: { 'out/a.md': 'x', out: 'y' },
+        }),
+      ).rejects.toMatchObject({ type: MILESTONE_FAILURE.extraFileInvalid });
+      expect(git(ws, 'branch', '--list', BRANCH).trim()).toBe('');
+      expect(userState(ws)).toEqual(before);
+      expect(existsSync(path.join(path.dirname(ws), 'outside.md'))).toBe(false);
+    });
   });
 
   describe('the author', () => {

@@ -3,8 +3,8 @@
  * a folder of the workspace when asked. Each file is replaced atomically: a reader sees the old or the new
  * document, never half of one.
  */
+import { writeAtomic } from '../report/atomic';
 import { ApplicationFailure } from '@temporalio/activity';
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { GoalStatusView } from '../../goal/status';
@@ -72,22 +72,4 @@ function checkMirrorDir(dir: string, workspace: string): string {
     if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw fail('is outside the workspace');
   }
   return path.resolve(dir);
-}
-
-/** Writes a temp file beside `file`, flushes it to disk, then renames it over `file`; no temp file is left. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fh = await fs.open(tmp, 'w');
-    try {
-      await fh.writeFile(text, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
 }
