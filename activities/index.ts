@@ -18,6 +18,11 @@ import { writeProgress, type WriteProgressInput } from './progress/write';
 import { syncSlack, type SlackConfig, type SlackSyncInput, type SlackSyncResult } from './slack/notifier';
 import { excludeFromGit } from './git';
 import { heartbeating } from './heartbeat';
+import { pushGoalBranch, type PushGoalBranchInput } from './publish-branch';
+import { reflect, type ReflectInput } from './reflect';
+import { commitFinalReport, type CommitFinalReportInput } from './report/commit';
+import { writeFinalReport, type FinalReportInput } from './report/final';
+import { restoreWorkingTree, type RestoreWorkingTreeInput } from './restore';
 
 export interface ActivityDeps {
   /** Where the goal store lives (LONGHAUL_HOME). */
@@ -83,6 +88,11 @@ export function createActivities(deps: ActivityDeps) {
       return writeProgress(store, input);
     },
     commitMilestone: (input: CommitMilestoneInput) => commitMilestone(input),
+    reflect: (input: ReflectInput) => reflect({ ...model, store }, input),
+    restoreWorkingTree: (input: RestoreWorkingTreeInput) => restoreWorkingTree(input),
+    pushGoalBranch: (input: PushGoalBranchInput) => pushGoalBranch(input),
+    writeFinalReport: (input: FinalReportInput) => writeFinalReport(store, input),
+    commitFinalReport: (input: CommitFinalReportInput) => commitFinalReport(store, input),
     updateSlack: async (input: SlackUpdateInput): Promise<SlackUpdateResult> => {
       const slack = deps.slack;
       if (!slack) return { off: 'SLACK_BOT_TOKEN is not set on the worker' };

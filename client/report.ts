@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { progressPaths } from '../activities/progress/write';
+import { reportPaths } from '../activities/report/final';
 import { GoalStore } from '../activities/store';
 
 export interface ProgressReport {
@@ -13,6 +14,8 @@ export interface ProgressReport {
   readonly exists: boolean;
   /** When the Markdown file was last written (ISO), or null. */
   readonly updatedAt: string | null;
+  /** The final report (REPORT.md, report.html), written when the goal ends; null before. */
+  readonly final: { readonly markdown: string; readonly html: string } | null;
 }
 
 /** Thrown when a goal has no progress document under this LONGHAUL_HOME. */
@@ -34,15 +37,21 @@ export class ProgressNotWrittenError extends Error {
 export function progressReport(home: string, goalId: string): ProgressReport {
   const paths = progressPaths(new GoalStore(home), goalId);
   const exists = existsSync(paths.markdown);
-  return { ...paths, exists, updatedAt: exists ? statSync(paths.markdown).mtime.toISOString() : null };
+  const final = reportPaths(new GoalStore(home), goalId);
+  return {
+    ...paths,
+    exists,
+    updatedAt: exists ? statSync(paths.markdown).mtime.toISOString() : null,
+    final: existsSync(final.markdown) ? final : null,
+  };
 }
 
-/** The Markdown document; throws ProgressNotWrittenError when it has not been written. */
+/** The final report once the goal has ended, else the progress document; throws ProgressNotWrittenError if neither. */
 export function readProgressMarkdown(home: string, goalId: string): string {
   const report = progressReport(home, goalId);
-  if (!report.exists) throw new ProgressNotWrittenError(goalId, report, home);
+  if (!report.exists && !report.final) throw new ProgressNotWrittenError(goalId, report, home);
   try {
-    return readFileSync(report.markdown, 'utf8');
+    return readFileSync(report.final?.markdown ?? report.markdown, 'utf8');
   } catch (err) {
     // Removed between the check and the read (e.g. the goal's folder was cleaned up).
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ProgressNotWrittenError(goalId, report, home);
@@ -56,6 +65,9 @@ export function formatReport(goalId: string, report: ProgressReport): string {
     `progress document of ${goalId} (updated ${report.updatedAt ?? '?'}):`,
     `  markdown  ${report.markdown}`,
     `  html      ${report.html}`,
-    `open the HTML in a browser, or \`longhaul report ${goalId} --print\` for the Markdown in this terminal`,
+    ...(report.final
+      ? [`final report:`, `  markdown  ${report.final.markdown}`, `  html      ${report.final.html}`]
+      : []),
+    `open the HTML in a browser, or \`longhaul report ${goalId} --print\` for the Markdown in this terminal${report.final ? ' (the final report)' : ''}`,
   ].join('\n');
 }

@@ -105,6 +105,8 @@ export interface GoalState {
   slack: { channel: string | null; parentTs: string | null; off: string | null };
   /** Milestone commits on the goal branch: the latest commit and how many. */
   milestones: { branch: string; last: string | null; count: number };
+  /** The finalizing phase: the agent's reflection, the clean-up's fate, the push, the final report. */
+  finalization: Finalization;
   /** Older turns summarised so far (compaction), and the last prompt size the model reported. */
   context: { compactions: number; summarisedThrough: number; lastPromptTokens: number };
   reason: string | null;
@@ -126,6 +128,15 @@ export interface GoalState {
   baselineDir: string | null;
   warnings: string[];
 }
+
+export interface Finalization {
+  reflection: string | null;
+  cleanup: { ran: boolean; turns: number; kept: boolean; reason: string | null } | null;
+  push: { pushed: boolean; error: string | null } | null;
+  report: { markdown: string; html: string } | null;
+}
+
+const NO_FINALIZATION: Finalization = { reflection: null, cleanup: null, push: null, report: null };
 
 export interface EditRecord {
   version: number;
@@ -192,6 +203,7 @@ export class GoalRun {
       progressVersion: 0,
       slack: { channel: null, parentTs: null, off: null },
       milestones: { branch: spec.git.branch ?? `longhaul/${goalId}`, last: null, count: 0 },
+      finalization: { ...NO_FINALIZATION },
       context: { compactions: 0, summarisedThrough: 0, lastPromptTokens: 0 },
       reason: null,
       pendingEdits: [],
@@ -232,6 +244,7 @@ export class GoalRun {
       refreshes: state.refreshes ?? 0,
       progressVersion: state.progressVersion ?? 0,
       slack: state.slack ?? { channel: null, parentTs: null, off: null },
+      finalization: state.finalization ?? { ...NO_FINALIZATION },
       milestones: state.milestones ?? {
         branch: state.spec.git?.branch ?? `longhaul/${state.goalId}`,
         last: null,
@@ -367,6 +380,11 @@ export class GoalRun {
       `integrity violation after turn ${this.state.turn}: ${paths.join(', ')} (restored, measurement discarded)`,
       now,
     );
+  }
+
+  /** A metric's verdict for a value, against its current target and baseline. */
+  verdictFor(name: string, value: number | null): ReturnType<typeof verdictOf> {
+    return verdictOf(this.metricSpec(name), value, this.metric(name).baseline);
   }
 
   /** Whether a round met every measurable criterion (metrics, checks, held-out checks, command checklist items). */
@@ -904,6 +922,12 @@ export class GoalRun {
       refreshes: s.refreshes,
       slack: { ...s.slack },
       milestones: { ...s.milestones },
+      finalization: {
+        reflection: s.finalization.reflection,
+        cleanup: s.finalization.cleanup ? { ...s.finalization.cleanup } : null,
+        push: s.finalization.push ? { ...s.finalization.push } : null,
+        report: s.finalization.report ? { ...s.finalization.report } : null,
+      },
       progress: this.progress(),
       lastEvent: s.lastEvent ? { at: new Date(s.lastEvent.at).toISOString(), text: s.lastEvent.text } : null,
       events: s.events.map((e) => ({

@@ -190,9 +190,31 @@ export const gitSpec = z
       .boolean()
       .default(true)
       .describe("commit the workspace to the goal branch after each new best and at the end (never the user's branch)"),
+    remote: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe('a git remote (name or URL) the goal branch is pushed to at milestones and at the end'),
   })
   .strict();
 export type GitSpec = z.infer<typeof gitSpec>;
+
+export const finalizeSpec = z
+  .object({
+    reflect: z
+      .boolean()
+      .default(false)
+      .describe('before the goal ends, the agent reviews what it tried and which changes are leftovers'),
+    cleanupTurns: z
+      .int()
+      .min(0)
+      .max(20)
+      .default(0)
+      .describe('turns to remove leftovers, then re-verified (reverted if anything broke); 0 skips the clean-up'),
+  })
+  .strict();
+export type FinalizeSpec = z.infer<typeof finalizeSpec>;
 
 export const reportSpec = z
   .object({
@@ -257,6 +279,7 @@ export const goalSpec = z
     stall: stallSpec.prefault({}),
     git: gitSpec.prefault({}),
     report: reportSpec.prefault({}),
+    finalize: finalizeSpec.prefault({}),
   })
   .strict()
   .superRefine((g, ctx) => {

@@ -141,6 +141,18 @@ export interface GoalStatusView {
   readonly slack: { readonly channel: string | null; readonly parentTs: string | null; readonly off: string | null };
   /** Milestone commits on the goal branch. */
   readonly milestones: { readonly branch: string; readonly last: string | null; readonly count: number };
+  /** The finalizing phase: the agent's reflection, the clean-up (kept or reverted), the push, the report's files. */
+  readonly finalization: {
+    readonly reflection: string | null;
+    readonly cleanup: {
+      readonly ran: boolean;
+      readonly turns: number;
+      readonly kept: boolean;
+      readonly reason: string | null;
+    } | null;
+    readonly push: { readonly pushed: boolean; readonly error: string | null } | null;
+    readonly report: { readonly markdown: string; readonly html: string } | null;
+  };
   /** Compaction: summaries made, the last turn summarised, the last prompt's size in tokens. */
   readonly context: {
     readonly compactions: number;

@@ -324,10 +324,19 @@ describe('longhaul CLI', () => {
     expect(paths.code).toBe(0);
     expect(paths.stdout).toContain(`markdown  ${markdown}`);
     expect(paths.stdout).toContain(`html      ${html}`);
+    // The goal has ended: --print shows its final report; the paths list both documents.
+    const finalReport = path.join(h.home, 'goals', 'cli-report', 'REPORT.md');
+    expect(paths.stdout).toContain(`final report:\n  markdown  ${finalReport}`);
     expect(printed.code).toBe(0);
-    expect(printed.stdout).toBe(readFileSync(markdown, 'utf8'));
-    expect(printed.stdout).toMatch(/^## Measurements \(\d+\)$/m);
-    expect(JSON.parse(json.stdout)).toMatchObject({ markdown, html, exists: true });
+    expect(printed.stdout).toBe(readFileSync(finalReport, 'utf8'));
+    expect(printed.stdout).toMatch(/^# Final report: goal cli-report \(ACHIEVED\)/);
+    expect(readFileSync(markdown, 'utf8')).toMatch(/^## Measurements \(\d+\)$/m);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      markdown,
+      html,
+      exists: true,
+      final: { markdown: finalReport },
+    });
     expect(existsSync(html)).toBe(true);
   });
 

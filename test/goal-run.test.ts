@@ -103,6 +103,7 @@ describe('GoalRun.create', () => {
       progressVersion: 0,
       slack: { channel: null, parentTs: null, off: null },
       milestones: { branch: 'longhaul/goal-1', last: null, count: 0 },
+      finalization: { reflection: null, cleanup: null, push: null, report: null },
       context: { compactions: 0, summarisedThrough: 0, lastPromptTokens: 0 },
       reason: null,
       pendingEdits: [],
@@ -473,6 +474,7 @@ describe('view', () => {
       refreshes: 0,
       slack: { channel: null, parentTs: null, off: null },
       milestones: { branch: 'longhaul/goal-1', last: null, count: 0 },
+      finalization: { reflection: null, cleanup: null, push: null, report: null },
       // metric halfway (10 → 7.5 of 10 → 5), check failing: mean of 0.5 and 0.
       progress: 0.25,
       lastEvent: { at: new Date(T0 + 3000).toISOString(), text: 'new best: build_seconds 10 → 7.5' },

@@ -78,6 +78,7 @@ test('a goal posts one parent, updated in place, and each significant event once
     'verification',
     'new_best',
     'final',
+    'final', // the final report
     'milestone',
   ]);
   const t = thread('tracked');

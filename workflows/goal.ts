@@ -19,7 +19,8 @@ import type { GoalSpec } from '../goal/spec';
 import type { GoalOutcome, MetricResult } from '../goal/status';
 import { goalActivities, type Acts } from './proxies';
 import { registerHandlers } from './handlers';
-import { milestone } from './milestones';
+import { finalizeWork, writeReport, type Ending } from './finalize';
+import { finalMilestone } from './milestones';
 import { publish } from './publish';
 import { startReporter, type Reporter } from './reporter';
 import { turn, type OutagePolicy } from './turn';
@@ -57,8 +58,13 @@ export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcom
   registerHandlers(run, acts);
   const reporter = startReporter(run, heartbeatTimeoutMs);
 
+  const outage: OutagePolicy = {
+    retryMs: (input.tuning?.outageRetryMinutes ?? 10) * 60_000,
+    maxMs: (input.tuning?.maxOutageHours ?? 12) * 3_600_000,
+  };
   try {
-    const outcome = await pursue(run, acts, input, reporter);
+    const ending = await finalizeWork(run, acts, await pursue(run, acts, input, reporter, outage), outage);
+    const outcome = finish(run, ending.status, ending.reason);
     await conclude(run, acts, reporter);
     await condition(allHandlersFinished); // let in-flight `ask`s answer before the goal closes
     return outcome;
@@ -76,41 +82,47 @@ export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcom
   }
 }
 
-/** After the goal ends: the final milestone commit, then the final progress document and Slack report. */
+/**
+ * After the goal ends: the final report, the final milestone commit (with REPORT.md) and its push, then the final
+ * progress document and Slack report.
+ */
 async function conclude(run: GoalRun, acts: Acts, reporter: Reporter): Promise<void> {
-  await milestone(run, acts, run.state.status === 'achieved' ? 'achieved' : `final (${run.state.status})`);
+  await writeReport(run, acts);
+  await finalMilestone(run, acts);
   await reporter.finalFlush();
 }
 
 /** The goal loop: baseline, then turns and verification until achieved, out of budget, or a permanent error. */
-async function pursue(run: GoalRun, acts: Acts, input: GoalWorkflowInput, reporter: Reporter): Promise<GoalOutcome> {
+async function pursue(
+  run: GoalRun,
+  acts: Acts,
+  input: GoalWorkflowInput,
+  reporter: Reporter,
+  outage: OutagePolicy,
+): Promise<Ending> {
   if (run.state.phase === 'baseline') {
     const alreadyMet = await baseline(run, acts);
     const problems = run.baselineProblems();
-    if (problems.length > 0) return finish(run, 'failed', problems.join('; '));
-    if (alreadyMet) return finish(run, 'achieved', 'the criteria already hold at baseline; nothing to do');
+    if (problems.length > 0) return { status: 'failed', reason: problems.join('; ') };
+    if (alreadyMet) return { status: 'achieved', reason: 'the criteria already hold at baseline; nothing to do' };
   }
-  const outage: OutagePolicy = {
-    retryMs: (input.tuning?.outageRetryMinutes ?? 10) * 60_000,
-    maxMs: (input.tuning?.maxOutageHours ?? 12) * 3_600_000,
-  };
   for (;;) {
     await turnBoundary(run, acts);
-    if (run.state.stop) return finish(run, run.state.stop.status, run.state.stop.reason);
+    if (run.state.stop) return { ...run.state.stop };
     run.warnBudgets(Date.now());
     const exhausted = run.budgetExhausted(Date.now());
     if (exhausted) {
       const achieved = await verifyIfChanged(run, acts, { claimedDone: false, mayHaveChanged: true });
       return achieved
-        ? finish(run, 'achieved', 'verified on the last turn of the budget')
-        : finish(run, 'budget_exhausted', exhausted);
+        ? { status: 'achieved', reason: 'verified on the last turn of the budget' }
+        : { status: 'budget_exhausted', reason: exhausted };
     }
     const done = await turn(run, acts, outage);
     const costProblem = run.costBudgetProblem();
     if (costProblem) run.stopWith('blocked', costProblem);
     if (run.hasPendingEdits) await applyEdits(run, acts); // verify against the criteria as they now stand
     if (await verifyIfChanged(run, acts, done)) {
-      return finish(run, 'achieved', `verified by the orchestrator after turn ${run.state.turn}`);
+      return { status: 'achieved', reason: `verified by the orchestrator after turn ${run.state.turn}` };
     }
     publish(run);
     if (historyFull(input.tuning ?? {})) {

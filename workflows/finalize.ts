@@ -1,0 +1,162 @@
+/**
+ * Finishing well: before a goal ends (achieved, out of budget, stalled, blocked) the agent reflects on what it
+ * tried, then gets a few clean-up turns to remove leftovers of ineffective attempts; the orchestrator re-verifies
+ * and reverts the clean-up to the last verified commit if anything broke — a clean-up never turns an achieved goal
+ * into a failed one. Then the final report is written (also for a cancelled goal: where it stood).
+ */
+import { ActivityFailure, isCancellation } from '@temporalio/workflow';
+import type { GoalRun } from '../goal/run';
+import type { FinalStatus } from '../goal/status';
+import { milestone } from './milestones';
+import type { Acts } from './proxies';
+import { publish } from './publish';
+import { turn, type OutagePolicy } from './turn';
+import { measureRound } from './verify';
+
+export interface Ending {
+  readonly status: FinalStatus;
+  readonly reason: string;
+}
+
+/** Reflection and clean-up; returns the ending unchanged (a broken clean-up is reverted, never kept). */
+export async function finalizeWork(run: GoalRun, acts: Acts, ending: Ending, outage: OutagePolicy): Promise<Ending> {
+  const f = run.spec.finalize;
+  const { startCommit } = run.state;
+  if (ending.status === 'cancelled' || ending.status === 'failed' || !startCommit || run.state.turn === 0) {
+    return ending;
+  }
+  if (!f.reflect && f.cleanupTurns === 0) return ending;
+  run.setPhase('finalizing');
+  publish(run);
+  if (f.reflect) {
+    const r = await acts.model.reflect.executeWithOptions({ summary: 'reflect on the attempts' }, [
+      {
+        goalId: run.state.goalId,
+        workspace: run.spec.workspace,
+        startCommit,
+        objective: run.spec.objective,
+        outcome: [`${ending.status}: ${ending.reason}`, run.describeCriteria()],
+        events: run.state.events.map((e) => e.text),
+        model: run.spec.model,
+      },
+    ]);
+    run.recordModelUsage(r.usage);
+    run.state.finalization.reflection = r.text;
+    run.event('reflected on the attempts', Date.now());
+  }
+  if (f.cleanupTurns === 0) return ending;
+
+  // The verified state to come back to: a milestone commit of the workspace as it stands now.
+  const checkpoint = await milestone(run, acts, 'before clean-up');
+  if (!checkpoint) return ending; // nothing was ever changed (or milestones are off): nothing to clean up
+  const before = criteria(run, ending.status === 'achieved');
+  let turns = 0;
+  for (; turns < f.cleanupTurns; turns++) {
+    run.note(cleanupNote(run, ending, turns + 1, f.cleanupTurns));
+    const t = await turn(run, acts, outage);
+    run.setPhase('finalizing');
+    if (t.claimedDone || run.state.idleTurns > 0) break; // done, or a turn without any tool call
+  }
+  turns = Math.min(turns + 1, f.cleanupTurns);
+  const { fingerprint } = await acts.quick.fingerprintWorkspace.executeWithOptions(
+    { summary: 'fingerprint workspace' },
+    [{ workspace: run.spec.workspace }],
+  );
+  if (fingerprint === run.state.verifiedFingerprint) {
+    run.state.finalization.cleanup = { ran: true, turns, kept: true, reason: 'the clean-up changed nothing' };
+    return ending;
+  }
+  const broken = await reverify(run, acts, before);
+  if (broken) {
+    await acts.quick.restoreWorkingTree.executeWithOptions({ summary: 'revert the clean-up' }, [
+      { workspace: run.spec.workspace, commit: checkpoint },
+    ]);
+    run.state.finalization.cleanup = { ran: true, turns, kept: false, reason: `reverted: ${broken}` };
+    run.needsAttention(
+      `the clean-up broke the goal (${broken}); it was reverted to ${checkpoint.slice(0, 10)}`,
+      Date.now(),
+    );
+  } else {
+    run.state.finalization.cleanup = { ran: true, turns, kept: true, reason: null };
+    run.event('clean-up kept: the criteria still hold as before', Date.now());
+  }
+  return ending;
+}
+
+/** Where each criterion stood before the clean-up. */
+function criteria(run: GoalRun, achieved: boolean) {
+  return {
+    achieved,
+    met: new Set(
+      run
+        .metricStatuses()
+        .filter((m) => m.verdict === 'MET')
+        .map((m) => m.name),
+    ),
+    passing: new Set(run.state.checks.filter((c) => c.latest).map((c) => c.name)),
+    holdout: new Set(run.state.holdout.filter((h) => h.latest).map((h) => h.name)),
+  };
+}
+
+/** Re-verifies after the clean-up; returns what broke, or null (then the new measurements are recorded). */
+async function reverify(run: GoalRun, acts: Acts, before: ReturnType<typeof criteria>): Promise<string | null> {
+  const integrity = await acts.quick.verifyIntegrity.executeWithOptions({ summary: 'check protected paths' }, [
+    { goalId: run.state.goalId, workspace: run.spec.workspace, startCommit: run.state.startCommit },
+  ]);
+  if (integrity.violations.length > 0) {
+    return `it changed protected files: ${integrity.violations.map((v) => v.path).join(', ')}`;
+  }
+  const round = await measureRound(run, acts, 'after clean-up', true);
+  const lost = [
+    ...round.metrics
+      .filter((m) => before.met.has(m.name) && (m.verdict ?? run.verdictFor(m.name, m.value)) !== 'MET')
+      .map((m) => `metric ${m.name} no longer meets its target`),
+    ...round.checks.filter((c) => before.passing.has(c.name) && !c.passed).map((c) => `check "${c.name}" fails`),
+    ...round.holdout.filter((c) => before.holdout.has(c.name) && !c.passed).map(() => 'a held-out check fails'),
+  ];
+  if (lost.length === 0 && before.achieved && !run.measurableMet(round)) lost.push('the criteria no longer all hold');
+  if (lost.length > 0) return lost.join('; ');
+  const { fingerprint } = await acts.quick.fingerprintWorkspace.executeWithOptions(
+    { summary: 'fingerprint workspace' },
+    [{ workspace: run.spec.workspace }],
+  );
+  run.recordExtras(round.holdout, round.checklist);
+  run.recordVerification(round.metrics, round.checks, fingerprint, false, Date.now());
+  return null;
+}
+
+function cleanupNote(run: GoalRun, ending: Ending, k: number, n: number): string {
+  return [
+    `FINALIZING — clean-up turn ${k} of ${n}. The goal has ended (${ending.status}: ${ending.reason}); no new work now.`,
+    ...(k === 1 && run.state.finalization.reflection
+      ? [`Your review of the attempts:\n${run.state.finalization.reflection}`]
+      : []),
+    'Remove the leftovers of ineffective attempts from the diff — debug output, dead flags or options, unused files or functions, commented-out code — without changing what the code does. Keep every change that serves the goal.',
+    'The orchestrator re-verifies afterwards and reverts the whole clean-up if any criterion breaks. Call `done` when the diff is clean, or at once if there is nothing to remove.',
+  ].join('\n\n');
+}
+
+/** The final report (REPORT.md and report.html in the goal store); also for cancelled and failed goals. */
+export async function writeReport(run: GoalRun, acts: Acts): Promise<string | null> {
+  try {
+    const paths = await acts.quick.writeFinalReport.executeWithOptions({ summary: 'final report' }, [
+      {
+        goalId: run.state.goalId,
+        view: run.view(Date.now()),
+        reflection: run.state.finalization.reflection,
+        cleanup: run.state.finalization.cleanup,
+      },
+    ]);
+    run.state.finalization.report = paths;
+    run.event(
+      `final report (${run.state.status}${run.metricChange() ? `; ${run.metricChange()}` : ''}): ${paths.markdown}`,
+      Date.now(),
+      'final',
+    );
+    return paths.markdown;
+  } catch (err) {
+    if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+    run.warn(`the final report could not be written: ${err.cause?.message ?? err.message}`, Date.now());
+    return null;
+  }
+}
