@@ -13,6 +13,44 @@ export async function git(cwd: string, args: readonly string[], maxBuffer = 64 *
   return stdout;
 }
 
+/** Variables that would point git elsewhere than `cwd` (set, e.g., when the worker runs inside a git hook). */
+const REPO_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR', 'GIT_PREFIX'];
+
+/** The process environment without the variables that would point git at another repository. */
+export function repoEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of REPO_ENV) delete env[name];
+  return env;
+}
+
+/**
+ * Runs git in `cwd` with the repository variables cleared, `extra` environment (e.g. a temporary GIT_INDEX_FILE)
+ * and optional `stdin`; returns stdout, or throws with git's stderr.
+ */
+export function gitIn(
+  cwd: string,
+  args: readonly string[],
+  extra: NodeJS.ProcessEnv = {},
+  stdin?: string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      [...args],
+      { cwd, env: { ...repoEnv(), ...extra }, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`git ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
+        else resolve(stdout);
+      },
+    );
+    if (stdin !== undefined) {
+      // A git that exits before reading (it failed) breaks the pipe: its exit status reports the failure.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(stdin, 'utf8');
+    }
+  });
+}
+
 /** Whether `dir` is the top of a git work tree (or inside one). */
 export async function isGitWorkTree(dir: string): Promise<boolean> {
   try {

@@ -4,10 +4,10 @@
  * tree; the branch moves by compare-and-swap, and a retry that finds the tree already recorded adds nothing.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gitIn as git } from './git';
 
 /** Failure types of commitMilestone (permanent: a retry cannot fix them). */
 export const MILESTONE_FAILURE = {
@@ -267,29 +267,4 @@ async function identityEnv(workspace: string): Promise<NodeJS.ProcessEnv> {
 
 function subjectOf(message: string): string {
   return message.split('\n', 1)[0]!.slice(0, 200);
-}
-
-/** Variables that would point git elsewhere than `cwd` (set, e.g., when the worker runs inside a git hook). */
-const REPO_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR', 'GIT_PREFIX'];
-
-/** Runs git in `cwd` with extra environment variables (and `stdin`); returns stdout, or throws with git's stderr. */
-function git(cwd: string, args: readonly string[], extra: NodeJS.ProcessEnv = {}, stdin?: string): Promise<string> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of REPO_ENV) delete env[name];
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      [...args],
-      { cwd, env: { ...env, ...extra }, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`git ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
-        else resolve(stdout);
-      },
-    );
-    if (stdin !== undefined) {
-      // A git that exits before reading (it failed) breaks the pipe: its exit status reports the failure.
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end(stdin, 'utf8');
-    }
-  });
 }

@@ -5,6 +5,7 @@
  * report.
  */
 import { spawn } from 'node:child_process';
+import { repoEnv } from './git';
 
 export interface PushGoalBranchInput {
   /** The git work tree whose repository holds the branch. */
@@ -133,18 +134,13 @@ interface RunResult {
   readonly timedOut: boolean;
 }
 
-/** Variables that would point git elsewhere than `cwd` (set, e.g., when the worker runs inside a git hook). */
-const REPO_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR', 'GIT_PREFIX'];
-
 /**
  * Runs git without a terminal and never rejects. It runs detached, in a session of its own without a controlling
  * terminal, so neither git nor ssh can ask for a password or passphrase; on timeout its whole process group (git,
  * remote helpers, ssh) is killed.
  */
 function run(cwd: string, args: readonly string[], timeoutMs: number): Promise<RunResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of REPO_ENV) delete env[name];
-  Object.assign(env, { GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never', LC_ALL: 'C' });
+  const env: NodeJS.ProcessEnv = { ...repoEnv(), GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never', LC_ALL: 'C' };
   return new Promise((resolve) => {
     let stdout = '';
     let stderr = '';

@@ -5,10 +5,10 @@
  * deleted, except those .gitignore ignores (dependencies, build output), which are left alone.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gitIn as git } from './git';
 
 /** Failure types of restoreWorkingTree (permanent: a retry cannot fix them). */
 export const RESTORE_FAILURE = {
@@ -123,24 +123,4 @@ async function resolveCommit(top: string, rev: string): Promise<string> {
 
 function splitZ(out: string): string[] {
   return out.split('\0').filter(Boolean);
-}
-
-/** Variables that would point git elsewhere than `cwd` (set, e.g., when the worker runs inside a git hook). */
-const REPO_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR', 'GIT_PREFIX'];
-
-/** Runs git in `cwd` with extra environment variables; returns stdout, or throws with git's stderr. */
-function git(cwd: string, args: readonly string[], extra: NodeJS.ProcessEnv = {}): Promise<string> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of REPO_ENV) delete env[name];
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      [...args],
-      { cwd, env: { ...env, ...extra }, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`git ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
-        else resolve(stdout);
-      },
-    );
-  });
 }
