@@ -19,6 +19,8 @@ export interface ReflectInput {
   readonly outcome: readonly string[];
   /** The goal's recent events and edits, oldest first. */
   readonly events: readonly string[];
+  /** Held-out checks: the agent never sees them, so their ledger records are left out of the attempt log. */
+  readonly hiddenChecks: readonly string[];
   readonly model: ModelChoice;
 }
 
@@ -53,7 +55,10 @@ export async function reflect(
 ): Promise<ReflectResult> {
   const diff = input.startCommit ? await diffSince(input.workspace, input.startCommit) : '(no start commit: no diff)';
   const ref = await deps.store.putBlob(input.goalId, diff);
-  const ledger = await deps.store.readLedger(input.goalId);
+  const hidden = new Set(input.hiddenChecks);
+  const ledger = (await deps.store.readLedger(input.goalId)).filter(
+    (r) => typeof r.check !== 'string' || !hidden.has(r.check),
+  );
   const log = ledger.slice(-MAX_LOG_LINES).map(describeRecord);
   const response = await callModel(deps, input.model, {
     instructions: REFLECT_INSTRUCTIONS,

@@ -4,7 +4,7 @@
  * committed with the final milestone and pushed; a cancelled goal still gets a short report.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REFLECT_INSTRUCTIONS } from '../activities/reflect';
 import { startGoal } from '../client/goals';
@@ -151,4 +151,22 @@ test('a cancelled goal still gets a short report of where it stood', async () =>
   expect(report).toMatch(/cancelled/i);
   expect(report).toMatch(/where it stood/i);
   expect(suite.fake.requests.some(isReflection)).toBe(false);
+});
+
+test('the reflection never sees held-out checks: their names and commands stay out of every request', async () => {
+  const ws = scoreWorkspace(0);
+  const hidden = path.join(tempDir('longhaul-holdout-'), 'secret-check.sh');
+  writeFileSync(hidden, 'exit 0\n');
+  suite.fake.setScript(script({ toolCalls: [{ name: 'done', arguments: { summary: 'clean' } }] }));
+  const h = await createHarness(suite.env, suite.fake);
+  const { outcome } = await runGoal(
+    h,
+    spec(ws, { holdout: [{ name: 'secret cases', command: `sh ${hidden}` }] }),
+    'reflect-holdout',
+  );
+  expect(outcome.status).toBe('achieved');
+  expect(suite.fake.requests.some(isReflection)).toBe(true);
+  const seen = suite.fake.requests.map((r) => JSON.stringify(r.body)).join('\n');
+  expect(seen).not.toContain('secret cases');
+  expect(seen).not.toContain(hidden);
 });

@@ -37,6 +37,7 @@ export async function finalizeWork(run: GoalRun, acts: Acts, ending: Ending, out
         objective: run.spec.objective,
         outcome: [`${ending.status}: ${ending.reason}`, run.describeCriteria()],
         events: run.state.events.map((e) => e.text),
+        hiddenChecks: run.spec.holdout.map((h) => h.name),
         model: run.spec.model,
       },
     ]);
