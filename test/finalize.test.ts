@@ -170,3 +170,14 @@ test('the reflection never sees held-out checks: their names and commands stay o
   expect(seen).not.toContain('secret cases');
   expect(seen).not.toContain(hidden);
 });
+
+test('a reflection that fails (the key was revoked meanwhile) is reported; the goal still ends with its own status', async () => {
+  const ws = scoreWorkspace(0);
+  suite.fake.setScript((req): FakeReply => (isReflection(req) ? { fault: 'auth' } : script({ text: 'x' })(req)));
+  const h = await createHarness(suite.env, suite.fake);
+  const { outcome, status } = await runGoal(h, spec(ws), 'reflect-fails');
+  expect(outcome.status).toBe('achieved');
+  expect(status.warnings.some((w) => w.startsWith('finalizing stopped early: '))).toBe(true);
+  expect(status.finalization.cleanup).toBeNull();
+  expect(existsSync(status.finalization.report!.markdown)).toBe(true);
+});

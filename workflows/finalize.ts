@@ -18,14 +18,29 @@ export interface Ending {
   readonly reason: string;
 }
 
-/** Reflection and clean-up; returns the ending unchanged (a broken clean-up is reverted, never kept). */
+/** Endings that get a review and clean-up: not cancelled, failed or blocked goals (the model may be the problem). */
+const REVIEWED: readonly FinalStatus[] = ['achieved', 'budget_exhausted', 'stalled'];
+
+/**
+ * Reflection and clean-up; returns the ending unchanged (a broken clean-up is reverted, never kept). A failure here
+ * (the model unreachable, a git error) is reported and skips the rest: finishing never fails a goal.
+ */
 export async function finalizeWork(run: GoalRun, acts: Acts, ending: Ending, outage: OutagePolicy): Promise<Ending> {
   const f = run.spec.finalize;
-  const { startCommit } = run.state;
-  if (ending.status === 'cancelled' || ending.status === 'failed' || !startCommit || run.state.turn === 0) {
-    return ending;
-  }
+  if (!REVIEWED.includes(ending.status) || !run.state.startCommit || run.state.turn === 0) return ending;
   if (!f.reflect && f.cleanupTurns === 0) return ending;
+  try {
+    await review(run, acts, ending, outage);
+  } catch (err) {
+    if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+    run.warn(`finalizing stopped early: ${err.cause?.message ?? err.message}`, Date.now());
+  }
+  return ending;
+}
+
+async function review(run: GoalRun, acts: Acts, ending: Ending, outage: OutagePolicy): Promise<void> {
+  const f = run.spec.finalize;
+  const startCommit = run.state.startCommit;
   run.setPhase('finalizing');
   publish(run);
   if (f.reflect) {
@@ -45,17 +60,19 @@ export async function finalizeWork(run: GoalRun, acts: Acts, ending: Ending, out
     run.state.finalization.reflection = r.text;
     run.event('reflected on the attempts', Date.now());
   }
-  if (f.cleanupTurns === 0) return ending;
+  if (f.cleanupTurns === 0) return;
 
   // The verified state to come back to: a milestone commit of the workspace as it stands now.
   const checkpoint = await milestone(run, acts, 'before clean-up');
-  if (!checkpoint) return ending; // nothing was ever changed (or milestones are off): nothing to clean up
+  if (!checkpoint) return; // nothing was ever changed (or milestones are off): nothing to clean up
   const before = criteria(run, ending.status === 'achieved');
   let turns = 0;
   for (; turns < f.cleanupTurns; turns++) {
     run.note(cleanupNote(run, ending, turns + 1, f.cleanupTurns));
-    const t = await turn(run, acts, outage);
+    // No hours-long outage waits while finishing: an unreachable model ends the clean-up.
+    const t = await turn(run, acts, { ...outage, maxMs: 0 });
     run.setPhase('finalizing');
+    if (run.state.outage) break;
     if (t.claimedDone || run.state.idleTurns > 0) break; // done, or a turn without any tool call
   }
   turns = Math.min(turns + 1, f.cleanupTurns);
@@ -65,7 +82,7 @@ export async function finalizeWork(run: GoalRun, acts: Acts, ending: Ending, out
   );
   if (fingerprint === run.state.verifiedFingerprint) {
     run.state.finalization.cleanup = { ran: true, turns, kept: true, reason: 'the clean-up changed nothing' };
-    return ending;
+    return;
   }
   const broken = await reverify(run, acts, before);
   if (broken) {
@@ -81,7 +98,7 @@ export async function finalizeWork(run: GoalRun, acts: Acts, ending: Ending, out
     run.state.finalization.cleanup = { ran: true, turns, kept: true, reason: null };
     run.event('clean-up kept: the criteria still hold as before', Date.now());
   }
-  return ending;
+  return;
 }
 
 /** Where each criterion stood before the clean-up. */
