@@ -56,18 +56,7 @@ export function renderProgressHtml(doc: ProgressDoc): string {
     '<h2>Objective</h2>',
     `<blockquote class="objective">${html(v.objective)}</blockquote>`,
   ];
-  const charts = v.metrics.map((m) => {
-    const ms = doc.measurements.filter((x): x is MetricMeasurement => x.kind === 'metric' && x.name === m.name);
-    const svg = renderMetricChart({
-      title: m.name,
-      direction: m.direction,
-      samples: ms.flatMap((x, i) => x.samples.map((y) => ({ x: i + 1, y }))),
-      values: ms.map((x, i) => ({ x: i + 1, y: x.value })),
-      baseline: m.baseline,
-      target: m.target,
-    });
-    return `<figure class="chart">${svg}<figcaption>${html(m.name)}: each dot a sample, the line the best median so far, dashed the baseline and the target.</figcaption></figure>`;
-  });
+  const charts = metricCharts(doc);
   for (const [i, s] of sections(doc).entries()) {
     body.push(`<h2>${html(s.title)}</h2>`);
     for (const p of s.paragraphs ?? []) body.push(`<p>${html(p)}</p>`);
@@ -271,6 +260,22 @@ function htmlTable(t: Table): string {
     .map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${html(c)}</td>`).join('')}</tr>`)
     .join('\n');
   return `<div class="table"><table><thead>${head}</thead><tbody>\n${rows}\n</tbody></table></div>`;
+}
+
+/** One chart per metric (as HTML figures): every sample, the best median so far, the baseline and the target. */
+export function metricCharts(doc: ProgressDoc): string[] {
+  return doc.view.metrics.map((m) => {
+    const ms = doc.measurements.filter((x): x is MetricMeasurement => x.kind === 'metric' && x.name === m.name);
+    const svg = renderMetricChart({
+      title: m.name,
+      direction: m.direction,
+      samples: ms.flatMap((x, i) => x.samples.map((y) => ({ x: i + 1, y }))),
+      values: ms.map((x, i) => ({ x: i + 1, y: x.value })),
+      baseline: m.baseline,
+      target: m.target,
+    });
+    return `<figure class="chart">${svg}<figcaption>${html(m.name)}: each dot a sample, the line the best median so far, dashed the baseline and the target.</figcaption></figure>`;
+  });
 }
 
 /** Text for HTML content or a quoted attribute. */

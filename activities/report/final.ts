@@ -6,9 +6,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { GoalStatusView } from '../../goal/status';
-import { buildProgressDoc, withoutHoldoutNames, type MetricMeasurement, type ProgressDoc } from '../progress/doc';
-import { renderMetricChart } from '../progress/chart';
-import { html } from '../progress/render';
+import { buildProgressDoc, withoutHoldoutNames, type ProgressDoc } from '../progress/doc';
+import { html, metricCharts } from '../progress/render';
 import type { GoalStore } from '../store';
 import { writeAtomic } from './atomic';
 import { reportContent, type AttemptNote, type CleanupOutcome, type Section, type Table } from './content';
@@ -121,7 +120,7 @@ function renderHtml(
     if (s.items?.length) body.push(`<ul>${s.items.map((x) => `<li>${html(x)}</li>`).join('')}</ul>`);
     if (s.table && s.table.rows.length > 0) body.push(htmlTable(s.table));
     if (isEmpty(s) && s.empty) body.push(`<p class="muted">${html(s.empty)}</p>`);
-    if (s.charts) body.push(...charts(doc));
+    if (s.charts) body.push(...metricCharts(doc));
   }
   return `<!doctype html>
 <html lang="en">
@@ -139,22 +138,6 @@ ${body.join('\n')}
 </body>
 </html>
 `;
-}
-
-/** One chart per metric: every sample, the best median so far, the baseline and the target. */
-function charts(doc: ProgressDoc): string[] {
-  return doc.view.metrics.map((m) => {
-    const ms = doc.measurements.filter((x): x is MetricMeasurement => x.kind === 'metric' && x.name === m.name);
-    const svg = renderMetricChart({
-      title: m.name,
-      direction: m.direction,
-      samples: ms.flatMap((x, i) => x.samples.map((y) => ({ x: i + 1, y }))),
-      values: ms.map((x, i) => ({ x: i + 1, y: x.value })),
-      baseline: m.baseline,
-      target: m.target,
-    });
-    return `<figure class="chart">${svg}<figcaption>${html(m.name)}: each dot a sample, the line the best median so far, dashed the baseline and the target.</figcaption></figure>`;
-  });
 }
 
 const CSS = `
