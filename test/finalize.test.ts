@@ -13,14 +13,13 @@ import { parseGoalSpec, type GoalSpecInput } from '../goal/spec';
 import { allText, type FakeReply, type RecordedRequest } from './fakes/openai-server';
 import { createHarness, runGoal } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
-import { scoreMetric, scoreWorkspace, tempDir, writeScore } from './helpers/workspace';
+import { git, scoreMetric, scoreWorkspace, tempDir, writeScore } from './helpers/workspace';
 
 const suite = useServerAndFake();
 
 const isReflection = (r: RecordedRequest) =>
   String(r.body.instructions ?? '').startsWith(REFLECT_INSTRUCTIONS.slice(0, 60));
 const isCleanup = (r: RecordedRequest) => allText(r).includes('FINALIZING — clean-up turn');
-const git = (ws: string, ...args: string[]) => execFileSync('git', args, { cwd: ws, encoding: 'utf8' });
 
 const REFLECTION =
   '## Tried\n- raised the score\n## Leftovers\n- debug.log\n- the DEBUG flag in config.env\n## Risks\n- none known';

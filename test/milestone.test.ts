@@ -1,18 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { commitMilestone, DEFAULT_IDENTITY, MILESTONE_FAILURE, milestoneLog } from '../activities/milestone';
-import { gitWorkspace, tempDir } from './helpers/workspace';
+import { git, gitWorkspace, tempDir } from './helpers/workspace';
 
 const BRANCH = 'longhaul/goal-1';
 const tempDirs: string[] = [];
 afterAll(() => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
-
-function git(ws: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: ws, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 /** A repository with a committed app, a .gitignore, and the user on branch `main`. */
 function workspace(): { ws: string; start: string } {

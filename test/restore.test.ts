@@ -16,17 +16,13 @@ import {
 import path from 'node:path';
 import { commitMilestone } from '../activities/milestone';
 import { RESTORE_FAILURE, restoreWorkingTree } from '../activities/restore';
-import { gitWorkspace, tempDir } from './helpers/workspace';
+import { git, gitWorkspace, tempDir } from './helpers/workspace';
 
 const BRANCH = 'longhaul/goal-1';
 const tempDirs: string[] = [];
 afterAll(() => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
-
-function git(ws: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: ws, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 /**
  * A repository on branch `main` with a committed app, an executable script, a symlink and a .gitignore, and a

@@ -8,6 +8,11 @@ export function tempDir(prefix = 'longhaul-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** Runs git in `ws` and returns its stdout (stderr captured, so a failing command throws with it). */
+export function git(ws: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: ws, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 /** A git repository with `files` committed, in a fresh temp folder. */
 export function gitWorkspace(files: Record<string, string>): string {
   const dir = tempDir('longhaul-ws-');
