@@ -21,6 +21,8 @@ export interface ContextInput {
   readonly maxTranscriptChars: number;
   /** Characters counted per item on top of its content (a message's framing costs tokens too). @default 0 */
   readonly perItemChars?: number;
+  /** Instructions already rendered with renderInstructions (else rendered here). */
+  readonly instructions?: string;
   /** The summary standing in for turns 1..through; those turns are not read. */
   readonly summary?: StoredSummary | null;
 }
@@ -42,14 +44,21 @@ Rules:
 - When you believe every criterion is met, call \`done\` with a short summary; the orchestrator then verifies.
 - Messages from the orchestrator (verification results, guidance) arrive as user messages; treat them as authoritative.`;
 
-export async function buildContext(store: GoalStore, input: ContextInput): Promise<BuiltContext> {
+/** The system instructions of a turn: the rules, the goal brief and the plan file (read from the workspace). */
+export async function renderInstructions(
+  input: Pick<ContextInput, 'workspace' | 'turn' | 'brief' | 'plan'>,
+): Promise<string> {
   const plan = input.plan ? await readPlan(input.workspace, input.plan) : null;
-  const instructions = [
+  return [
     RULES,
     `Workspace: ${input.workspace}`,
     `# The goal (turn ${input.turn})\n${input.brief}`,
     ...(plan ? [`# Plan (${input.plan ?? ''}, re-read every turn)\n${plan}`] : []),
   ].join('\n\n');
+}
+
+export async function buildContext(store: GoalStore, input: ContextInput): Promise<BuiltContext> {
+  const instructions = input.instructions ?? (await renderInstructions(input));
 
   // Newest first, only as many turns as fit the bound: a long goal's prompt costs the same to build at turn
   // 2,000 as at turn 20. The most recent turn always stays: without it the model would not know what it just did.

@@ -8,7 +8,7 @@ import { FAILURE } from '../goal/failures';
 import { toolDefinitions } from '../goal/tools';
 import type { MessageItem, TokenUsage, ToolCallItem } from '../goal/transcript';
 import { compact } from './compact';
-import { buildContext, sizeOf, type BuiltContext } from './context';
+import { buildContext, renderInstructions, sizeOf, type BuiltContext } from './context';
 import { callModel, responseText, type ModelChoice, type ModelDeps } from './model/call';
 import type { ModelResponse } from './model/provider';
 import type { GoalStore } from './store';
@@ -64,21 +64,21 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
   const notes: MessageItem[] = input.notes.map((text) => ({ type: 'message', role: 'user', text }));
   const tools = toolDefinitions();
   const promptChars = (input.contextWindow ?? 128_000) * (input.compactAt ?? 0.6) * CHARS_PER_TOKEN;
-  const build = async (): Promise<{ built: BuiltContext; budget: number }> => {
+  // The instructions and the tools do not depend on the transcript: what is left of the prompt is its budget.
+  const instructions = await renderInstructions(input);
+  const fixed = JSON.stringify(tools).length + sizeOf(notes) + PER_ITEM_CHARS * (notes.length + 1);
+  const budget = Math.max(0, Math.min(deps.maxTranscriptChars, promptChars - fixed - instructions.length));
+  const build = async (): Promise<BuiltContext> => {
     const summary = await deps.store.readSummary(input.goalId);
-    // The instructions do not depend on the transcript: build once with no transcript to measure them.
-    const fixed = JSON.stringify(tools).length + sizeOf(notes) + PER_ITEM_CHARS * (notes.length + 1);
-    const probe = await buildContext(deps.store, { ...contextInput(input, notes), maxTranscriptChars: 0, summary });
-    const budget = Math.max(0, Math.min(deps.maxTranscriptChars, promptChars - fixed - probe.instructions.length));
-    const built = await buildContext(deps.store, {
+    return buildContext(deps.store, {
       ...contextInput(input, notes),
+      instructions,
       maxTranscriptChars: budget,
       summary,
     });
-    return { built, budget };
   };
 
-  let { built, budget } = await build();
+  let built = await build();
   let compaction: ModelTurnResult['compaction'];
   const compactNow = async (keepChars: number) => {
     const through = await cutPoint(deps.store, input, keepChars);
@@ -91,7 +91,7 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
       chunkChars: Math.max(4_000, promptChars * 0.8),
     });
     compaction = { through, usage: add(compaction?.usage, result.usage) };
-    ({ built, budget } = await build());
+    built = await build();
     return true;
   };
   if (built.omittedTurns > 0) await compactNow(budget * KEEP_SHARE);
