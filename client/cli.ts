@@ -127,6 +127,8 @@ program
   .option('--max-cost <usd>', 'model spend budget in US dollars, e.g. 20 (needs a known model price)')
   .option('--branch <name>', 'the goal branch for milestone commits (default longhaul/<goal id>)')
   .option('--slack-channel <channel>', "Slack channel for the goal's thread (default SLACK_CHANNEL on the worker)")
+  .option('--cleanup-turns <n>', 'turns to clean up leftovers before the end, re-verified (default 3; 0 skips)')
+  .option('--no-review', 'end straight after the verdict: no review of the attempts, no clean-up')
   .option('--model <name>', 'model name (default LONGHAUL_MODEL or gpt-5.1)')
   .addOption(new Option('--model-api <api>', 'wire API of the model server').choices(['responses', 'chat']))
   .option('--id <goalId>', 'goal id (default: derived from the objective)')

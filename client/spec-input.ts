@@ -31,6 +31,10 @@ export interface InlineGoalOptions {
   branch?: string;
   /** report.slackChannel: the Slack channel of the goal's thread. */
   slackChannel?: string;
+  /** `--no-review` sets it false: no reflection and no clean-up before the end. */
+  review?: boolean;
+  /** finalize.cleanupTurns. */
+  cleanupTurns?: string;
 }
 
 /** Reads a spec file; a relative workspace is taken from the file's folder (the plan is relative to the workspace). */
@@ -172,6 +176,8 @@ export function inlineSpec(objective: string, o: InlineGoalOptions, cwd = proces
     spec.model = { ...(o.model ? { name: o.model } : {}), ...(o.modelApi ? { api: o.modelApi } : {}) };
   if (o.branch !== undefined) spec.git = { branch: o.branch };
   if (o.slackChannel !== undefined) spec.report = { slackChannel: o.slackChannel };
+  if (o.review === false) spec.finalize = { reflect: false, cleanupTurns: 0 };
+  else if (o.cleanupTurns !== undefined) spec.finalize = { cleanupTurns: int('--cleanup-turns', o.cleanupTurns) };
   return spec;
 }
 

@@ -563,11 +563,17 @@ export class GoalRun {
   budgetExhausted(now: number): string | null {
     const b = this.spec.budget;
     if (this.state.turn >= b.maxTurns) return `used all ${b.maxTurns} turns`;
-    if (b.maxTokens !== undefined && this.state.tokens.total >= b.maxTokens) {
-      return `used ${this.state.tokens.total} of ${b.maxTokens} tokens`;
-    }
     if (b.maxHours !== undefined && this.hoursUsed(now) >= b.maxHours) {
       return `ran for ${b.maxHours} hours`;
+    }
+    return this.spendExhausted();
+  }
+
+  /** The spend limit (tokens or money) reached, or null: past it no model request is made, finishing included. */
+  spendExhausted(): string | null {
+    const b = this.spec.budget;
+    if (b.maxTokens !== undefined && this.state.tokens.total >= b.maxTokens) {
+      return `used ${this.state.tokens.total} of ${b.maxTokens} tokens`;
     }
     if (b.maxCostUsd !== undefined && this.state.costUsd >= b.maxCostUsd) {
       return `spent $${this.state.costUsd.toFixed(2)} of $${b.maxCostUsd.toFixed(2)}`;

@@ -204,13 +204,13 @@ export const finalizeSpec = z
   .object({
     reflect: z
       .boolean()
-      .default(false)
+      .default(true)
       .describe('before the goal ends, the agent reviews what it tried and which changes are leftovers'),
     cleanupTurns: z
       .int()
       .min(0)
       .max(20)
-      .default(0)
+      .default(3)
       .describe('turns to remove leftovers, then re-verified (reverted if anything broke); 0 skips the clean-up'),
   })
   .strict();

@@ -107,10 +107,12 @@ describe('longhaul CLI', () => {
     );
   });
 
-  test('start --wait runs an inline goal to achieved; status, list and --json report it', async () => {
+  test('start --wait runs an inline goal to achieved, finishing included; status, list and --json report it', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
     suite.fake.setScript([
       { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] },
+      { text: 'Tried: fixing median. Worked: it. Leftovers: none.' }, // the finishing review (on by default)
+      { text: 'Nothing to clean up.' }, // clean-up turn 1 of 3: no tool call ends the clean-up
     ]);
     const h = await createHarness(suite.env, suite.fake);
     const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue };
@@ -142,12 +144,17 @@ describe('longhaul CLI', () => {
     expect(started.code).toBe(0);
     expect(JSON.parse(started.stdout)).toMatchObject({ goalId: 'cli-goal', status: 'achieved' });
     const status = JSON.parse(statusJson.stdout) as GoalStatusView;
-    expect(status).toMatchObject({ goalId: 'cli-goal', status: 'achieved', turn: 1, workspace: ws });
+    expect(status).toMatchObject({ goalId: 'cli-goal', status: 'achieved', turn: 2, workspace: ws });
+    expect(status.finalization).toMatchObject({
+      reflection: 'Tried: fixing median. Worked: it. Leftovers: none.',
+      cleanup: { ran: true, turns: 1, kept: true, reason: 'the clean-up changed nothing' },
+    });
+    expect(suite.fake.requests).toHaveLength(3);
     expect(status.checks).toEqual([{ name: 'check', baseline: false, latest: true }]);
     expect(statusHuman.stdout).toContain('cli-goal  ACHIEVED');
     expect(statusHuman.stdout).toContain('check check: baseline FAIL → latest pass');
     expect(JSON.parse(list.stdout)).toContainEqual(
-      expect.objectContaining({ goalId: 'cli-goal', status: 'achieved', turns: 1, objective: 'Make the tests pass' }),
+      expect.objectContaining({ goalId: 'cli-goal', status: 'achieved', turns: 2, objective: 'Make the tests pass' }),
     );
   });
 

@@ -8,6 +8,7 @@ import { parseGoalSpec } from '../goal/spec';
 import { allText, FakeOpenAI } from './fakes/openai-server';
 import { createHarness } from './helpers/goal-harness';
 import { scoreMetric, scoreWorkspace } from './helpers/workspace';
+import { NO_FINISHING } from './helpers/finishing';
 
 let env: TestWorkflowEnvironment;
 let fake: FakeOpenAI;
@@ -40,6 +41,7 @@ test('a long goal continues-as-new when Temporal suggests it, with turns, tokens
   }));
   const h = await createHarness(env, fake);
   const spec = parseGoalSpec({
+    ...NO_FINISHING,
     objective: 'Raise the score to 100',
     workspace: ws,
     metrics: [scoreMetric(100)],

@@ -71,7 +71,7 @@ test('longhaul dev runs server and worker; Ctrl-C stops both; running it again r
   expect(first.log()).toContain(`Web UI http://127.0.0.1:${uiPort}`);
   expect(await isListening(uiPort)).toBe(true);
   const start = await runCli(
-    ['start', 'Make the tests pass', '--check', 'node test.js', '--id', 'dev-goal'],
+    ['start', 'Make the tests pass', '--check', 'node test.js', '--id', 'dev-goal', '--no-review'],
     cliEnv,
     ws,
   );
@@ -116,12 +116,15 @@ module.exports = { mean, median };
   fake.setScript([
     { toolCalls: [{ name: 'read_file', arguments: { path: 'stats.js' } }] },
     { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: fixed } }] },
+    { text: '## Tried\n- fixed median\n## Leftovers\n- none' }, // the review before the end
+    { text: 'Nothing to clean up.' }, // clean-up turn 1: no tool call ends the clean-up
   ]);
   const demo = startDev(await freePort(), await freePort(), home, 'demo');
   expect(await demo.exited).toBe(0);
   expect(demo.log()).toMatch(/ended achieved: verified by the orchestrator after turn 2/);
   expect(readFileSync(path.join(home, 'demo-workspace', 'stats.js'), 'utf8')).toBe(fixed);
-  expect(fake.requests).toHaveLength(2);
+  expect(fake.requests).toHaveLength(4);
+  expect(demo.log()).toMatch(/\d\d · reflected on the attempts/);
   // Progress, one line per event, as it happens.
   expect(demo.log()).toMatch(/\d\d · Baseline: check "tests pass": FAILS/);
   expect(demo.log()).toMatch(/\d\d · turn 1: 1 tool call/);

@@ -17,6 +17,7 @@ import {
   writeScore,
 } from './helpers/workspace';
 import { useServerAndFake } from './helpers/suite';
+import { NO_FINISHING } from './helpers/finishing';
 
 const suite = useServerAndFake();
 beforeAll(() => {
@@ -48,6 +49,7 @@ test('a goal resumes after the worker is SIGKILLed mid-tool-call, without repeat
   const handle = await startGoal(
     suite.env.client,
     parseGoalSpec({
+      ...NO_FINISHING,
       objective: 'Make node test.js pass',
       workspace: ws,
       checks: [{ name: 'tests', command: 'node test.js' }],
@@ -98,6 +100,7 @@ test('edits, guidance and pause survive a worker SIGKILL: none lost, none applie
     return writeScore(9);
   });
   const spec = parseGoalSpec({
+    ...NO_FINISHING,
     objective: 'Raise the score',
     workspace: ws,
     metrics: [scoreMetric(5)],

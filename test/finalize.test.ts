@@ -9,11 +9,14 @@ import path from 'node:path';
 import { REFLECT_INSTRUCTIONS } from '../activities/reflect';
 import { startGoal } from '../client/goals';
 import { statusQuery } from '../goal/messages';
+import { formatValue } from '../goal/run';
+import type { GoalStatusView } from '../goal/status';
 import { parseGoalSpec, type GoalSpecInput } from '../goal/spec';
 import { allText, type FakeReply, type RecordedRequest } from './fakes/openai-server';
 import { createHarness, runGoal } from './helpers/goal-harness';
+import { runCli } from './helpers/cli';
 import { useServerAndFake } from './helpers/suite';
-import { git, scoreMetric, scoreWorkspace, tempDir, writeScore } from './helpers/workspace';
+import { git, gitWorkspace, scoreMetric, scoreWorkspace, tempDir, writeScore } from './helpers/workspace';
 
 const suite = useServerAndFake();
 
@@ -45,7 +48,6 @@ function spec(ws: string, extra: Partial<GoalSpecInput> = {}): GoalSpecInput {
     objective: 'Raise the score to 9',
     workspace: ws,
     metrics: [scoreMetric(9)],
-    finalize: { reflect: true, cleanupTurns: 3 },
     ...extra,
   };
 }
@@ -91,20 +93,42 @@ test('a clean-up that breaks the metric is reverted; the goal still ends achieve
   expect(report).toMatch(/revert/i);
 });
 
-test('the report holds the true figures from the ledger, matching status', async () => {
-  const ws = scoreWorkspace(0);
-  suite.fake.setScript(script({ toolCalls: [{ name: 'done', arguments: { summary: 'nothing to remove' } }] }));
-  const h = await createHarness(suite.env, suite.fake);
-  const { status } = await runGoal(
-    h,
-    spec(ws, { model: { price: { inputPerMTok: 2, outputPerMTok: 8 } } }),
-    'report-figures',
+test('the report holds the true figures from the ledger (baseline, final, pairs, cost), matching status --json', async () => {
+  // A relative target is decided by paired runs against the baseline worktree: the report must carry the pairs.
+  const ws = gitWorkspace({ 'bench.sh': 'bash work.sh\n', 'work.sh': 'sleep 0.3\n' });
+  suite.fake.setScript((req) =>
+    isReflection(req)
+      ? { text: REFLECTION }
+      : isCleanup(req)
+        ? { toolCalls: [{ name: 'done', arguments: { summary: 'nothing to remove' } }] }
+        : { toolCalls: [{ name: 'write_file', arguments: { path: 'work.sh', content: 'sleep 0.12\n' } }] },
   );
+  const h = await createHarness(suite.env, suite.fake);
+  const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue };
+  const { outcome, cli } = await h.worker.runUntil(async () => {
+    const goal = {
+      objective: 'Make the benchmark at least 30% faster',
+      workspace: ws,
+      metrics: [{ name: 'bench_seconds', command: 'bash bench.sh', direction: 'lower', target: { relative: -0.3 } }],
+      model: { price: { inputPerMTok: 2, outputPerMTok: 8 } },
+    } satisfies GoalSpecInput;
+    const handle = await startGoal(h.env.client, parseGoalSpec(goal), { taskQueue: h.taskQueue, goalId: 'figures' });
+    return { outcome: await handle.result(), cli: await runCli(['status', 'figures', '--json'], cliEnv) };
+  });
+  expect(outcome.status).toBe('achieved');
+  expect(cli.code).toBe(0);
+  const status = JSON.parse(cli.stdout) as GoalStatusView;
+  const m = status.metrics[0]!;
+  expect(m.pairs!.n).toBeGreaterThanOrEqual(10);
   const report = readFileSync(status.finalization.report!.markdown, 'utf8');
-  expect(report).toContain(`${status.metrics[0]!.baseline}`);
-  expect(report).toContain(String(status.budget.tokens.used));
-  expect(report).toContain(`$${status.budget.cost.used.toFixed(2)}`);
-  expect(report).toContain(String(status.turn));
+  const b = status.budget;
+  expect(report).toContain(`baseline ${formatValue(m.baseline)} → final ${formatValue(m.latest)}`);
+  expect(report).toContain(`: MET (${m.pairs!.passes}/${m.pairs!.n} pairs past target)`);
+  expect(report).toContain(`turns: ${b.turns.used} of ${b.turns.limit}`);
+  expect(report).toContain(`tokens: ${b.tokens.used} total`);
+  expect(report).toContain(`cost: $${b.cost.used.toFixed(2)} (no limit)`);
+  expect(b.cost.used).toBeGreaterThan(0);
+  expect(b.turns.used).toBe(status.turn);
   expect(existsSync(status.finalization.report!.html)).toBe(true);
 });
 
@@ -178,5 +202,20 @@ test('a reflection that fails (the key was revoked meanwhile) is reported; the g
   expect(outcome.status).toBe('achieved');
   expect(status.warnings.some((w) => w.startsWith('finalizing stopped early: '))).toBe(true);
   expect(status.finalization.cleanup).toBeNull();
+  expect(existsSync(status.finalization.report!.markdown)).toBe(true);
+});
+
+test('a goal whose token budget is spent gets no review or clean-up (no request past the limit), still a report', async () => {
+  const ws = scoreWorkspace(0);
+  suite.fake.setScript(script({ toolCalls: [{ name: 'done', arguments: { summary: 'clean' } }] }));
+  const h = await createHarness(suite.env, suite.fake);
+  const { outcome, status } = await runGoal(h, spec(ws, { budget: { maxTokens: 1 } }), 'spent');
+  expect(outcome.status).toBe('achieved'); // turn 1 reached the target while spending past the limit
+  expect(suite.fake.requests).toHaveLength(1);
+  expect(suite.fake.requests.filter((r) => isReflection(r) || isCleanup(r))).toEqual([]);
+  expect(status.finalization).toMatchObject({ reflection: null, cleanup: null });
+  expect(status.events.map((e) => e.text)).toContainEqual(
+    expect.stringMatching(/^no review or clean-up: the budget is spent \(used \d+ of 1 tokens\)$/),
+  );
   expect(existsSync(status.finalization.report!.markdown)).toBe(true);
 });

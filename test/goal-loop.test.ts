@@ -5,6 +5,7 @@ import { allText, lastToolResults } from './fakes/openai-server';
 import { createHarness, runGoal } from './helpers/goal-harness';
 import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace } from './helpers/workspace';
 import { useServerAndFake } from './helpers/suite';
+import { NO_FINISHING } from './helpers/finishing';
 
 const suite = useServerAndFake();
 beforeAll(() => {
@@ -34,6 +35,7 @@ describe('the goal loop on a real Temporal server', () => {
     const { outcome, status, description } = await runGoal(
       h,
       {
+        ...NO_FINISHING,
         objective: 'Make node test.js pass',
         workspace: ws,
         checks: [{ name: 'tests pass', command: 'node test.js' }],
@@ -94,6 +96,7 @@ describe('the goal loop on a real Temporal server', () => {
     const { outcome } = await runGoal(
       h,
       {
+        ...NO_FINISHING,
         objective: 'Make node test.js pass',
         workspace: ws,
         checks: [{ name: 'tests', command: 'node test.js' }],
@@ -124,6 +127,7 @@ describe('the goal loop on a real Temporal server', () => {
     const { outcome } = await runGoal(
       h,
       {
+        ...NO_FINISHING,
         objective: 'Make node test.js pass',
         workspace: ws,
         checks: [{ name: 'tests', command: 'node test.js' }],
@@ -147,7 +151,12 @@ describe('the goal loop on a real Temporal server', () => {
     const h = await createHarness(suite.env, suite.fake);
     const { outcome } = await runGoal(
       h,
-      { objective: 'Make node test.js pass', workspace: ws, checks: [{ name: 'tests', command: 'node test.js' }] },
+      {
+        ...NO_FINISHING,
+        objective: 'Make node test.js pass',
+        workspace: ws,
+        checks: [{ name: 'tests', command: 'node test.js' }],
+      },
       'model-outage',
     );
     expect(outcome).toMatchObject({ status: 'achieved', turns: 1 });
@@ -160,7 +169,12 @@ describe('the goal loop on a real Temporal server', () => {
     const h = await createHarness(suite.env, suite.fake);
     const { outcome, status } = await runGoal(
       h,
-      { objective: 'Make node test.js pass', workspace: ws, checks: [{ name: 'tests', command: 'node test.js' }] },
+      {
+        ...NO_FINISHING,
+        objective: 'Make node test.js pass',
+        workspace: ws,
+        checks: [{ name: 'tests', command: 'node test.js' }],
+      },
       'bad-key',
     );
     expect(outcome.status).toBe('blocked');
@@ -177,6 +191,7 @@ describe('the goal loop on a real Temporal server', () => {
     const { outcome } = await runGoal(
       h,
       {
+        ...NO_FINISHING,
         objective: 'Make the build faster',
         workspace: ws,
         metrics: [

@@ -10,11 +10,18 @@ import type { FakeReply } from './fakes/openai-server';
 import { createHarness, runGoal } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
 import { scoreMetric, scoreWorkspace, writeScore } from './helpers/workspace';
+import { NO_FINISHING } from './helpers/finishing';
 
 const suite = useServerAndFake();
 
 function spec(extra: Partial<GoalSpecInput> = {}): GoalSpecInput {
-  return { objective: 'Raise the score to 9', workspace: scoreWorkspace(0), metrics: [scoreMetric(9)], ...extra };
+  return {
+    objective: 'Raise the score to 9',
+    workspace: scoreWorkspace(0),
+    metrics: [scoreMetric(9)],
+    ...NO_FINISHING,
+    ...extra,
+  };
 }
 
 test('with a third of model requests failing (429 with Retry-After, 500) the goal still ends achieved, no turn lost', async () => {

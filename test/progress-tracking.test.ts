@@ -18,6 +18,7 @@ import { createHarness } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
 import { startWorkerProcess, waitFor } from './helpers/worker-process';
 import { scoreMetric, scoreWorkspace, tempDir, writeScore } from './helpers/workspace';
+import { NO_FINISHING } from './helpers/finishing';
 
 const suite = useServerAndFake();
 let slack: FakeSlack;
@@ -33,7 +34,13 @@ afterAll(async () => {
 const slackDeps = () => ({ slack: { token: TOKEN, channel: CHANNEL, apiUrl: slack.url, timeoutMs: 2_000 } });
 
 function spec(ws: string, extra: Partial<GoalSpecInput> = {}) {
-  return parseGoalSpec({ objective: 'Raise the score to 9', workspace: ws, metrics: [scoreMetric(9)], ...extra });
+  return parseGoalSpec({
+    objective: 'Raise the score to 9',
+    workspace: ws,
+    metrics: [scoreMetric(9)],
+    ...NO_FINISHING,
+    ...extra,
+  });
 }
 
 /** The goal's thread: its parent (exactly one is asserted) and the replies' idempotency keys and texts. */

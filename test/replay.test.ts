@@ -22,6 +22,7 @@ import { loadHistories } from './helpers/replay';
 import { workflowBundle } from './helpers/temporal';
 import { startTimeSkippingEnv } from './helpers/time-skipping';
 import { scoreMetric, scoreWorkspace, writeScore } from './helpers/workspace';
+import { NO_FINISHING } from './helpers/finishing';
 
 // Replaying the nondeterministic variant logs a warning per history, on purpose: show only errors.
 Runtime.install({
@@ -113,7 +114,7 @@ describe('the time-skipping test server', () => {
       const h = await createHarness(env, fake);
       const { outcome, description } = await runGoal(
         h,
-        { objective: 'Raise the score', workspace: scoreWorkspace(1), metrics: [scoreMetric(5)] },
+        { objective: 'Raise the score', workspace: scoreWorkspace(1), metrics: [scoreMetric(5)], ...NO_FINISHING },
         'time-skipped-goal',
       );
       expect(outcome).toMatchObject({ status: 'achieved', turns: 2 });

@@ -12,6 +12,7 @@ import { createHarness } from './helpers/goal-harness';
 import { fetchRunChain } from './helpers/replay';
 import { startTimeSkippingEnv } from './helpers/time-skipping';
 import { scoreMetric, scoreWorkspace } from './helpers/workspace';
+import { NO_FINISHING } from './helpers/finishing';
 
 let env: TestWorkflowEnvironment;
 let fake: FakeOpenAI;
@@ -39,6 +40,7 @@ test('paused for a 60-hour weekend (and a half), refreshed hourly throughout, en
     workspace: scoreWorkspace(0),
     metrics: [scoreMetric(100)],
     budget: { maxTurns: 10_000, maxHours: 120 },
+    ...NO_FINISHING,
   });
   const r = await h.worker.runUntil(async () => {
     const handle = await startGoal(env.client, spec, {

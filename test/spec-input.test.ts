@@ -218,6 +218,24 @@ describe('inlineSpec', () => {
     expect(inlineSpec('o', { check: ['x'] }, '/r')).not.toHaveProperty('report');
   });
 
+  test('finishing is on by default; --no-review turns it off, --cleanup-turns sets the clean-up budget', () => {
+    expect(parseGoalSpec(inlineSpec('o', { check: ['x'] }, '/r')).finalize).toEqual({ reflect: true, cleanupTurns: 3 });
+    expect(parseGoalSpec(inlineSpec('o', { check: ['x'], review: false }, '/r')).finalize).toEqual({
+      reflect: false,
+      cleanupTurns: 0,
+    });
+    expect(parseGoalSpec(inlineSpec('o', { check: ['x'], cleanupTurns: '1' }, '/r')).finalize).toEqual({
+      reflect: true,
+      cleanupTurns: 1,
+    });
+    expect(() => inlineSpec('o', { check: ['x'], cleanupTurns: 'a few' }, '/r')).toThrow(
+      '--cleanup-turns "a few": must be a whole number',
+    );
+    expect(() => parseGoalSpec(inlineSpec('o', { check: ['x'], cleanupTurns: '99' }, '/r'))).toThrow(
+      /finalize\.cleanupTurns/,
+    );
+  });
+
   test('an empty --branch or --slack-channel is refused by validation', () => {
     expect(() => parseGoalSpec(inlineSpec('o', { check: ['x'], branch: ' ' }, '/r'))).toThrow(/git\.branch/);
     expect(() => parseGoalSpec(inlineSpec('o', { check: ['x'], slackChannel: '' }, '/r'))).toThrow(

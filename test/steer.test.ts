@@ -15,6 +15,7 @@ import { scoreMetric, scoreWorkspace, writeScore } from './helpers/workspace';
 import { startGoal } from '../client/goals';
 import { parseGoalSpec, type GoalSpecInput } from '../goal/spec';
 import { useServerAndFake } from './helpers/suite';
+import { NO_FINISHING } from './helpers/finishing';
 
 const exec = promisify(execFile);
 const suite = useServerAndFake();
@@ -29,6 +30,7 @@ function scoreGoal(ws: string, target = 5, extra: Partial<GoalSpecInput> = {}): 
     workspace: ws,
     metrics: [scoreMetric(target)],
     budget: { maxTurns: 20 },
+    ...NO_FINISHING,
     ...extra,
   };
 }

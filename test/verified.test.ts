@@ -7,6 +7,7 @@ import { createHarness, runGoal } from './helpers/goal-harness';
 import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace, tempDir } from './helpers/workspace';
 import type { GoalSpecInput } from '../goal/spec';
 import { useServerAndFake } from './helpers/suite';
+import { NO_FINISHING } from './helpers/finishing';
 
 const suite = useServerAndFake();
 
@@ -225,6 +226,7 @@ test('checklist items: a command verifies one, the skeptical judge the other; it
   const { outcome, status } = await runGoal(
     h,
     {
+      ...NO_FINISHING,
       objective: 'Fix median and document it',
       workspace: ws,
       checklist: [

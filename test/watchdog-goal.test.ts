@@ -10,11 +10,18 @@ import { allText } from './fakes/openai-server';
 import { createHarness, runGoal } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
 import { scoreMetric, scoreWorkspace } from './helpers/workspace';
+import { NO_FINISHING } from './helpers/finishing';
 
 const suite = useServerAndFake();
 
 function spec(extra: Partial<GoalSpecInput> = {}): GoalSpecInput {
-  return { objective: 'Raise the score to 100', workspace: scoreWorkspace(0), metrics: [scoreMetric(100)], ...extra };
+  return {
+    objective: 'Raise the score to 100',
+    workspace: scoreWorkspace(0),
+    metrics: [scoreMetric(100)],
+    ...NO_FINISHING,
+    ...extra,
+  };
 }
 
 const attentionEvents = (events: readonly { text: string; kind?: string }[]) =>

@@ -29,6 +29,11 @@ export async function finalizeWork(run: GoalRun, acts: Acts, ending: Ending, out
   const f = run.spec.finalize;
   if (!REVIEWED.includes(ending.status) || !run.state.startCommit || run.state.turn === 0) return ending;
   if (!f.reflect && f.cleanupTurns === 0) return ending;
+  const spent = run.spendExhausted();
+  if (spent) {
+    run.event(`no review or clean-up: the budget is spent (${spent})`, Date.now());
+    return ending;
+  }
   try {
     await review(run, acts, ending, outage);
   } catch (err) {
@@ -74,6 +79,7 @@ async function review(run: GoalRun, acts: Acts, ending: Ending, outage: OutagePo
     run.setPhase('finalizing');
     if (run.state.outage) break;
     if (t.claimedDone || run.state.idleTurns > 0) break; // done, or a turn without any tool call
+    if (run.spendExhausted()) break; // the clean-up never spends past the token or money limit
   }
   turns = Math.min(turns + 1, f.cleanupTurns);
   const { fingerprint } = await acts.quick.fingerprintWorkspace.executeWithOptions(
