@@ -15,6 +15,7 @@ import { parseGoalSpec, type GoalSpecInput } from '../goal/spec';
 import { allText, type FakeReply, type RecordedRequest } from './fakes/openai-server';
 import { createHarness, runGoal } from './helpers/goal-harness';
 import { runCli } from './helpers/cli';
+import { FakeSlack } from './fakes/slack-server';
 import { useServerAndFake } from './helpers/suite';
 import { git, gitWorkspace, scoreMetric, scoreWorkspace, tempDir, writeScore } from './helpers/workspace';
 
@@ -218,4 +219,26 @@ test('a goal whose token budget is spent gets no review or clean-up (no request 
     expect.stringMatching(/^no review or clean-up: the budget is spent \(used \d+ of 1 tokens\)$/),
   );
   expect(existsSync(status.finalization.report!.markdown)).toBe(true);
+});
+
+test('Slack gets the failed push (needs attention) and the final report as the last reply, with its path', async () => {
+  const slack = await FakeSlack.start({ token: 'xoxb-finalize-secret' });
+  try {
+    const ws = scoreWorkspace(0);
+    suite.fake.setScript(script({ toolCalls: [{ name: 'done', arguments: { summary: 'clean' } }] }));
+    const h = await createHarness(suite.env, suite.fake, 'responses', {
+      slack: { token: 'xoxb-finalize-secret', channel: 'C0LONGHAUL1', apiUrl: slack.url, timeoutMs: 2_000 },
+    });
+    const { outcome, status } = await runGoal(h, spec(ws, { git: { remote: '/nonexistent/remote.git' } }), 'slacked');
+    expect(outcome.status).toBe('achieved');
+    const [parent] = slack.parents('C0LONGHAUL1');
+    const texts = slack.replies('C0LONGHAUL1', parent!.ts).map((r) => r.text);
+    expect(texts.some((t) => /push failed/.test(t))).toBe(true);
+    expect(texts.at(-1)).toContain(
+      `final report (achieved; score 0 → 9 (target ≥ 9)): ${status.finalization.report!.markdown}; committed as ${status.milestones.last!.slice(0, 10)} on longhaul/slacked`,
+    );
+    expect(JSON.stringify(slack.calls)).not.toContain('sk-'); // no model key in any Slack call
+  } finally {
+    await slack.close();
+  }
 });

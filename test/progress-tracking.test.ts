@@ -85,8 +85,8 @@ test('a goal posts one parent, updated in place, and each significant event once
     'verification',
     'new_best',
     'final',
-    'final', // the final report
-    'milestone',
+    'milestone', // the final milestone, with REPORT.md
+    'final', // the final report: the last reply
   ]);
   const t = thread('tracked');
   expect(t.keys).toEqual(significant(status).map((e) => `ev-${e.seq}`));

@@ -160,7 +160,10 @@ function cleanupNote(run: GoalRun, ending: Ending, k: number, n: number): string
   ].join('\n\n');
 }
 
-/** The final report (REPORT.md and report.html in the goal store); also for cancelled and failed goals. */
+/**
+ * The final report (REPORT.md and report.html in the goal store); also for cancelled and failed goals. Announced
+ * by {@link announceReport} once it is committed.
+ */
 export async function writeReport(run: GoalRun, acts: Acts): Promise<string | null> {
   try {
     const paths = await acts.quick.writeFinalReport.executeWithOptions({ summary: 'final report' }, [
@@ -172,15 +175,21 @@ export async function writeReport(run: GoalRun, acts: Acts): Promise<string | nu
       },
     ]);
     run.state.finalization.report = paths;
-    run.event(
-      `final report (${run.state.status}${run.metricChange() ? `; ${run.metricChange()}` : ''}): ${paths.markdown}`,
-      Date.now(),
-      'final',
-    );
     return paths.markdown;
   } catch (err) {
     if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
     run.warn(`the final report could not be written: ${err.cause?.message ?? err.message}`, Date.now());
     return null;
   }
+}
+
+/** The goal's last event (and Slack's last reply): the report's summary line, where it is, and its commit. */
+export function announceReport(run: GoalRun, markdown: string, commit: string | null): void {
+  const change = run.metricChange();
+  const where = commit ? `; committed as ${commit.slice(0, 10)} on ${run.state.milestones.branch}` : '';
+  run.event(
+    `final report (${run.state.status}${change ? `; ${change}` : ''}): ${markdown}${where}`,
+    Date.now(),
+    'final',
+  );
 }

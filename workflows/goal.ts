@@ -19,7 +19,7 @@ import type { GoalSpec } from '../goal/spec';
 import type { GoalOutcome, MetricResult } from '../goal/status';
 import { goalActivities, type Acts } from './proxies';
 import { registerHandlers } from './handlers';
-import { finalizeWork, writeReport, type Ending } from './finalize';
+import { announceReport, finalizeWork, writeReport, type Ending } from './finalize';
 import { finalMilestone } from './milestones';
 import { publish } from './publish';
 import { startReporter, type Reporter } from './reporter';
@@ -87,8 +87,9 @@ export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcom
  * progress document and Slack report.
  */
 async function conclude(run: GoalRun, acts: Acts, reporter: Reporter): Promise<void> {
-  await writeReport(run, acts);
-  await finalMilestone(run, acts);
+  const report = await writeReport(run, acts);
+  const commit = await finalMilestone(run, acts);
+  if (report) announceReport(run, report, commit);
   await reporter.finalFlush();
 }
 
