@@ -100,7 +100,7 @@ describeRecording('recording goal histories for replay', () => {
       spec: scoreGoal(5, 10),
       script: (_req, i) => writeScore(i === 0 ? 3 : 5),
     });
-    expect(r.outcome).toBe('achieved after 2 turn(s)');
+    expect(r.outcome).toBe('achieved after 5 turn(s)'); // 2 turns, then 3 clean-up turns
   });
 
   test('a goal steered while it runs: guidance, an edit, pause, ask while paused, resume', async () => {
@@ -145,7 +145,7 @@ describeRecording('recording goal histories for replay', () => {
         await handle.executeUpdate(resumeUpdate, { args: [] });
       },
     );
-    expect(r.outcome).toBe('achieved after 3 turn(s)');
+    expect(r.outcome).toBe('achieved after 6 turn(s)'); // 3 turns, then 3 clean-up turns
   });
 
   test('a goal that runs out of turns', async () => {
@@ -155,7 +155,7 @@ describeRecording('recording goal histories for replay', () => {
       spec: scoreGoal(100, 2),
       script: (_req, i) => writeScore(i + 2),
     });
-    expect(r.outcome).toBe('budget_exhausted after 2 turn(s)');
+    expect(r.outcome).toBe('budget_exhausted after 5 turn(s)'); // 2 turns, then 3 clean-up turns
   });
 
   test('a goal that continues-as-new', async () => {
@@ -177,7 +177,7 @@ describeRecording('recording goal histories for replay', () => {
         spec: scoreGoal(100, 20),
         script: (_req, i) => writeScore(i + 1 >= 6 ? 100 : i + 1),
       });
-      expect(r.outcome).toBe('achieved after 6 turn(s)');
+      expect(r.outcome).toBe('achieved after 9 turn(s)'); // 6 turns, then 3 clean-up turns
       expect(r.files.length).toBeGreaterThan(1);
     } finally {
       await canEnv.teardown();
@@ -202,6 +202,7 @@ goal. Each file is one run's history in Temporal's JSON form (as \`temporal work
 named \`<workflowId>.json\`, or \`<workflowId>.run-<n>.json\` for the runs of a goal that continued-as-new.
 
 Recorded from commit ${commit}${dirty ? ' with uncommitted changes in workflows/ or goal/' : ''} on ${new Date().toISOString().slice(0, 10)}.
+Every goal finishes as by default: the review, then up to 3 clean-up turns (counted in the outcome's turns).
 
 | file | events | outcome | what it exercises |
 | --- | --- | --- | --- |
