@@ -1,22 +1,27 @@
-/** `longhaul worker`: a worker alone, against TEMPORAL_ADDRESS, until SIGINT/SIGTERM. */
+/** `longhaul worker`: a worker alone, against the Temporal the environment names, until SIGINT/SIGTERM. */
 import { NativeConnection } from '@temporalio/worker';
 import { loadWorkerConfig } from './config';
 import { installWorkerLogger } from './logger';
+import { describeTemporalConnection, temporalConnection } from './temporal-connection';
 import { activityDepsFrom, createGoalWorker } from './worker';
+import { workflowBundleFromEnv } from './workflow-bundle';
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadWorkerConfig(env);
+  const temporal = temporalConnection(config, env);
+  const workflowBundle = workflowBundleFromEnv(env);
   installWorkerLogger(env);
-  const connection = await NativeConnection.connect({ address: config.address });
+  const connection = await NativeConnection.connect(temporal.options);
   try {
     const worker = await createGoalWorker({
       connection,
-      namespace: config.namespace,
+      namespace: temporal.namespace,
       taskQueue: config.taskQueue,
       activities: activityDepsFrom(config),
+      ...(workflowBundle ? { workflowBundle } : {}),
     });
     console.error(
-      `longhaul worker: polling task queue "${config.taskQueue}" on ${config.address} (namespace ${config.namespace}); goal store ${config.home}`,
+      `longhaul worker: polling task queue "${config.taskQueue}" on ${describeTemporalConnection(temporal)}; goal store ${config.home}`,
     );
     await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
   } finally {
