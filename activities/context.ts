@@ -5,6 +5,8 @@
  * first when they do not fit the bound (the caller then compacts).
  */
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { AgentMode } from '../goal/tools';
 import type { MessageItem, ToolCallItem, TranscriptItem } from '../goal/transcript';
 import type { GoalStore, StoredSummary, StoredTurn } from './store';
 import { resolveInWorkspace } from './tools/workspace-path';
@@ -16,6 +18,8 @@ export interface ContextInput {
   /** The goal, its criteria and their current state, rendered by the workflow. */
   readonly brief: string;
   readonly plan?: string;
+  /** Pursuing a goal (default) or drafting one: the rules differ. */
+  readonly mode?: AgentMode;
   readonly notes: readonly MessageItem[];
   /** Upper bound on transcript characters sent to the model (the summary included, this turn's notes not). */
   readonly maxTranscriptChars: number;
@@ -44,11 +48,37 @@ Rules:
 - When you believe every criterion is met, call \`done\` with a short summary; the orchestrator then verifies.
 - Messages from the orchestrator (verification results, guidance) arrive as user messages; treat them as authoritative.`;
 
+const DRAFT_RULES = `You are Longhaul's planning agent. The user wants to start a long-running goal (minutes to days of an agent's work, verified by an orchestrator) and needs a verifiable goal spec. Explore, then propose it.
+Rules:
+- Drafting is read-only: you have read_file, list_files, search and shell. Shell commands run in a throw-away copy of the workspace; nothing you do reaches the user's workspace, and write tools are refused.
+- Find how to measure what the user wants: a command whose wall time (measure: wall_time), printed number (stdout_number with pattern, or json with path) or exit code is the metric. Run it to be sure it works and see how long it takes.
+- Find the checks that must keep passing (tests, lint, type checks) and run them; note which fail now.
+- Protect what the agent must not edit to move the number: tests, benchmarks, the metric's own scripts (protect: globs).
+- Pick a target the user can believe (relative, e.g. -0.3 for 30% lower, or absolute) and a sensible budget (maxTurns, maxHours).
+- Then call propose_goal with the spec as YAML and a PLAN.md (what you found, candidate approaches with the most promising first, risks). The orchestrator measures the baseline and the noise itself; if it reports a problem, fix the spec and propose again.
+Spec YAML shape (omit workspace; the orchestrator sets it):
+objective: Cut the build time by 30%
+metrics:
+  - { name: build_seconds, command: npm run build, measure: wall_time, direction: lower, target: { relative: -0.3 }, repeat: 5 }
+checks:
+  - { name: tests, command: npm test }
+protect: [test/**, bench/**]
+budget: { maxTurns: 60, maxHours: 8 }
+guidance: Start with the bundler config; see PLAN.md.
+- Messages from the user or the orchestrator arrive as user messages; a revision from the user replaces what it contradicts.`;
+
 /** The system instructions of a turn: the rules, the goal brief and the plan file (read from the workspace). */
 export async function renderInstructions(
-  input: Pick<ContextInput, 'workspace' | 'turn' | 'brief' | 'plan'>,
+  input: Pick<ContextInput, 'workspace' | 'turn' | 'brief' | 'plan' | 'mode'>,
 ): Promise<string> {
   const plan = input.plan ? await readPlan(input.workspace, input.plan) : null;
+  if (input.mode === 'draft') {
+    return [
+      DRAFT_RULES,
+      `Workspace (a throw-away copy): ${input.workspace}`,
+      `# The request (turn ${input.turn})\n${input.brief}`,
+    ].join('\n\n');
+  }
   return [
     RULES,
     `Workspace: ${input.workspace}`,
@@ -125,7 +155,9 @@ export async function renderTurn(store: GoalStore, goalId: string, turn: StoredT
 async function readPlan(workspace: string, plan: string): Promise<string | null> {
   let file: string;
   try {
-    file = await resolveInWorkspace(workspace, plan); // no `..` or symlink escapes
+    // The user's spec names the plan: an absolute path (a drafted PLAN.md beside goal.yaml) is theirs to choose;
+    // a relative one stays inside the workspace (no `..` or symlink escapes).
+    file = path.isAbsolute(plan) ? plan : await resolveInWorkspace(workspace, plan);
   } catch {
     return null;
   }

@@ -23,6 +23,8 @@ import { reflect, type ReflectInput } from './reflect';
 import { commitFinalReport, type CommitFinalReportInput } from './report/commit';
 import { writeFinalReport, type FinalReportInput } from './report/final';
 import { restoreWorkingTree, type RestoreWorkingTreeInput } from './restore';
+import { makeDraftCopy, removeDraftCopies } from './draft/copy';
+import { measureDraft } from './draft/measure';
 
 export interface ActivityDeps {
   /** Where the goal store lives (LONGHAUL_HOME). */
@@ -93,6 +95,12 @@ export function createActivities(deps: ActivityDeps) {
     pushGoalBranch: (input: PushGoalBranchInput) => pushGoalBranch(input),
     writeFinalReport: (input: FinalReportInput) => writeFinalReport(store, input),
     commitFinalReport: (input: CommitFinalReportInput) => commitFinalReport(store, input),
+    // Drafts: the store's folder of the draft holds its transcript and its throw-away copies.
+    prepareDraftCopy: (input: { draftId: string; workspace: string }) =>
+      makeDraftCopy({ draftDir: store.goalDir(input.draftId), workspace: input.workspace, purpose: 'explore' }),
+    measureDraft: (input: { draftId: string; workspace: string; specYaml: string }) =>
+      measureDraft({ draftDir: store.goalDir(input.draftId), workspace: input.workspace, specYaml: input.specYaml }),
+    removeDraftCopies: (input: { draftId: string }) => removeDraftCopies(store.goalDir(input.draftId)),
     updateSlack: async (input: SlackUpdateInput): Promise<SlackUpdateResult> => {
       const slack = deps.slack;
       if (!slack) return { off: 'SLACK_BOT_TOKEN is not set on the worker' };

@@ -66,20 +66,25 @@ export async function measureMetric(store: GoalStore, input: MeasureMetricInput)
   };
 }
 
-export async function runCheck(store: GoalStore, input: RunCheckInput): Promise<CheckResult> {
+/** Runs a check's command once in `cwd` (heartbeating); passed when it exits 0 in time. Throws only when cancelled. */
+export async function runCheckCommand(check: CheckSpec, cwd: string) {
   const ctx = Context.current();
   const run = await runShell({
-    command: input.check.command,
-    cwd: input.workspace,
-    timeoutMs: input.check.timeoutSeconds * 1000,
+    command: check.command,
+    cwd,
+    timeoutMs: check.timeoutSeconds * 1000,
     env: commandEnv(),
     signal: ctx.cancellationSignal,
     onProgress: () => ctx.heartbeat(),
   });
   if (run.aborted) throw ctx.cancellationSignal.reason ?? new Error('check cancelled');
   const output = `${run.stdout}${run.stderr ? `\n[stderr]\n${run.stderr}` : ''}`;
+  return { run, output, passed: run.exitCode === 0 && !run.timedOut };
+}
+
+export async function runCheck(store: GoalStore, input: RunCheckInput): Promise<CheckResult> {
+  const { run, output, passed } = await runCheckCommand(input.check, input.workspace);
   const ref = await store.putBlob(input.goalId, output);
-  const passed = run.exitCode === 0 && !run.timedOut;
   await store.appendLedger(input.goalId, [
     {
       kind: 'check',

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import type { ToolControl } from '../goal/tools';
+import type { AgentMode, ToolControl } from '../goal/tools';
+import { workspaceFingerprint } from './git';
 import { runTool } from './tools/dispatch';
 import { protectedMatcher } from './integrity';
 import { killProcessGroup } from './tools/shell';
@@ -16,6 +17,8 @@ export interface ExecuteToolInput {
   readonly workspace: string;
   readonly turn: number;
   readonly callId: string;
+  /** A draft runs in a throw-away copy with read-only tools and propose_goal. @default 'goal' */
+  readonly mode?: AgentMode;
 }
 
 export interface ExecuteToolResult {
@@ -65,7 +68,11 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
   const isProtected = await deps.protection(input.goalId);
   const call = await store.findToolCall(input.goalId, input.turn, input.callId);
   if (!call) throw new Error(`tool call ${input.callId} of turn ${input.turn} is not in the goal store`);
-  const result = await runTool({
+  // A draft's shell runs in a throw-away copy: a command that wrote there is reported, to the model and the user.
+  const watchWrites = input.mode === 'draft' && call.name === 'shell';
+  const before = watchWrites ? (await workspaceFingerprint(input.workspace)).fingerprint : null;
+  const ran = await runTool({
+    mode: input.mode ?? 'goal',
     workspace: input.workspace,
     name: call.name,
     arguments: call.arguments,
@@ -83,6 +90,14 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     maxOutputChars: deps.maxOutputChars,
     storeFullOutput: (text: string) => store.putBlob(input.goalId, text),
   });
+  const wrote = before !== null && (await workspaceFingerprint(input.workspace)).fingerprint !== before;
+  const result = wrote
+    ? {
+        ...ran,
+        output: `${ran.output}\n[draft] Refused to keep: this command changed files. It ran in a throw-away copy, so the user's workspace is unchanged; the orchestrator measures in a fresh copy. Drafting is read-only: put changes in the plan.`,
+        summary: `wrote to the throw-away copy: ${ran.summary}`.slice(0, 200),
+      }
+    : ran;
   const stored = {
     callId: call.callId,
     name: call.name,

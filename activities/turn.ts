@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { FAILURE } from '../goal/failures';
-import { toolDefinitions } from '../goal/tools';
+import { toolDefinitions, type AgentMode } from '../goal/tools';
 import type { MessageItem, TokenUsage, ToolCallItem } from '../goal/transcript';
 import { compact } from './compact';
 import { buildContext, renderInstructions, sizeOf, type BuiltContext } from './context';
@@ -26,6 +26,8 @@ export interface ModelTurnInput {
   readonly contextWindow?: number;
   /** @default 0.6 */
   readonly compactAt?: number;
+  /** Pursuing a goal (default) or drafting one: the rules and the tools offered differ. */
+  readonly mode?: AgentMode;
 }
 
 export interface ToolCallDigest {
@@ -62,7 +64,7 @@ const KEEP_SHARE = 0.5;
 
 export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Promise<ModelTurnResult> {
   const notes: MessageItem[] = input.notes.map((text) => ({ type: 'message', role: 'user', text }));
-  const tools = toolDefinitions();
+  const tools = toolDefinitions(input.mode);
   const promptChars = (input.contextWindow ?? 128_000) * (input.compactAt ?? 0.6) * CHARS_PER_TOKEN;
   // The instructions and the tools do not depend on the transcript: what is left of the prompt is its budget.
   const instructions = await renderInstructions(input);
@@ -146,6 +148,7 @@ function contextInput(input: ModelTurnInput, notes: MessageItem[]) {
     turn: input.turn,
     brief: input.brief,
     ...(input.plan !== undefined ? { plan: input.plan } : {}),
+    ...(input.mode !== undefined ? { mode: input.mode } : {}),
     notes,
   };
 }

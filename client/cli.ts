@@ -8,6 +8,16 @@ import { GOAL_STATUSES, type GoalStatusName } from '../goal/status';
 import { ConfigError, loadTemporalConfig, longhaulHome } from '../worker/config';
 import { connectClient, TemporalUnreachableError } from './connect';
 import { prepareDemo } from './demo';
+import {
+  closeDraft,
+  lastDraftId,
+  reviseDraft,
+  startDraft,
+  waitForProposal,
+  writeDraftFiles,
+  writeExampleSpec,
+} from './draft';
+import { renderDraftSummary } from '../goal/draft';
 import { EXIT } from './exit-codes';
 import { formatList, formatStatus } from './format';
 import { cancelGoal, goalStatus, listGoals, startGoal, waitForGoal } from './goals';
@@ -23,6 +33,17 @@ import { formatReport, progressReport, ProgressNotWrittenError, readProgressMark
 import { askGoal, editGoal, GoalEndedError, guideGoal, pauseGoal, RejectedError, resumeGoal } from './steer';
 import { watchEvents, watchGoal } from './watch';
 import { TemporalCliNotFoundError } from './temporal-cli';
+
+interface DraftCliOptions {
+  workspace: string;
+  out?: string;
+  revise?: string;
+  close?: boolean;
+  id?: string;
+  maxTurns?: number;
+  model?: string;
+  json?: boolean;
+}
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const err = (text: string) => process.stderr.write(`${text}\n`);
@@ -153,6 +174,73 @@ program
       );
       if (result.status !== 'achieved') process.exitCode = EXIT.notAchieved;
     });
+  });
+
+program
+  .command('draft')
+  .description(
+    'draft a goal: a read-only agent explores the workspace and proposes a spec the orchestrator has measured (goal.yaml + PLAN.md)',
+  )
+  .argument('[request]', 'what you want, in your words, e.g. "the build is too slow"')
+  .option('-w, --workspace <dir>', 'the git repository to explore (never changed)', '.')
+  .option('--out <dir>', 'where goal.yaml and PLAN.md go (default LONGHAUL_HOME/drafts/<draft id>)')
+  .option('--revise <text>', 'a follow-up for the last draft (or --id): it proposes again, in the same draft')
+  .option('--close', 'close the last draft (or --id)')
+  .option('--id <draftId>', 'the draft (default: a new one; with --revise/--close, the last one)')
+  .option('--max-turns <n>', 'model turns per proposal (default 12)', wholeNumber(1))
+  .option('--model <name>', 'model name (default LONGHAUL_MODEL or gpt-5.1)')
+  .option('--json', 'machine-readable output')
+  .action(async (request: string | undefined, o: DraftCliOptions) => {
+    const config = loadTemporalConfig();
+    const home = longhaulHome();
+    await withClient(async (client) => {
+      if (o.close) {
+        const id = o.id ?? lastDraftId(home);
+        await closeDraft(client, id);
+        out(o.json ? JSON.stringify({ draftId: id, closed: true }) : `closed ${id}`);
+        return;
+      }
+      let draft: { draftId: string; out: string };
+      let after = { requests: 1, version: 0, events: 0 };
+      if (o.revise !== undefined) {
+        const r = await reviseDraft(client, o.revise, {
+          home,
+          ...(o.id ? { id: o.id } : {}),
+          ...(o.out ? { out: o.out } : {}),
+        });
+        draft = r.last;
+        after = {
+          requests: r.before.requests.length + 1,
+          version: r.before.proposal?.version ?? 0,
+          events: r.before.eventsTotal,
+        };
+      } else {
+        if (!request?.trim()) throw new InvalidSpecError(['say what you want: longhaul draft "the build is too slow"']);
+        draft = await startDraft(client, request, { ...o, home, taskQueue: config.taskQueue });
+      }
+      if (!o.json) err(`${draft.draftId}: exploring ${o.revise !== undefined ? 'the revision' : o.workspace}…`);
+      const view = await waitForProposal(client, draft.draftId, after, o.json ? undefined : (e) => err(`  · ${e}`));
+      const files = view.proposal ? writeDraftFiles(view, draft.out) : null;
+      if (o.json) {
+        out(JSON.stringify({ ...view, files }));
+      } else {
+        out(renderDraftSummary(view));
+        if (files) {
+          out(`\nwrote ${files.spec} and ${files.plan}`);
+          out(`start it: longhaul start ${files.spec}`);
+          out(`revise it: longhaul draft --revise "measure the production build instead"`);
+        }
+      }
+      if (!view.proposal) process.exitCode = EXIT.notAchieved;
+    });
+  });
+
+program
+  .command('init')
+  .description('write a commented example goal spec to edit by hand (or let `longhaul draft` propose one)')
+  .argument('[file]', 'where to write it', 'goal.yaml')
+  .action((file: string) => {
+    out(`wrote ${writeExampleSpec(file)}: edit it, then run \`longhaul start ${file}\``);
   });
 
 program

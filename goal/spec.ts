@@ -262,7 +262,10 @@ export const goalSpec = z
       .string()
       .max(MAX_TEXT_CHARS, `guidance: keep it under ${MAX_TEXT_CHARS} characters; put details in a plan file (plan:)`)
       .optional(),
-    plan: z.string().optional().describe('a file in the workspace the agent keeps reading'),
+    plan: z
+      .string()
+      .optional()
+      .describe('a plan file the agent re-reads every turn: relative to the workspace, or an absolute path'),
     metrics: z.array(metricSpec).default([]),
     checks: z.array(checkSpec).default([]),
     checklist: checklistSpec.default([]).describe('items verified by a command or by the judge reading evidence'),

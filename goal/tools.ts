@@ -36,8 +36,18 @@ export const TOOL_NAMES = [
   'wait',
   'blocked',
   'done',
+  'propose_goal',
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
+
+/** What the agent is doing: pursuing a goal, or drafting one (read-only exploration ending in a proposal). */
+export type AgentMode = 'goal' | 'draft';
+
+/** The tools each mode offers; any other tool the model calls is refused with the reason. */
+export const MODE_TOOLS: Record<AgentMode, readonly ToolName[]> = {
+  goal: TOOL_NAMES.filter((t) => t !== 'propose_goal'),
+  draft: ['shell', 'read_file', 'list_files', 'search', 'propose_goal'],
+};
 
 /** Tools that cannot change the workspace: after a turn of only these, no fingerprint or verification is needed. */
 export const READ_ONLY_TOOLS: readonly ToolName[] = [
@@ -57,7 +67,9 @@ export type ToolControl =
   | { readonly kind: 'done'; readonly summary: string }
   | { readonly kind: 'wait'; readonly minutes: number; readonly reason: string }
   | { readonly kind: 'blocked'; readonly reason: string }
-  | { readonly kind: 'progress'; readonly done: string; readonly remaining: string; readonly next: string };
+  | { readonly kind: 'progress'; readonly done: string; readonly remaining: string; readonly next: string }
+  /** A draft's proposal: the spec as YAML (validated) and the plan (Markdown). */
+  | { readonly kind: 'proposal'; readonly specYaml: string; readonly plan: string };
 
 /** True if `name` is one of the agent's tools. */
 export function isToolName(name: string): name is ToolName {
@@ -216,6 +228,26 @@ export const blockedArgsSchema = z
   })
   .strict();
 
+/** Limits of a draft's proposal: the spec is a page of YAML, the plan a few pages of Markdown. */
+export const PROPOSAL_LIMITS = { specChars: 16_000, planChars: 20_000 } as const;
+
+export const proposeGoalArgsSchema = z
+  .object({
+    specYaml: z
+      .string()
+      .trim()
+      .min(1)
+      .max(PROPOSAL_LIMITS.specChars)
+      .describe('The goal spec as YAML (objective, metrics, checks, protect, budget, guidance); no workspace key.'),
+    plan: z
+      .string()
+      .trim()
+      .min(1)
+      .max(PROPOSAL_LIMITS.planChars)
+      .describe('PLAN.md: what you found, the candidate approaches (most promising first), risks.'),
+  })
+  .strict();
+
 /** Argument schema of each tool. */
 export const toolSchemas = {
   shell: shellArgsSchema,
@@ -228,6 +260,7 @@ export const toolSchemas = {
   wait: waitArgsSchema,
   blocked: blockedArgsSchema,
   done: doneArgsSchema,
+  propose_goal: proposeGoalArgsSchema,
 } as const satisfies Record<ToolName, z.ZodObject>;
 
 /** Parsed (validated) arguments of each tool. */
@@ -268,6 +301,10 @@ const TOOL_DESCRIPTIONS: Record<ToolName, string> = {
   done:
     'Call this when you believe the goal is fully met. It does not end the work by itself: it asks the orchestrator to ' +
     'verify the goal, and you will be told what remains if verification fails. Do not call it while work remains.',
+  propose_goal:
+    'Propose the goal: its spec as YAML and a PLAN.md. The spec is validated at once (errors say what to fix); ' +
+    'then the orchestrator runs each metric command several times and each check in a fresh copy of the workspace ' +
+    'to measure the baseline and its noise, and shows the user the proposal with any warning.',
 };
 
 /** JSON Schema of a tool's arguments as the model should produce them (defaults make fields optional). */
@@ -279,9 +316,9 @@ export function toolParametersSchema(name: ToolName): Record<string, unknown> {
   return schema;
 }
 
-/** The tool definitions offered to the model. */
-export function toolDefinitions(): ToolDefinition[] {
-  return TOOL_NAMES.map((name) => ({
+/** The tool definitions offered to the model in a mode. */
+export function toolDefinitions(mode: AgentMode = 'goal'): ToolDefinition[] {
+  return MODE_TOOLS[mode].map((name) => ({
     name,
     description: TOOL_DESCRIPTIONS[name],
     parameters: toolParametersSchema(name),

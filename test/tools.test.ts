@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -12,7 +13,7 @@ import {
 } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TOOL_NAMES, toolDefinitions } from '../goal/tools';
+import { MODE_TOOLS, TOOL_NAMES, toolDefinitions } from '../goal/tools';
 import { runTool, type RunToolInput } from '../activities/tools/dispatch';
 import { killProcessGroup, runShell } from '../activities/tools/shell';
 import { truncateHeadTail } from '../activities/tools/truncate';
@@ -468,7 +469,17 @@ describe('malformed calls', () => {
     const r = await run(ws, 'delete_everything', {});
     expect(r.isError).toBe(true);
     expect(r.output).toContain('Unknown tool "delete_everything"');
-    expect(r.output).toContain(TOOL_NAMES.join(', '));
+    expect(r.output).toContain(MODE_TOOLS.goal.join(', '));
+  });
+
+  it('refuses a tool of the other mode: propose_goal in a goal, write tools in a draft', async () => {
+    const inGoal = await run(ws, 'propose_goal', { specYaml: 'objective: x', plan: 'p' });
+    expect(inGoal).toMatchObject({ isError: true, summary: 'refused: propose_goal (not a goal tool)' });
+    expect(inGoal.output).toContain('propose_goal is only for drafting a goal; this goal is already running');
+    const inDraft = await run(ws, 'write_file', { path: 'x.txt', content: 'x' }, { mode: 'draft' });
+    expect(inDraft).toMatchObject({ isError: true, summary: 'refused: write_file (read-only draft)' });
+    expect(inDraft.output).toContain('Refused: write_file is not available while drafting');
+    expect(existsSync(path.join(ws, 'x.txt'))).toBe(false);
   });
 
   it('names each bad field and what is expected', async () => {
@@ -500,10 +511,17 @@ describe('done and tool definitions', () => {
     expect(r.output).toContain('orchestrator');
   });
 
-  it('offers every tool with a described JSON Schema', () => {
+  it('offers every tool with a described JSON Schema; a draft gets the read-only ones and propose_goal', () => {
     const defs = toolDefinitions();
-    expect(defs.map((d) => d.name)).toEqual([...TOOL_NAMES]);
-    for (const def of defs) {
+    expect(defs.map((d) => d.name)).toEqual(TOOL_NAMES.filter((t) => t !== 'propose_goal'));
+    expect(toolDefinitions('draft').map((d) => d.name)).toEqual([
+      'shell',
+      'read_file',
+      'list_files',
+      'search',
+      'propose_goal',
+    ]);
+    for (const def of [...defs, ...toolDefinitions('draft')]) {
       expect(def.description.length).toBeGreaterThan(40);
       expect(def.parameters).not.toHaveProperty('$schema');
       expect(def.parameters).toMatchObject({ type: 'object', additionalProperties: false });

@@ -7,15 +7,17 @@ import { realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import {
-  TOOL_NAMES,
+  MODE_TOOLS,
   isToolName,
   toolParametersSchema,
   toolSchemas,
   type ShellArgs,
   type ToolArgs,
   type ToolControl,
+  type AgentMode,
   type ToolName,
 } from '../../goal/tools';
+import { checkProposal } from './propose';
 import { editFileTool, listFilesTool, readFileTool, searchTool, writeFileTool, type FileToolResult } from './files';
 import { commandEnv } from '../command-env';
 import { runShell, type ShellProgress, type ShellResult } from './shell';
@@ -46,6 +48,8 @@ export interface RunToolInput {
    * refuse such paths (the goal's tests, benchmarks and measurement scripts).
    */
   readonly isProtected?: (relPath: string) => boolean;
+  /** Which tools are offered (a draft's are read-only, plus propose_goal). @default 'goal' */
+  readonly mode?: AgentMode;
 }
 
 export interface ToolRunResult {
@@ -118,12 +122,24 @@ function describeIssue(name: ToolName, issue: z.core.$ZodIssue, args: Record<str
 
 type Parsed = { ok: true; tool: ToolName; args: ToolArgs[ToolName] } | { ok: false; output: string; summary: string };
 
-function parseCall(name: string, rawArguments: string): Parsed {
+function parseCall(name: string, rawArguments: string, mode: AgentMode): Parsed {
   if (!isToolName(name)) {
     return {
       ok: false,
-      output: `Unknown tool "${name}". The available tools are: ${TOOL_NAMES.join(', ')}. Call one of them by its exact name.`,
+      output: `Unknown tool "${name}". The available tools are: ${MODE_TOOLS[mode].join(', ')}. Call one of them by its exact name.`,
       summary: `unknown tool "${oneLine(name, 60)}"`,
+    };
+  }
+  if (!MODE_TOOLS[mode].includes(name)) {
+    return {
+      ok: false,
+      output:
+        mode === 'draft'
+          ? `Refused: ${name} is not available while drafting. A draft never changes the user's workspace; ` +
+            'describe the change in the plan you pass to propose_goal instead. ' +
+            `The available tools are: ${MODE_TOOLS.draft.join(', ')}.`
+          : `${name} is only for drafting a goal; this goal is already running. The available tools are: ${MODE_TOOLS.goal.join(', ')}.`,
+      summary: `refused: ${name} (${mode === 'draft' ? 'read-only draft' : 'not a goal tool'})`,
     };
   }
   let json: unknown;
@@ -313,8 +329,29 @@ function controlResult(tool: ToolName, args: ToolArgs[ToolName]): ToolRunResult 
   }
 }
 
+/** A draft's proposal: validated now, so the orchestrator only ever measures a spec that `start` accepts. */
+function proposalResult(args: ToolArgs['propose_goal'], input: RunToolInput): ToolRunResult {
+  const checked = checkProposal(args.specYaml, input.workspace);
+  if (!checked.ok) {
+    return {
+      output: `The proposed spec is not valid:\n${checked.problems.map((p) => `- ${p}`).join('\n')}\nFix specYaml and call propose_goal again.`,
+      isError: true,
+      summary: oneLine(`propose_goal: invalid spec: ${checked.problems[0] ?? ''}`, MAX_SUMMARY_CHARS),
+    };
+  }
+  return {
+    output:
+      'Proposal received. The orchestrator now measures each metric and runs each check in a fresh copy of the ' +
+      'workspace, then shows the user your proposal with the measured baseline and any warning.',
+    isError: false,
+    summary: oneLine(`propose_goal: ${checked.spec.objective}`, MAX_SUMMARY_CHARS),
+    control: { kind: 'proposal', specYaml: args.specYaml, plan: args.plan },
+  };
+}
+
 async function execute(tool: ToolName, args: ToolArgs[ToolName], input: RunToolInput): Promise<ToolRunResult> {
   if (tool === 'shell') return runShellTool(args as ShellArgs, input);
+  if (tool === 'propose_goal') return proposalResult(args as ToolArgs['propose_goal'], input);
   const refusal = await protectedRefusal(tool, args, input);
   if (refusal !== undefined) return refusal;
   const control = controlResult(tool, args);
@@ -333,7 +370,7 @@ async function execute(tool: ToolName, args: ToolArgs[ToolName], input: RunToolI
  */
 export async function runTool(input: RunToolInput): Promise<ToolRunResult> {
   if (input.signal?.aborted) throw abortError(input.signal);
-  const parsed = parseCall(input.name, input.arguments);
+  const parsed = parseCall(input.name, input.arguments, input.mode ?? 'goal');
   if (!parsed.ok) {
     return {
       ...(await fitOutput(parsed.output, input)),

@@ -1,0 +1,242 @@
+/**
+ * Drafting a goal end to end, through the CLI, on a real dev server with the fake model: the draft explores
+ * read-only (in a throw-away copy), proposes a spec the orchestrator measures itself, writes goal.yaml and PLAN.md,
+ * takes a revision in the same draft, and `longhaul start` runs what it wrote. A draft never changes the workspace.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { readSpecFile } from '../client/spec-input';
+import type { DraftView } from '../goal/draft';
+import { parseGoalSpec } from '../goal/spec';
+import { allText, type FakeReply, type RecordedRequest } from './fakes/openai-server';
+import { runCli } from './helpers/cli';
+import { createHarness, type Harness } from './helpers/goal-harness';
+import { useServerAndFake } from './helpers/suite';
+import { git, gitWorkspace, tempDir } from './helpers/workspace';
+
+const suite = useServerAndFake();
+
+const isDraft = (r: RecordedRequest) =>
+  String(r.body.instructions ?? '').startsWith("You are Longhaul's planning agent");
+const call = (name: string, args: Record<string, unknown>): FakeReply => ({ toolCalls: [{ name, arguments: args }] });
+
+/** The benchmark runs work.sh (the code under test); each run leaves a line in runs.log. */
+const SLOW = {
+  'bench.sh': 'echo run >> runs.log\nbash work.sh\n',
+  'work.sh': 'sleep 0.3\n',
+  'test.sh': 'exit 0\n',
+};
+
+const SPEC_YAML = `objective: Make the benchmark at least 30% faster
+metrics:
+  - { name: bench_seconds, command: bash bench.sh, measure: wall_time, direction: lower, target: { relative: -0.3 } }
+checks:
+  - { name: tests, command: bash test.sh }
+protect: [test.sh]
+budget: { maxTurns: 10 }
+`;
+const PLAN = '# Plan\n\n1. work.sh sleeps: shorten the sleep.\n';
+
+function cli(h: Harness, home: string, args: string[], cwd?: string) {
+  return runCli(
+    args,
+    { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue, LONGHAUL_HOME: home },
+    cwd,
+  );
+}
+
+/** Content hashes of every file in the workspace (.git included): a draft must leave all of them alone. */
+function hashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = path.join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test('a draft proposes a spec whose baseline the orchestrator measured; a revision updates it; start runs it', async () => {
+  const ws = gitWorkspace(SLOW);
+  const before = hashes(ws);
+  const home = tempDir('longhaul-draft-home-');
+  const out = tempDir('longhaul-draft-out-');
+  let drafts = 0;
+  suite.fake.setScript((req) => {
+    if (!isDraft(req)) {
+      // The goal started from the draft: make work.sh faster; then nothing more (review and clean-up included).
+      return allText(req).includes('FINALIZING') || suite.fake.requests.filter((r) => !isDraft(r)).length > 1
+        ? { text: 'nothing more to do' }
+        : call('write_file', { path: 'work.sh', content: 'sleep 0.1\n' });
+    }
+    drafts += 1;
+    if (allText(req).includes('The user revises the request: repeat it 7 times')) {
+      return call('propose_goal', {
+        specYaml: SPEC_YAML.replace('relative: -0.3 }', 'relative: -0.3 }, repeat: 7'),
+        plan: PLAN,
+      });
+    }
+    if (drafts === 1) return call('shell', { command: 'cat bench.sh work.sh; time bash bench.sh' });
+    return call('propose_goal', { specYaml: SPEC_YAML, plan: PLAN });
+  });
+  const h = await createHarness(suite.env, suite.fake);
+  const { first, revised, closed } = await h.worker.runUntil(async () => {
+    const first = await cli(h, home, ['draft', 'the benchmark is too slow', '--workspace', ws, '--out', out, '--json']);
+    const revised = await cli(h, home, ['draft', '--revise', 'repeat it 7 times', '--json']);
+    const closed = await cli(h, home, ['draft', '--close']);
+    return { first, revised, closed };
+  });
+  // Nothing the draft did reached the workspace: the benchmark's runs.log was written in the copies only.
+  expect(hashes(ws)).toEqual(before);
+  expect(existsSync(path.join(ws, 'runs.log'))).toBe(false);
+
+  expect(first.stderr).toBe('');
+  expect(first.code).toBe(0);
+  const view = JSON.parse(first.stdout) as DraftView & { files: { spec: string; plan: string } };
+  expect(view.phase).toBe('proposed');
+  const [metric] = view.proposal!.measurement.metrics;
+  // The orchestrator's own runs: five samples of a 0.3 s command, none of which the model reported.
+  expect(metric!.values).toHaveLength(5);
+  for (const v of metric!.values) expect(v).toBeGreaterThan(0.28);
+  expect(metric!.error).toBeNull();
+  expect(view.proposal!.measurement.checks).toEqual([expect.objectContaining({ name: 'tests', passed: true })]);
+  expect(view.proposal!.warnings).toEqual([]);
+  expect(view.files).toEqual({ spec: path.join(out, 'goal.yaml'), plan: path.join(out, 'PLAN.md') });
+
+  // The files: a spec `start` accepts, naming the workspace and the plan; the plan as proposed.
+  expect(readFileSync(path.join(out, 'PLAN.md'), 'utf8')).toBe(PLAN);
+  const written = parseGoalSpec(readSpecFile(path.join(out, 'goal.yaml')));
+  expect(written).toMatchObject({ workspace: ws, plan: path.join(out, 'PLAN.md'), protect: ['test.sh'] });
+  expect(written.metrics[0]).toMatchObject({ name: 'bench_seconds', repeat: 7 }); // the revision's
+
+  // The revision: same draft, proposal 2, the model told what the user asked.
+  const second = JSON.parse(revised.stdout) as DraftView;
+  expect(revised.code).toBe(0);
+  expect(second.draftId).toBe(view.draftId);
+  expect(second.proposal!.version).toBe(2);
+  expect(second.requests).toEqual(['the benchmark is too slow', 'repeat it 7 times']);
+  expect(second.proposal!.measurement.metrics[0]!.values).toHaveLength(7);
+  expect(closed.stdout.trim()).toBe(`closed ${view.draftId}`);
+
+  // And the drafted goal runs.
+  const h2 = await createHarness(suite.env, suite.fake); // a worker runs once
+  const started = await h2.worker.runUntil(() =>
+    cli(h2, home, ['start', path.join(out, 'goal.yaml'), '--wait', '--json']),
+  );
+  expect(started.stderr).toBe('');
+  expect(started.code).toBe(0);
+  expect(JSON.parse(started.stdout)).toMatchObject({ status: 'achieved' });
+}, 180_000);
+
+test('a draft that tries to write changes nothing in the workspace, and the refusals are reported', async () => {
+  const ws = gitWorkspace(SLOW);
+  const before = hashes(ws);
+  const home = tempDir('longhaul-draft-home-');
+  let n = 0;
+  suite.fake.setScript(() => {
+    n += 1;
+    if (n === 1) {
+      return {
+        toolCalls: [
+          { name: 'write_file', arguments: { path: 'notes.txt', content: 'x' } },
+          { name: 'edit_file', arguments: { path: 'work.sh', oldText: 'sleep 0.3', newText: 'true' } },
+          { name: 'shell', arguments: { command: 'echo true > work.sh; rm test.sh; git commit -qam hacked' } },
+        ],
+      };
+    }
+    return call('propose_goal', { specYaml: SPEC_YAML, plan: PLAN });
+  });
+  const h = await createHarness(suite.env, suite.fake);
+  const r = await h.worker.runUntil(() =>
+    cli(h, home, ['draft', 'make it faster', '--workspace', ws, '--out', tempDir('longhaul-draft-out-')]),
+  );
+  expect(r.code).toBe(0);
+  expect(git(ws, 'status', '--porcelain')).toBe('');
+  expect(hashes(ws)).toEqual(before);
+  expect(r.stdout).toContain('refused  refused: write_file (read-only draft)');
+  expect(r.stdout).toContain('refused  refused: edit_file (read-only draft)');
+  expect(r.stdout).toMatch(/refused {2}wrote to the throw-away copy: shell: echo true > work\.sh/);
+  // The model was told, in the results of its calls.
+  const results = allText(suite.fake.requests[1]!);
+  expect(results).toContain('Refused: write_file is not available while drafting');
+  expect(results).toContain(
+    "[draft] Refused to keep: this command changed files. It ran in a throw-away copy, so the user's workspace is unchanged",
+  );
+  // The orchestrator measured a fresh copy, not the one the shell command broke.
+  expect(r.stdout).toContain('check    tests: `bash test.sh` — passes now');
+}, 120_000);
+
+test('a failing check, a target inside the noise and a metric that does not parse are warned about', async () => {
+  const ws = gitWorkspace({ 'test.sh': 'echo "1 failing"; exit 1\n', 'noisy.sh': 'echo $((100 + RANDOM % 60))\n' });
+  const spec = `objective: Fewer failures, a bit faster
+metrics:
+  - { name: noisy, command: bash noisy.sh, measure: stdout_number, pattern: '(\\d+)', direction: lower, target: { relative: -0.05 }, repeat: 8 }
+  - { name: broken, command: echo no number here, measure: stdout_number, pattern: '(\\d+)', direction: lower, target: { absolute: 1 } }
+checks:
+  - { name: tests, command: bash test.sh }
+`;
+  suite.fake.setScript(() => call('propose_goal', { specYaml: spec, plan: PLAN }));
+  const h = await createHarness(suite.env, suite.fake);
+  const r = await h.worker.runUntil(() =>
+    cli(h, tempDir('longhaul-draft-home-'), [
+      'draft',
+      'fix it',
+      '--workspace',
+      ws,
+      '--out',
+      tempDir('longhaul-draft-out-'),
+    ]),
+  );
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('WARNING  check tests fails now (exit 1)');
+  expect(r.stdout).toMatch(/WARNING {2}metric noisy: the target \(−5%\) is inside the measured noise/);
+  expect(r.stdout).toMatch(/WARNING {2}metric broken does not give a number: .* — fix its command, measure or pattern/);
+  // The orchestrator sent the broken metric back to the model before giving up on it.
+  expect(suite.fake.requests.some((q) => allText(q).includes('metric broken gave no number'))).toBe(true);
+}, 120_000);
+
+test('a proposal that does not validate goes back to the model with what to fix', async () => {
+  const ws = gitWorkspace(SLOW);
+  let n = 0;
+  suite.fake.setScript(() => {
+    n += 1;
+    return n === 1
+      ? call('propose_goal', { specYaml: 'objective: faster\nmetrics: []\n', plan: PLAN })
+      : call('propose_goal', { specYaml: SPEC_YAML, plan: PLAN });
+  });
+  const h = await createHarness(suite.env, suite.fake);
+  const r = await h.worker.runUntil(() =>
+    cli(h, tempDir('longhaul-draft-home-'), [
+      'draft',
+      'faster',
+      '--workspace',
+      ws,
+      '--out',
+      tempDir('longhaul-draft-out-'),
+    ]),
+  );
+  expect(r.code).toBe(0);
+  expect(allText(suite.fake.requests[1]!)).toContain(
+    'The proposed spec is not valid:\n- metrics: a goal needs a verifiable exit criterion',
+  );
+}, 120_000);
+
+test('longhaul init writes a commented example spec that validates, and never overwrites', async () => {
+  const dir = tempDir('longhaul-init-');
+  git(dir, 'init', '-q');
+  const h = await createHarness(suite.env, suite.fake);
+  const first = await cli(h, tempDir(), ['init'], dir);
+  expect(first.code).toBe(0);
+  const text = readFileSync(path.join(dir, 'goal.yaml'), 'utf8');
+  expect(text).toMatch(/^# A Longhaul goal/);
+  expect(parseGoalSpec(readSpecFile(path.join(dir, 'goal.yaml')))).toMatchObject({ workspace: dir });
+  expect(YAML.parse(text)).toHaveProperty('metrics');
+  const again = await cli(h, tempDir(), ['init'], dir);
+  expect(again.code).toBe(2);
+  expect(again.stderr).toContain('goal.yaml exists: pass another path');
+});
