@@ -121,6 +121,19 @@ program
     await runWorker();
   });
 
+// codec-server: self-contained block (implementation in client/codec-server.ts).
+program
+  .command('codec-server')
+  .description('decrypt payloads for the Web UI and `temporal … --codec-endpoint` (POST /encode, /decode)')
+  .option('--port <port>', 'port to listen on', wholeNumber(1), 8089)
+  .option('--host <host>', 'address to listen on; it decrypts for anyone who reaches it', '127.0.0.1')
+  .option('--origin <url...>', 'Web UI origins allowed to call it (default: localhost:8233 and localhost:8080)')
+  .option('--namespace <ns...>', 'serve only these namespaces (X-Namespace header)')
+  .action(async (o: { port: number; host: string; origin?: string[]; namespace?: string[] }) => {
+    const { runCodecServer } = await import('./codec-server');
+    await runCodecServer(o, err);
+  });
+
 program
   .command('start')
   .description('start a goal from a spec file (YAML/JSON) or inline: longhaul start "objective" --check "npm test"')

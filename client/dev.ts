@@ -10,7 +10,8 @@ import { activityDepsFrom, createGoalWorker } from '../worker/worker';
 import { startDevServer } from './dev-server';
 import { startGoal, waitForGoal } from './goals';
 import { followGoal } from './watch';
-import { installWorkerLogger } from '../worker/logger';
+import { dataConverterFromEnv } from '../worker/codec';
+import { installWorkerRuntime } from '../worker/telemetry';
 
 export interface DevOptions {
   readonly port: number;
@@ -25,7 +26,8 @@ export interface DevOptions {
 /** Runs until Ctrl-C (or until the goal ends with exitWhenDone); returns the goal's final status if any. */
 export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
   const config = loadWorkerConfig({ ...env, TEMPORAL_ADDRESS: `127.0.0.1:${opts.port}` });
-  installWorkerLogger(env);
+  const dataConverter = dataConverterFromEnv(env); // LONGHAUL_ENCRYPTION_KEY*: worker and client alike
+  installWorkerRuntime(env);
   const server = await startDevServer({
     home: config.home,
     port: opts.port,
@@ -40,6 +42,7 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
     activities: activityDepsFrom(config),
     // Ctrl-C should be quick: an interrupted tool call or measurement is retried when dev runs again.
     shutdownGraceTime: '3s',
+    ...(dataConverter ? { dataConverter } : {}),
   });
   const running = worker.run();
   opts.log(`worker polling "${config.taskQueue}"; goal store ${config.home}. Ctrl-C stops both.`);
@@ -47,7 +50,11 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
   try {
     if (opts.goal) {
       const connection = await Connection.connect({ address: server.address });
-      const client = new Client({ connection, namespace: config.namespace });
+      const client = new Client({
+        connection,
+        namespace: config.namespace,
+        ...(dataConverter ? { dataConverter } : {}),
+      });
       const handle = await startGoal(client, opts.goal, { taskQueue: config.taskQueue });
       opts.log(
         `started goal ${handle.workflowId}: ${server.uiUrl}/namespaces/${config.namespace}/workflows/${handle.workflowId}`,

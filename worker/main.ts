@@ -1,37 +1,59 @@
 /** `longhaul worker`: a worker alone, against the Temporal the environment names, until SIGINT/SIGTERM. */
 import { NativeConnection } from '@temporalio/worker';
+import { dataConverterFromEnv } from './codec';
 import { loadWorkerConfig } from './config';
-import { installWorkerLogger } from './logger';
+import { workerStatusLine } from './logger';
+import { installWorkerRuntime, metricsFromEnv } from './telemetry';
+import { tracingFromEnv } from './tracing';
 import { describeTemporalConnection, temporalConnection } from './temporal-connection';
 import { activityDepsFrom, createGoalWorker } from './worker';
 import { workflowBundleFromEnv } from './workflow-bundle';
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Every setting is checked before anything starts: a bad key or address stops the worker with the fix.
   const config = loadWorkerConfig(env);
   const temporal = temporalConnection(config, env);
   const workflowBundle = workflowBundleFromEnv(env);
-  installWorkerLogger(env);
-  const connection = await NativeConnection.connect(temporal.options);
+  const dataConverter = dataConverterFromEnv(env);
+  const metrics = metricsFromEnv(env);
+  installWorkerRuntime(env); // the logger and the Prometheus exporter, before the first connection
+  const tracing = tracingFromEnv('longhaul-worker', env);
   try {
-    const worker = await createGoalWorker({
-      connection,
-      namespace: temporal.namespace,
-      taskQueue: config.taskQueue,
-      activities: activityDepsFrom(config),
-      ...(workflowBundle ? { workflowBundle } : {}),
-    });
-    console.error(
-      `longhaul worker: polling task queue "${config.taskQueue}" on ${describeTemporalConnection(temporal)}; goal store ${config.home}`,
-    );
-    await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
+    const connection = await NativeConnection.connect(temporal.options);
+    try {
+      const worker = await createGoalWorker({
+        connection,
+        namespace: temporal.namespace,
+        taskQueue: config.taskQueue,
+        activities: activityDepsFrom(config),
+        ...(workflowBundle ? { workflowBundle } : {}),
+        ...(dataConverter ? { dataConverter } : {}),
+        ...(tracing ? { tracing: tracing.worker } : {}),
+      });
+      const extras = [
+        ...(dataConverter ? ['payloads encrypted'] : []),
+        ...(metrics ? [`metrics on http://${metrics.prometheus.bindAddress}/metrics`] : []),
+        ...(tracing ? [`traces to ${tracing.url}`] : []),
+      ];
+      console.error(
+        workerStatusLine(
+          env,
+          'INFO',
+          `polling task queue "${config.taskQueue}" on ${describeTemporalConnection(temporal)}; goal store ${config.home}${extras.length ? `; ${extras.join('; ')}` : ''}`,
+        ),
+      );
+      await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
+    } finally {
+      await connection.close();
+    }
   } finally {
-    await connection.close();
+    await tracing?.shutdown(); // the spans still buffered
   }
 }
 
 if (require.main === module) {
   runWorker().catch((err: unknown) => {
-    console.error(`longhaul worker: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(workerStatusLine(process.env, 'ERROR', err instanceof Error ? err.message : String(err)));
     process.exit(1);
   });
 }

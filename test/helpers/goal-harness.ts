@@ -7,7 +7,7 @@ import { parseGoalSpec, type GoalSpecInput } from '../../goal/spec';
 import { statusQuery } from '../../goal/messages';
 import type { GoalOutcome, GoalStatusView } from '../../goal/status';
 import type { ActivityDeps } from '../../activities';
-import { createGoalWorker } from '../../worker/worker';
+import { createGoalWorker, type GoalWorkerOptions } from '../../worker/worker';
 import type { FakeOpenAI } from '../fakes/openai-server';
 import { workflowBundle } from './temporal';
 import { tempDir } from './workspace';
@@ -27,6 +27,7 @@ export async function createHarness(
   fake: FakeOpenAI,
   api: 'responses' | 'chat' = 'responses',
   extra: Partial<ActivityDeps> = {},
+  workerOptions: Pick<GoalWorkerOptions, 'dataConverter'> = {},
 ): Promise<Harness> {
   const home = tempDir('longhaul-home-');
   const taskQueue = `test-${process.pid}-${++taskQueueSeq}`;
@@ -42,6 +43,7 @@ export async function createHarness(
       defaultApi: api,
       ...extra,
     },
+    ...workerOptions,
   });
   return { env, fake, home, taskQueue, worker };
 }
