@@ -100,7 +100,12 @@ export async function waitForProposal(
   const handle = client.workflow.getHandle<typeof draftWorkflow>(draftId);
   let printed = after.events;
   for (;;) {
-    const v = await handle.query(draftQuery);
+    const [v, d] = await Promise.all([handle.query(draftQuery), handle.describe()]);
+    if (d.status.name !== 'RUNNING' && v.phase !== 'closed') {
+      throw new Error(
+        `draft ${draftId} ended ${d.status.name.toLowerCase()}: see \`temporal workflow show -w ${draftId}\``,
+      );
+    }
     const fresh = v.eventsTotal - printed;
     for (const e of v.events.slice(Math.max(0, v.events.length - fresh))) onEvent(e);
     printed = v.eventsTotal;

@@ -240,3 +240,15 @@ test('longhaul init writes a commented example spec that validates, and never ov
   expect(again.code).toBe(2);
   expect(again.stderr).toContain('goal.yaml exists: pass another path');
 });
+
+test('a draft whose model refuses the key says why there is no proposal, and exits 3', async () => {
+  const ws = gitWorkspace(SLOW);
+  suite.fake.setScript(() => ({ fault: 'auth' }));
+  const h = await createHarness(suite.env, suite.fake);
+  const r = await h.worker.runUntil(() =>
+    cli(h, tempDir('longhaul-draft-home-'), ['draft', 'faster', '--workspace', ws, '--out', tempDir()]),
+  );
+  expect(r.code).toBe(3);
+  expect(r.stdout).toMatch(/no proposal \(stopped: .*(401|API key)/i);
+  expect(r.stdout + r.stderr).not.toContain('sk-test-secret-key');
+}, 60_000);

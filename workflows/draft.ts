@@ -5,6 +5,7 @@
  * the revise window passes. Durable and visible in the Temporal UI like a goal.
  */
 import {
+  ActivityFailure,
   condition,
   proxyActivities,
   setCurrentDetails,
@@ -90,7 +91,14 @@ export async function draftWorkflow(input: DraftInput): Promise<DraftView> {
   let notes = [`The user's request: ${input.request}`];
   for (;;) {
     state.phase = 'exploring';
-    const proposal = await round(notes);
+    let proposal: DraftProposal | null = null;
+    try {
+      proposal = await round(notes);
+    } catch (err) {
+      // The model unreachable or refusing the key, a measurement that kept failing: said, and the draft stays open.
+      if (!(err instanceof ActivityFailure)) throw err;
+      state.reason = `stopped: ${err.cause?.message ?? err.message}`;
+    }
     if (proposal) {
       state.proposal = proposal;
       state.phase = 'proposed';
