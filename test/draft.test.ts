@@ -131,6 +131,11 @@ test('a draft proposes a spec whose baseline the orchestrator measured; a revisi
   expect(started.stderr).toBe('');
   expect(started.code).toBe(0);
   expect(JSON.parse(started.stdout)).toMatchObject({ status: 'achieved' });
+  // The goal's agent reads the drafted plan every turn.
+  const goalTurn = suite.fake.requests.find((q) => !isDraft(q))!;
+  expect(String(goalTurn.body.instructions)).toContain(
+    `# Plan (${path.join(out, 'PLAN.md')}, re-read every turn)\n${PLAN}`,
+  );
 }, 180_000);
 
 test('a draft that tries to write changes nothing in the workspace, and the refusals are reported', async () => {
