@@ -12,11 +12,13 @@ import path from 'node:path';
 import { ASK_INSTRUCTIONS } from '../activities/ask';
 import { startGoal } from '../client/goals';
 import { locateTemporalCli } from '../client/temporal-cli';
+import { closeDraftSignal, draftQuery, reviseSignal } from '../goal/draft';
 import { askUpdate, editUpdate, guideSignal, pauseUpdate, resumeUpdate, statusQuery } from '../goal/messages';
 import { SEARCH_ATTRIBUTES } from '../goal/search-attributes';
 import { parseGoalSpec, type GoalSpecInput } from '../goal/spec';
+import type { draftWorkflow } from '../workflows/draft';
 import type { goalWorkflow } from '../workflows/goal';
-import { FakeOpenAI, type FakeScript, type RecordedRequest } from './fakes/openai-server';
+import { allText, FakeOpenAI, type FakeScript, type RecordedRequest } from './fakes/openai-server';
 import { deferred } from './helpers/deferred';
 import { createHarness } from './helpers/goal-harness';
 import { fetchRunChain, HISTORIES_DIR, writeHistories } from './helpers/replay';
@@ -33,8 +35,8 @@ interface Recording {
   readonly outcome: string;
 }
 const recordings: Recording[] = [];
-/** The goals recorded below. */
-const GOALS = 4;
+/** The goals (and the draft) recorded below. */
+const GOALS = 5;
 
 const isAsk = (req: RecordedRequest) => String(req.body.instructions ?? '').startsWith(ASK_INSTRUCTIONS.slice(0, 40));
 
@@ -181,6 +183,61 @@ describeRecording('recording goal histories for replay', () => {
       expect(r.files.length).toBeGreaterThan(1);
     } finally {
       await canEnv.teardown();
+    }
+  });
+});
+
+describeRecording('recording a draft history for replay', () => {
+  test('a draft: explore, propose, measure, a revision, proposed again, closed', async () => {
+    const env = await startTestServer();
+    const fake = await FakeOpenAI.start();
+    try {
+      const spec = `objective: Raise the score\nmetrics:\n  - { name: score, command: cat score.txt, measure: stdout_number, pattern: '(\\d+)', direction: higher, target: { absolute: 5 } }\n`;
+      fake.setScript((req) =>
+        allText(req).includes('The user revises')
+          ? {
+              toolCalls: [
+                {
+                  name: 'propose_goal',
+                  arguments: { specYaml: spec.replace('absolute: 5', 'absolute: 9'), plan: '# Plan\n' },
+                },
+              ],
+            }
+          : fake.requests.length === 1
+            ? { toolCalls: [{ name: 'read_file', arguments: { path: 'score.txt' } }] }
+            : { toolCalls: [{ name: 'propose_goal', arguments: { specYaml: spec, plan: '# Plan\n' } }] },
+      );
+      const h = await createHarness(env, fake);
+      const view = await h.worker.runUntil(async () => {
+        const handle = await env.client.workflow.start<typeof draftWorkflow>('draftWorkflow', {
+          workflowId: 'draft',
+          taskQueue: h.taskQueue,
+          args: [{ request: 'raise the score', workspace: scoreWorkspace(1) }],
+        });
+        const until = async (version: number) => {
+          while (((await handle.query(draftQuery)).proposal?.version ?? 0) < version) {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        };
+        await until(1);
+        await handle.signal(reviseSignal, 'aim for 9');
+        await until(2);
+        await handle.signal(closeDraftSignal);
+        return handle.result();
+      });
+      expect(view).toMatchObject({ phase: 'closed', proposal: { version: 2 } });
+      const runs = await fetchRunChain(env.client, 'draft');
+      recordings.push({
+        workflowId: 'draft',
+        about: 'a draft: read_file, propose_goal, the measurement; a revise signal, proposed again; close signal',
+        files: writeHistories('draft', runs),
+        events: runs.map((r) => r.events?.length ?? 0),
+        outcome: `closed with proposal ${view.proposal?.version}`,
+      });
+      if (recordings.length === GOALS) writeReadme();
+    } finally {
+      await fake.close();
+      await env.teardown();
     }
   });
 });
