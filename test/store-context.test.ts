@@ -322,16 +322,19 @@ describe('buildContext', () => {
     expect(built.instructions).not.toContain('p'.repeat(20_001));
   });
 
-  test('a plan path escaping the workspace is ignored', async () => {
+  test('a relative plan path escaping the workspace is ignored; an absolute one is the user’s choice and read', async () => {
     const { store, ws, input } = setup();
     const outside = path.join(path.dirname(ws), `${path.basename(ws)}-secret.md`);
     writeFileSync(outside, 'SECRET');
     tempDirs.push(outside);
-    for (const plan of [`../${path.basename(outside)}`, outside, '.', '..']) {
+    for (const plan of [`../${path.basename(outside)}`, '.', '..']) {
       const built = await buildContext(store, input({ plan }));
       expect(built.instructions).not.toContain('# Plan');
       expect(built.instructions).not.toContain('SECRET');
     }
+    // A drafted goal's PLAN.md lives beside its goal.yaml, outside the workspace (a draft never writes there).
+    const built = await buildContext(store, input({ plan: outside }));
+    expect(built.instructions).toContain(`# Plan (${outside}, re-read every turn)\nSECRET`);
   });
 
   test('a plan that is a symlink to a file outside the workspace is not read', async () => {
