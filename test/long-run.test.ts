@@ -9,6 +9,7 @@ import { allText, promptTokensOf, type RecordedRequest } from './fakes/openai-se
 import { createHarness } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
 import { scoreMetric, scoreWorkspace } from './helpers/workspace';
+import { NO_FINISHING } from './helpers/finishing';
 
 const TURNS = Number(process.env.LONGHAUL_LONG_RUN_TURNS ?? 2000);
 const EDIT_AT = Math.floor(TURNS / 2);
@@ -51,6 +52,7 @@ test(`a ${TURNS}-turn goal keeps its history, prompt and numbering bounded and c
     workspace: ws,
     metrics: [scoreMetric(100)],
     budget: { maxTurns: TURNS + 10 },
+    ...NO_FINISHING,
     model: { contextWindow: WINDOW, compactAt: COMPACT_AT },
     stall: { noProgress: 100, repeatedFailures: 50 },
   });

@@ -11,6 +11,7 @@ import { FakeOpenAI } from './fakes/openai-server';
 import { freePort } from './helpers/ports';
 import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker-process';
 import { scoreMetric, scoreWorkspace, tempDir, writeScore } from './helpers/workspace';
+import { NO_FINISHING } from './helpers/finishing';
 
 let fake: FakeOpenAI;
 beforeAll(async () => {
@@ -45,6 +46,7 @@ test('a goal completes although the dev server is stopped and restarted on the s
         workspace: ws,
         metrics: [scoreMetric(100)],
         budget: { maxTurns: 20 },
+        ...NO_FINISHING,
       }),
       { taskQueue, goalId: 'survives-restart' },
     );
