@@ -10,6 +10,7 @@ import YAML from 'yaml';
 import { closeDraftSignal, draftQuery, reviseSignal, type DraftInput, type DraftView } from '../goal/draft';
 import { InvalidSpecError, parseGoalSpec } from '../goal/spec';
 import type { draftWorkflow } from '../workflows/draft';
+import { slugOf } from './goals';
 
 export const DRAFT_WORKFLOW_TYPE = 'draftWorkflow';
 
@@ -41,7 +42,7 @@ const POLL_MS = 300;
 /** Starts a draft and returns its id and the folder its files go to. */
 export async function startDraft(client: Client, request: string, o: DraftOptions): Promise<LastDraft> {
   const workspace = path.resolve(o.workspace);
-  const draftId = o.id ?? `draft-${slug(request)}-${Math.random().toString(36).slice(2, 8)}`;
+  const draftId = o.id ?? `draft-${slugOf(request, 30) || 'goal'}-${Math.random().toString(36).slice(2, 8)}`;
   const input: DraftInput = {
     request,
     workspace,
@@ -166,17 +167,6 @@ function recall(home: string): LastDraft | null {
   } catch {
     return null;
   }
-}
-
-function slug(text: string): string {
-  return (
-    text
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 30)
-      .replace(/-+$/, '') || 'goal'
-  );
 }
 
 /** `longhaul init`: a commented example spec, for writing one by hand. */

@@ -15,13 +15,17 @@ export interface StartGoalOptions {
 }
 
 export function goalIdFor(objective: string): string {
-  const slug = objective
+  return `goal-${slugOf(objective, 40) || 'untitled'}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Lower-case words joined by dashes, at most `max` characters: the readable part of a workflow id. */
+export function slugOf(text: string, max: number): string {
+  return text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
+    .slice(0, max)
     .replace(/-+$/, '');
-  return `goal-${slug || 'untitled'}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 export async function startGoal(

@@ -4,16 +4,7 @@
  * warning. The draft then waits for follow-ups (`revise`) that update the same draft, until the user closes it or
  * the revise window passes. Durable and visible in the Temporal UI like a goal.
  */
-import {
-  ActivityFailure,
-  condition,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  workflowInfo,
-  type RetryPolicy,
-} from '@temporalio/workflow';
-import type { GoalActivities } from '../activities';
+import { ActivityFailure, condition, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   closeDraftSignal,
   draftQuery,
@@ -24,28 +15,15 @@ import {
   type DraftProposal,
   type DraftView,
 } from '../goal/draft';
-import { PERMANENT_FAILURES } from '../goal/failures';
+import { goalActivities } from './proxies';
 
 /** Model turns without any tool call before a round gives up (the model is not going to propose). */
 const MAX_IDLE_TURNS = 2;
 /** A proposal whose metric does not parse goes back to the model this many times per round. */
 const MAX_REMEASURES = 2;
 
-const retry: RetryPolicy = {
-  initialInterval: '1s',
-  maximumInterval: '1 minute',
-  nonRetryableErrorTypes: [...PERMANENT_FAILURES],
-};
-const model = proxyActivities<GoalActivities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30s',
-  retry: { ...retry, backoffCoefficient: 2, maximumAttempts: 8 },
-});
-const work = proxyActivities<GoalActivities>({
-  startToCloseTimeout: '65 minutes',
-  heartbeatTimeout: '30s',
-  retry: { ...retry, maximumAttempts: 3 },
-});
+/** The goal's activity proxies and retry policies; a draft's model calls give up sooner (someone is waiting). */
+const { model, work } = goalActivities(30_000, 8);
 
 export async function draftWorkflow(input: DraftInput): Promise<DraftView> {
   const draftId = workflowInfo().workflowId;
