@@ -14,6 +14,7 @@ import { allText, type FakeReply, type RecordedRequest } from './fakes/openai-se
 import { runCli } from './helpers/cli';
 import { createHarness, type Harness } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
+import { startWorkerProcess, waitFor } from './helpers/worker-process';
 import { git, gitWorkspace, tempDir } from './helpers/workspace';
 
 const suite = useServerAndFake();
@@ -257,3 +258,43 @@ test('a draft whose model refuses the key says why there is no proposal, and exi
   expect(r.stdout).toMatch(/no proposal \(stopped: .*(401|API key)/i);
   expect(r.stdout + r.stderr).not.toContain('sk-test-secret-key');
 }, 60_000);
+
+test('a draft survives a worker SIGKILL mid-exploration: a new worker finishes it, completed turns are not asked again', async () => {
+  const ws = gitWorkspace(SLOW);
+  const home = tempDir('longhaul-draft-home-');
+  const marker = path.join(tempDir(), 'started');
+  suite.fake.setScript((req) => {
+    if (suite.fake.requests.length === 1) {
+      // A long shell command in the throw-away copy; the worker is killed while it runs.
+      return call('shell', { command: `if [ -e ${marker} ]; then echo again; else touch ${marker}; sleep 60; fi` });
+    }
+    return allText(req).includes('The user')
+      ? call('propose_goal', { specYaml: SPEC_YAML, plan: PLAN })
+      : { text: '?' };
+  });
+  const taskQueue = `draft-kill-${process.pid}`;
+  const workerOptions = { address: suite.env.address, taskQueue, home, openaiBaseUrl: suite.fake.url };
+  const first = startWorkerProcess(workerOptions);
+  const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: taskQueue, LONGHAUL_HOME: home };
+  const drafting = runCli(
+    ['draft', 'faster', '--workspace', ws, '--out', tempDir(), '--id', 'draft-kill', '--json'],
+    cliEnv,
+  );
+  await waitFor(() => existsSync(marker), 60_000, `the long shell command to start\n${first.output()}`);
+  first.child.kill('SIGKILL');
+  expect(await first.exited).toBe('SIGKILL');
+  const second = startWorkerProcess(workerOptions);
+  try {
+    const r = await drafting;
+    expect(r.stderr).toBe('');
+    const view = JSON.parse(r.stdout) as DraftView;
+    expect(view).toMatchObject({ draftId: 'draft-kill', phase: 'proposed', proposal: { version: 1 } });
+    // Turn 1's model call was in history before the crash: asked once; the interrupted shell call ran again.
+    expect(
+      suite.fake.requests.filter((q) => /# The request \(turn 1\)/.test(String(q.body.instructions))),
+    ).toHaveLength(1);
+  } finally {
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }
+}, 180_000);
