@@ -10,6 +10,7 @@ import { ensureBaselineWorktree, measurePairs, type BaselineWorktreeInput, type 
 import type { ModelDeps } from './model/call';
 import { createModelProvider, type ModelProvider } from './model/provider';
 import { GoalStore } from './store';
+import { createRedactor } from './redact';
 import { executeTool, protectionOf, type ExecuteToolInput } from './tool-call';
 import { modelTurn, type ModelTurnInput } from './turn';
 import { fingerprintWorkspace, prepareWorkspace } from './workspace';
@@ -64,8 +65,13 @@ export function createActivities(deps: ActivityDeps) {
     defaultModel: deps.defaultModel ?? 'gpt-5.1',
     defaultApi: deps.defaultApi ?? 'responses',
   };
+  // The worker's keys as its dependencies hold them (in tests they are not in the environment), plus every secret
+  // of the worker's environment: redacted from command and tool output wherever it goes.
+  const redact = createRedactor([deps.openai.apiKey, deps.slack?.token]);
+  const measureDeps = { store, redact };
   const toolDeps = {
     store,
+    redact,
     protection: protectionOf(store),
     defaultShellTimeoutMs: deps.defaultShellTimeoutMs ?? 600_000,
     maxOutputChars: deps.maxOutputChars ?? 20_000,
@@ -77,9 +83,9 @@ export function createActivities(deps: ActivityDeps) {
     protectWorkspace: (input: ProtectWorkspaceInput) => protectWorkspace(store, input),
     verifyIntegrity: (input: VerifyIntegrityInput) => verifyIntegrity(store, input),
     ensureBaselineWorktree: (input: BaselineWorktreeInput) => ensureBaselineWorktree(store, input),
-    measureMetric: (input: MeasureMetricInput) => measureMetric(store, input),
-    measurePairs: (input: MeasurePairsInput) => measurePairs(store, input),
-    runCheck: (input: RunCheckInput) => runCheck(store, input),
+    measureMetric: (input: MeasureMetricInput) => measureMetric(measureDeps, input),
+    measurePairs: (input: MeasurePairsInput) => measurePairs(store, input, { redact }),
+    runCheck: (input: RunCheckInput) => runCheck(measureDeps, input),
     modelTurn: (input: ModelTurnInput) => modelTurn(turnDeps, input),
     executeTool: (input: ExecuteToolInput) => executeTool(toolDeps, input),
     judgeChecklist: (input: JudgeInput) => judgeChecklist({ ...model, store }, input),
@@ -99,7 +105,12 @@ export function createActivities(deps: ActivityDeps) {
     prepareDraftCopy: (input: { draftId: string; workspace: string }) =>
       makeDraftCopy({ draftDir: store.goalDir(input.draftId), workspace: input.workspace, purpose: 'explore' }),
     measureDraft: (input: { draftId: string; workspace: string; specYaml: string }) =>
-      measureDraft({ draftDir: store.goalDir(input.draftId), workspace: input.workspace, specYaml: input.specYaml }),
+      measureDraft({
+        draftDir: store.goalDir(input.draftId),
+        workspace: input.workspace,
+        specYaml: input.specYaml,
+        redact,
+      }),
     removeDraftCopies: (input: { draftId: string }) => removeDraftCopies(store.goalDir(input.draftId)),
     updateSlack: async (input: SlackUpdateInput): Promise<SlackUpdateResult> => {
       const slack = deps.slack;

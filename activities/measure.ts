@@ -8,6 +8,7 @@ import { repeatsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
 import type { CheckResult, MetricResult } from '../goal/status';
 import { commandEnv } from './command-env';
 import { headCommit } from './git';
+import { redactEnvSecrets, type Redact } from './redact';
 import { sampleMetric, sampleRecord, warmUp } from './sample';
 import type { GoalStore } from './store';
 import { runShell } from './tools/shell';
@@ -19,6 +20,8 @@ export interface MeasureMetricInput {
   readonly metric: MetricSpec;
   /** Why this measurement happens, e.g. "baseline" or "turn 12"; recorded in the ledger. */
   readonly label: string;
+  /** The goal spec's env.allow: credential-like variables the command keeps. @default [] */
+  readonly allowEnv?: readonly string[];
 }
 
 export interface RunCheckInput {
@@ -26,9 +29,20 @@ export interface RunCheckInput {
   readonly workspace: string;
   readonly check: CheckSpec;
   readonly label: string;
+  /** The goal spec's env.allow: credential-like variables the command keeps. @default [] */
+  readonly allowEnv?: readonly string[];
 }
 
-export async function measureMetric(store: GoalStore, input: MeasureMetricInput): Promise<MetricResult> {
+/** What measurements need besides their input: the goal store and the redaction of outputs. */
+export interface MeasureDeps {
+  readonly store: GoalStore;
+  /** @default the worker environment's secrets */
+  readonly redact?: Redact;
+}
+
+export async function measureMetric(deps: MeasureDeps, input: MeasureMetricInput): Promise<MetricResult> {
+  const { store } = deps;
+  const sampling = { ...(input.allowEnv ? { allowEnv: input.allowEnv } : {}), redact: deps.redact ?? redactEnvSecrets };
   const { metric, workspace } = input;
   const commit = await headCommit(workspace);
   const repeats = repeatsFor(metric);
@@ -36,9 +50,9 @@ export async function measureMetric(store: GoalStore, input: MeasureMetricInput)
   const records: object[] = [];
   let lastError: string | undefined;
   const started = Date.now();
-  await warmUp(metric, [workspace]);
+  await warmUp(metric, [workspace], sampling);
   for (let i = 0; i < repeats; i++) {
-    const run = await sampleMetric(metric, workspace, { sample: i });
+    const run = await sampleMetric(metric, workspace, { sample: i }, sampling);
     const sample = run.value;
     records.push(
       sampleRecord(run, {
@@ -66,24 +80,35 @@ export async function measureMetric(store: GoalStore, input: MeasureMetricInput)
   };
 }
 
-/** Runs a check's command once in `cwd` (heartbeating); passed when it exits 0 in time. Throws only when cancelled. */
-export async function runCheckCommand(check: CheckSpec, cwd: string) {
+/**
+ * Runs a check's command once in `cwd` (heartbeating); passed when it exits 0 in time. The output is redacted.
+ * Throws only when cancelled.
+ */
+export async function runCheckCommand(
+  check: CheckSpec,
+  cwd: string,
+  opts: { readonly allowEnv?: readonly string[]; readonly redact?: Redact } = {},
+) {
   const ctx = Context.current();
   const run = await runShell({
     command: check.command,
     cwd,
     timeoutMs: check.timeoutSeconds * 1000,
-    env: commandEnv(),
+    env: commandEnv({}, process.env, opts.allowEnv),
     signal: ctx.cancellationSignal,
     onProgress: () => ctx.heartbeat(),
   });
   if (run.aborted) throw ctx.cancellationSignal.reason ?? new Error('check cancelled');
-  const output = `${run.stdout}${run.stderr ? `\n[stderr]\n${run.stderr}` : ''}`;
+  const output = (opts.redact ?? redactEnvSecrets)(`${run.stdout}${run.stderr ? `\n[stderr]\n${run.stderr}` : ''}`);
   return { run, output, passed: run.exitCode === 0 && !run.timedOut };
 }
 
-export async function runCheck(store: GoalStore, input: RunCheckInput): Promise<CheckResult> {
-  const { run, output, passed } = await runCheckCommand(input.check, input.workspace);
+export async function runCheck(deps: MeasureDeps, input: RunCheckInput): Promise<CheckResult> {
+  const { store } = deps;
+  const { run, output, passed } = await runCheckCommand(input.check, input.workspace, {
+    ...(input.allowEnv ? { allowEnv: input.allowEnv } : {}),
+    redact: deps.redact ?? redactEnvSecrets,
+  });
   const ref = await store.putBlob(input.goalId, output);
   await store.appendLedger(input.goalId, [
     {

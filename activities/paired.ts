@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { MetricSpec } from '../goal/spec';
 import { git, headCommit } from './git';
-import { sampleMetric, sampleRecord, warmUp } from './sample';
+import { sampleMetric, sampleRecord, warmUp, type SampleOptions } from './sample';
 import type { GoalStore } from './store';
 
 export interface MeasurePairsInput {
@@ -18,6 +18,8 @@ export interface MeasurePairsInput {
   readonly metric: MetricSpec;
   readonly pairs: number;
   readonly label: string;
+  /** The goal spec's env.allow: credential-like variables the command keeps. @default [] */
+  readonly allowEnv?: readonly string[];
 }
 
 export interface MeasurePairsResult {
@@ -27,22 +29,25 @@ export interface MeasurePairsResult {
   readonly durationMs: number;
 }
 
-export async function measurePairs(store: GoalStore, input: MeasurePairsInput): Promise<MeasurePairsResult> {
+export async function measurePairs(
+  store: GoalStore,
+  input: MeasurePairsInput,
+  opts: Pick<SampleOptions, 'redact'> = {},
+): Promise<MeasurePairsResult> {
   const started = Date.now();
+  const sampling: SampleOptions = { ...opts, ...(input.allowEnv ? { allowEnv: input.allowEnv } : {}) };
   const commit = await headCommit(input.workspace);
   const pairs: { baseline: number; candidate: number }[] = [];
   const records: object[] = [];
   let error: string | undefined;
-  await warmUp(input.metric, [input.baselineDir, input.workspace]);
+  await warmUp(input.metric, [input.baselineDir, input.workspace], sampling);
   for (let i = 0; i < input.pairs && error === undefined; i++) {
     const order: ('baseline' | 'candidate')[] =
       Math.random() < 0.5 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
     const values: Partial<Record<'baseline' | 'candidate', number>> = {};
     for (const role of order) {
-      const s = await sampleMetric(input.metric, role === 'baseline' ? input.baselineDir : input.workspace, {
-        pair: i,
-        role,
-      });
+      const dir = role === 'baseline' ? input.baselineDir : input.workspace;
+      const s = await sampleMetric(input.metric, dir, { pair: i, role }, sampling);
       records.push(
         sampleRecord(s, {
           kind: 'paired-sample',

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import { readSample, type SampleValue } from '../goal/measurement';
 import { warmupsFor, type MetricSpec } from '../goal/spec';
 import { commandEnv } from './command-env';
+import { redactEnvSecrets, type Redact } from './redact';
 import { runShell } from './tools/shell';
 import { resolveInWorkspace } from './tools/workspace-path';
 
@@ -16,11 +17,24 @@ export interface Sample {
   readonly durationMs: number;
 }
 
+/** How a goal's commands run: the spec's env.allow, and the redaction of what a sample reports. */
+export interface SampleOptions {
+  /** Credential-like variables of the worker the command keeps. @default [] */
+  readonly allowEnv?: readonly string[];
+  /** @default the worker environment's secrets */
+  readonly redact?: Redact;
+}
+
 /**
  * Runs the metric's command once in `dir` and reads its value, heartbeating `progress` while it runs.
  * Throws only when cancelled.
  */
-export async function sampleMetric(metric: MetricSpec, dir: string, progress: unknown): Promise<Sample> {
+export async function sampleMetric(
+  metric: MetricSpec,
+  dir: string,
+  progress: unknown,
+  opts: SampleOptions = {},
+): Promise<Sample> {
   const ctx = Context.current();
   const onBeat = () => ctx.heartbeat(progress);
   onBeat();
@@ -37,7 +51,7 @@ export async function sampleMetric(metric: MetricSpec, dir: string, progress: un
     command: metric.command,
     cwd: dir,
     timeoutMs: metric.timeoutSeconds * 1000,
-    env: commandEnv(),
+    env: commandEnv({}, process.env, opts.allowEnv),
     signal: ctx.cancellationSignal,
     onProgress: onBeat,
   });
@@ -51,18 +65,20 @@ export async function sampleMetric(metric: MetricSpec, dir: string, progress: un
       reportMissing = true;
     }
   }
-  const value = readSample(metric, {
+  const read = readSample(metric, {
     ...run,
     ...(report !== undefined ? { report } : {}),
     ...(reportMissing ? { reportMissing } : {}),
   });
+  // An error may quote the output (e.g. what a pattern matched): it goes to the ledger and workflow history.
+  const value = read.ok ? read : { ok: false as const, error: (opts.redact ?? redactEnvSecrets)(read.error) };
   return { value, exitCode: run.exitCode, durationMs: run.durationMs };
 }
 
 /** Unrecorded runs in each directory before sampling (caches, JIT), as many as the metric asks for. */
-export async function warmUp(metric: MetricSpec, dirs: readonly string[]): Promise<void> {
+export async function warmUp(metric: MetricSpec, dirs: readonly string[], opts: SampleOptions = {}): Promise<void> {
   for (let w = 0; w < warmupsFor(metric); w++) {
-    for (const dir of dirs) await sampleMetric(metric, dir, { warmup: w });
+    for (const dir of dirs) await sampleMetric(metric, dir, { warmup: w }, opts);
   }
 }
 

@@ -4,9 +4,16 @@
  * killed worker first stops the process group the previous attempt left running.
  */
 import { createHash } from 'node:crypto';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AgentMode, ToolControl } from '../goal/tools';
 import { workspaceFingerprint } from './git';
+import { redactEnvSecrets, type Redact } from './redact';
+import {
+  compilePolicy,
+  InvalidPolicyPatternError,
+  type CommandPolicy,
+  type CommandPolicySpec,
+} from './tools/command-policy';
 import { runTool } from './tools/dispatch';
 import { protectedMatcher } from './integrity';
 import { killProcessGroup } from './tools/shell';
@@ -19,6 +26,10 @@ export interface ExecuteToolInput {
   readonly callId: string;
   /** A draft runs in a throw-away copy with read-only tools and propose_goal. @default 'goal' */
   readonly mode?: AgentMode;
+  /** The goal spec's env.allow: credential-like variables its shell commands keep. @default [] */
+  readonly allowEnv?: readonly string[];
+  /** The goal spec's commands: deny and allow patterns added to the shell tool's default rules. */
+  readonly commands?: CommandPolicySpec;
 }
 
 export interface ExecuteToolResult {
@@ -35,6 +46,19 @@ export interface ToolCallDeps {
   readonly maxOutputChars: number;
   /** The write tools' guard for a goal's protected paths (see protectionOf). */
   readonly protection: (goalId: string) => Promise<((relPath: string) => boolean) | undefined>;
+  /** Removes the worker's secrets from outputs and summaries. @default the worker environment's secrets */
+  readonly redact?: Redact;
+}
+
+/** The goal's command policy; a pattern that does not compile (the spec validates them) fails the call for good. */
+function policyOf(spec: CommandPolicySpec | undefined): CommandPolicy | undefined {
+  if (spec === undefined) return undefined;
+  try {
+    return compilePolicy(spec);
+  } catch (err) {
+    if (!(err instanceof InvalidPolicyPatternError)) throw err;
+    throw ApplicationFailure.nonRetryable(`the goal's command policy: ${err.message}`, 'InvalidCommandPolicy');
+  }
 }
 
 /**
@@ -65,7 +89,9 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     ctx.log.warn('stopped a leftover process of a previous attempt', { pid: leftover, callId: input.callId });
   }
 
+  const redact = deps.redact ?? redactEnvSecrets;
   const isProtected = await deps.protection(input.goalId);
+  const commandPolicy = policyOf(input.commands);
   const call = await store.findToolCall(input.goalId, input.turn, input.callId);
   if (!call) throw new Error(`tool call ${input.callId} of turn ${input.turn} is not in the goal store`);
   // A draft's shell runs in a throw-away copy: a command that wrote there is reported, to the model and the user.
@@ -86,6 +112,9 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
       }
     },
     ...(isProtected ? { isProtected } : {}),
+    ...(commandPolicy ? { commandPolicy } : {}),
+    ...(input.allowEnv ? { allowEnv: input.allowEnv } : {}),
+    redact,
     defaultShellTimeoutMs: deps.defaultShellTimeoutMs,
     maxOutputChars: deps.maxOutputChars,
     storeFullOutput: (text: string) => store.putBlob(input.goalId, text),
@@ -98,12 +127,13 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
         summary: `wrote to the throw-away copy: ${ran.summary}`.slice(0, 200),
       }
     : ran;
+  // runTool redacted them already; again here, as the last step before the store and workflow history.
   const stored = {
     callId: call.callId,
     name: call.name,
-    output: result.output,
+    output: redact(result.output),
     isError: result.isError,
-    summary: result.summary,
+    summary: redact(result.summary),
     ...(result.control ? { control: result.control } : {}),
     ...(result.fullOutputRef ? { fullOutputRef: result.fullOutputRef } : {}),
   };

@@ -238,6 +238,69 @@ export const reportSpec = z
   .strict();
 export type ReportSpec = z.infer<typeof reportSpec>;
 
+/** The names of the worker's own credentials, which no goal may hand to its commands (see activities/command-env.ts). */
+export const WORKER_SECRET_NAME =
+  /^(OPENAI_|SLACK_|TEMPORAL_API_KEY$|TEMPORAL_TLS_|LONGHAUL_ENCRYPTION_KEY|LONGHAUL_STORE_URL$)/i;
+
+export const envSpec = z
+  .object({
+    allow: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
+            'env.allow takes environment variable names: letters, digits and "_", not starting with a digit (e.g. AWS_PROFILE)',
+          )
+          .superRefine((name, ctx) => {
+            if (WORKER_SECRET_NAME.test(name)) {
+              ctx.addIssue({
+                code: 'custom',
+                message: `${name} is one of the worker's own credentials (model, Slack, Temporal, encryption keys): it is never passed to commands`,
+              });
+            }
+          }),
+      )
+      .max(100)
+      .default([])
+      .describe(
+        'variables of the worker that the shell tool, metrics and checks keep although they look like credentials (AWS_*, *_TOKEN, *_PASSWORD …)',
+      ),
+  })
+  .strict();
+export type EnvSpec = z.infer<typeof envSpec>;
+
+/** A regular expression given as a string, checked when the spec is validated. */
+const regexSource = z
+  .string()
+  .min(1, 'a pattern must not be empty')
+  .max(1000, 'keep a pattern under 1000 characters')
+  .superRefine((p, ctx) => {
+    try {
+      new RegExp(p);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${String(e)}` });
+    }
+  });
+
+export const commandsSpec = z
+  .object({
+    deny: z
+      .array(regexSource)
+      .max(100)
+      .default([])
+      .describe('regular expressions: a shell command (or one part of it) that matches is refused'),
+    allow: z
+      .array(regexSource)
+      .max(100)
+      .default([])
+      .describe(
+        "regular expressions: a part of a shell command that matches is exempt from the default deny rules (not from deny), e.g. '^git push origin longhaul/'",
+      ),
+  })
+  .strict();
+export type CommandsSpec = z.infer<typeof commandsSpec>;
+
 export const checklistSpec = z.array(
   z.union([
     z.string().trim().min(1, 'a checklist item must say what must be true'),
@@ -283,6 +346,8 @@ export const goalSpec = z
     git: gitSpec.prefault({}),
     report: reportSpec.prefault({}),
     finalize: finalizeSpec.prefault({}),
+    env: envSpec.optional().describe("the worker's credential-like variables the goal's commands may use"),
+    commands: commandsSpec.optional().describe("the shell tool's command policy: extra deny and allow patterns"),
   })
   .strict()
   .superRefine((g, ctx) => {
@@ -366,4 +431,12 @@ export interface ChecklistItem {
 
 export function checklistItems(spec: Pick<GoalSpec, 'checklist'>): ChecklistItem[] {
   return spec.checklist.map((c) => (typeof c === 'string' ? { item: c } : c));
+}
+
+/**
+ * The spec's env.allow as an activity input field: absent when empty, so the activity inputs of goals without it
+ * (and of histories recorded before it existed) stay as they were.
+ */
+export function allowEnvOf(spec: Pick<GoalSpec, 'env'>): { allowEnv?: readonly string[] } {
+  return spec.env && spec.env.allow.length > 0 ? { allowEnv: spec.env.allow } : {};
 }

@@ -2,6 +2,7 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, setCurrentDetails, sleep } from '@temporalio/workflow';
 import { renderBrief } from '../goal/brief';
 import { PERMANENT_FAILURES } from '../goal/failures';
+import { allowEnvOf } from '../goal/spec';
 import type { GoalRun } from '../goal/run';
 import { READ_ONLY_TOOLS, type ToolName } from '../goal/tools';
 import type { Acts } from './proxies';
@@ -65,12 +66,14 @@ export async function turn(run: GoalRun, acts: Acts, outage: OutagePolicy): Prom
   let claimedDone = false;
   let mayHaveChanged = false;
   let wait: { minutes: number; reason: string } | null = null;
+  // The shell's environment and command policy from the spec; absent from the input when the spec sets neither.
+  const security = { ...allowEnvOf(run.spec), ...(run.spec.commands ? { commands: run.spec.commands } : {}) };
   for (const call of result.calls) {
     setCurrentDetails(`**Turn ${n}**: ${call.summary}`);
     if (!READ_ONLY_TOOLS.includes(call.name as ToolName)) mayHaveChanged = true;
     try {
       const r = await acts.work.executeTool.executeWithOptions({ summary: `turn ${n} · ${call.summary}` }, [
-        { goalId, workspace, turn: n, callId: call.callId },
+        { goalId, workspace, turn: n, callId: call.callId, ...security },
       ]);
       run.recordToolOutcome({ sig: r.sig, summary: call.summary, failed: r.isError }, Date.now());
       const c = r.control;

@@ -5,7 +5,7 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import { median } from '../goal/decision';
 import type { GoalRun } from '../goal/run';
-import { checklistItems, isDeterministic, repeatsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
+import { allowEnvOf, checklistItems, isDeterministic, repeatsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
 import { decidePaired, DEFAULT_INITIAL_PAIRS, detectable, noiseEstimate } from '../goal/stats';
 import type { ChecklistResult, CheckResult, MetricResult, VerificationRound } from '../goal/status';
 import type { Acts } from './proxies';
@@ -66,6 +66,7 @@ async function estimateNoise(run: GoalRun, acts: Acts): Promise<void> {
           metric,
           pairs: 5,
           label: 'noise (A/A)',
+          ...allowEnvOf(run.spec),
         },
       ],
     );
@@ -103,7 +104,7 @@ export async function measureRound(
   }
   const runOne = (check: CheckSpec, summary: string) =>
     acts.work.runCheck.executeWithOptions({ summary, startToCloseTimeout: (check.timeoutSeconds + 120) * 1000 }, [
-      { goalId, workspace, check, label },
+      { goalId, workspace, check, label, ...allowEnvOf(run.spec) },
     ]);
   const checks: CheckResult[] = [];
   for (const check of run.spec.checks) checks.push(await runOne(check, `check: ${check.name}`));
@@ -144,7 +145,17 @@ async function measureRelative(
         summary: `pairs ${metric.name} ×${batch}`,
         startToCloseTimeout: (metric.timeoutSeconds * 2 * batch + 120) * 1000,
       },
-      [{ goalId: run.state.goalId, workspace: run.spec.workspace, baselineDir, metric, pairs: batch, label }],
+      [
+        {
+          goalId: run.state.goalId,
+          workspace: run.spec.workspace,
+          baselineDir,
+          metric,
+          pairs: batch,
+          label,
+          ...allowEnvOf(run.spec),
+        },
+      ],
     );
     durationMs += r.durationMs;
     pairs.push(...r.pairs);
@@ -242,6 +253,6 @@ export async function measureMetric(
   const timeoutMs = (metric.timeoutSeconds * repeatsFor(metric) + 120) * 1000;
   return acts.work.measureMetric.executeWithOptions(
     { summary: `measure ${metric.name} ×${repeatsFor(metric)}`, startToCloseTimeout: timeoutMs },
-    [{ goalId: run.state.goalId, workspace: run.spec.workspace, metric, label }],
+    [{ goalId: run.state.goalId, workspace: run.spec.workspace, metric, label, ...allowEnvOf(run.spec) }],
   );
 }

@@ -7,7 +7,8 @@ import { median } from '../../goal/decision';
 import type { DraftMeasurement, MeasuredCheck, MeasuredMetric } from '../../goal/draft';
 import { isDeterministic, type CheckSpec, type GoalSpec, type MetricSpec } from '../../goal/spec';
 import { runCheckCommand } from '../measure';
-import { sampleMetric, warmUp } from '../sample';
+import type { Redact } from '../redact';
+import { sampleMetric, warmUp, type SampleOptions } from '../sample';
 import { checkProposal } from '../tools/propose';
 import { truncateHeadTail } from '../tools/truncate';
 import { makeDraftCopy, removeDraftCopies } from './copy';
@@ -16,6 +17,8 @@ export interface MeasureDraftInput {
   readonly draftDir: string;
   readonly workspace: string;
   readonly specYaml: string;
+  /** @default the worker environment's secrets */
+  readonly redact?: Redact;
 }
 
 /** Samples per metric when the spec says fewer: enough to see the noise. */
@@ -28,10 +31,15 @@ export async function measureDraft(input: MeasureDraftInput): Promise<DraftMeasu
   const spec = checked.spec;
   const dir = await makeDraftCopy({ draftDir: input.draftDir, workspace: input.workspace, purpose: 'measure' });
   try {
+    // The proposal's own env.allow applies, as it will when the goal runs.
+    const opts: SampleOptions = {
+      ...(spec.env ? { allowEnv: spec.env.allow } : {}),
+      ...(input.redact ? { redact: input.redact } : {}),
+    };
     const metrics: MeasuredMetric[] = [];
-    for (const metric of spec.metrics) metrics.push(await measureOne(metric, dir));
+    for (const metric of spec.metrics) metrics.push(await measureOne(metric, dir, opts));
     const checks: MeasuredCheck[] = [];
-    for (const check of spec.checks) checks.push(await runOne(check, dir));
+    for (const check of spec.checks) checks.push(await runOne(check, dir, opts));
     return {
       metrics,
       checks,
@@ -45,14 +53,14 @@ export async function measureDraft(input: MeasureDraftInput): Promise<DraftMeasu
   }
 }
 
-async function measureOne(metric: MetricSpec, dir: string): Promise<MeasuredMetric> {
+async function measureOne(metric: MetricSpec, dir: string, opts: SampleOptions): Promise<MeasuredMetric> {
   const runs = isDeterministic(metric) ? 1 : Math.max(metric.repeat ?? 1, MIN_SAMPLES);
-  await warmUp(metric, [dir]);
+  await warmUp(metric, [dir], opts);
   const values: number[] = [];
   const durations: number[] = [];
   let error: string | null = null;
   for (let i = 0; i < runs && error === null; i++) {
-    const s = await sampleMetric(metric, dir, { metric: metric.name, sample: i });
+    const s = await sampleMetric(metric, dir, { metric: metric.name, sample: i }, opts);
     durations.push(s.durationMs);
     if (s.value.ok) values.push(s.value.value);
     else error = s.value.error;
@@ -68,8 +76,8 @@ async function measureOne(metric: MetricSpec, dir: string): Promise<MeasuredMetr
   };
 }
 
-async function runOne(check: CheckSpec, dir: string): Promise<MeasuredCheck> {
-  const { run, output, passed } = await runCheckCommand(check, dir);
+async function runOne(check: CheckSpec, dir: string, opts: SampleOptions): Promise<MeasuredCheck> {
+  const { run, output, passed } = await runCheckCommand(check, dir, opts);
   return {
     name: check.name,
     command: check.command,

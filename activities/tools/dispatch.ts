@@ -4,6 +4,7 @@
  * fix; only cancellation (an aborted signal) is thrown.
  */
 import { realpath } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import {
@@ -20,6 +21,8 @@ import {
 import { checkProposal } from './propose';
 import { editFileTool, listFilesTool, readFileTool, searchTool, writeFileTool, type FileToolResult } from './files';
 import { commandEnv } from '../command-env';
+import { redactEnvSecrets, type Redact } from '../redact';
+import { compilePolicy, refusalMessage, type CommandPolicy } from './command-policy';
 import { runShell, type ShellProgress, type ShellResult } from './shell';
 import { truncateHeadTail } from './truncate';
 import { PathOutsideWorkspaceError, resolveInWorkspace } from './workspace-path';
@@ -50,6 +53,15 @@ export interface RunToolInput {
   readonly isProtected?: (relPath: string) => boolean;
   /** Which tools are offered (a draft's are read-only, plus propose_goal). @default 'goal' */
   readonly mode?: AgentMode;
+  /** Credential-like variables of the worker the shell keeps (the goal spec's env.allow). @default [] */
+  readonly allowEnv?: readonly string[];
+  /** The shell tool's command policy (the default rules plus the goal spec's commands). @default the default rules */
+  readonly commandPolicy?: CommandPolicy;
+  /**
+   * Removes secrets from every output before the model, the store or a stored full output sees it.
+   * @default the worker environment's secrets and the well-known secret shapes
+   */
+  readonly redact?: Redact;
 }
 
 export interface ToolRunResult {
@@ -178,7 +190,8 @@ function parseCall(name: string, rawArguments: string, mode: AgentMode): Parsed 
 // ---------------------------------------------------------------------------------------------------------------
 // Output
 
-async function fitOutput(text: string, input: RunToolInput): Promise<{ output: string; fullOutputRef?: string }> {
+async function fitOutput(raw: string, input: RunToolInput): Promise<{ output: string; fullOutputRef?: string }> {
+  const text = (input.redact ?? redactEnvSecrets)(raw);
   if (text.length <= input.maxOutputChars) return { output: text };
   let ref: string | undefined;
   try {
@@ -208,13 +221,26 @@ function formatShellOutput(timeoutMs: number, r: ShellResult): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Running
 
+const DEFAULT_POLICY = compilePolicy();
+
 async function runShellTool(args: ShellArgs, input: RunToolInput): Promise<ToolRunResult> {
+  const refusal = (input.commandPolicy ?? DEFAULT_POLICY).check(args.command, {
+    workspace: path.resolve(input.workspace),
+    home: homedir(),
+  });
+  if (refusal) {
+    return {
+      ...(await fitOutput(refusalMessage(refusal), input)),
+      isError: true,
+      summary: oneLine(`shell: refused (${refusal.rule}): ${args.command}`, MAX_SUMMARY_CHARS),
+    };
+  }
   const timeoutMs = args.timeoutSeconds !== undefined ? args.timeoutSeconds * 1000 : input.defaultShellTimeoutMs;
   const result = await runShell({
     command: args.command,
     cwd: input.workspace,
     timeoutMs,
-    env: commandEnv(NON_INTERACTIVE_ENV),
+    env: commandEnv(NON_INTERACTIVE_ENV, process.env, input.allowEnv),
     signal: input.signal,
     onProgress: input.onProgress,
     onSpawn: input.onSpawn,
@@ -369,6 +395,12 @@ async function execute(tool: ToolName, args: ToolArgs[ToolName], input: RunToolI
  * say how to fix the call); rejects only when `signal` aborts the call.
  */
 export async function runTool(input: RunToolInput): Promise<ToolRunResult> {
+  const result = await runToolUnredacted(input);
+  return { ...result, summary: (input.redact ?? redactEnvSecrets)(result.summary) };
+}
+
+/** runTool before the summary is redacted (outputs are redacted by fitOutput). */
+async function runToolUnredacted(input: RunToolInput): Promise<ToolRunResult> {
   if (input.signal?.aborted) throw abortError(input.signal);
   const parsed = parseCall(input.name, input.arguments, input.mode ?? 'goal');
   if (!parsed.ok) {
