@@ -69,6 +69,12 @@ function runningInGroup(pgid: number): string[] {
     .map(([pid]) => pid!);
 }
 
+/** Whether `pid` is a live process (a zombie awaiting its reaper is not). */
+function isRunning(pid: number): boolean {
+  const stat = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+  return stat !== '' && !stat.startsWith('Z');
+}
+
 async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
@@ -408,6 +414,28 @@ describe('shell', () => {
     expect(r.stdout.startsWith('a'.repeat(1000))).toBe(true);
     expect(r.stdout).toContain('4000 more bytes dropped');
   });
+
+  it('stops what a finished command left running in the background, and tells the model', async () => {
+    const r = await runShell({ command: 'sleep 300 & echo $!', cwd: ws, timeoutMs: 10_000 });
+    expect(r.exitCode).toBe(0);
+    expect(r.backgroundStopped).toBe(true);
+    const child = Number(r.stdout.trim());
+    expect(await waitUntil(() => !isRunning(child), 5000)).toBe(true);
+    const plain = await runShell({ command: 'echo done', cwd: ws, timeoutMs: 10_000 });
+    expect(plain.backgroundStopped).toBeUndefined();
+    const viaTool = await run(ws, 'shell', { command: 'sleep 300 & echo started' });
+    expect(viaTool.output).toContain('[The command left processes running in the background; they were stopped.');
+  });
+
+  it('a command printing a gigabyte is cut without the worker holding it in memory', async () => {
+    const before = process.memoryUsage().rss;
+    const r = await run(ws, 'shell', { command: 'head -c 1073741824 /dev/zero | tr "\\0" x; echo; echo END' });
+    const grown = process.memoryUsage().rss - before;
+    expect(r.isError).toBe(false);
+    expect(r.output.length).toBeLessThanOrEqual(20_000);
+    expect(r.output).toMatch(/more bytes dropped: output exceeded 10485760 bytes/);
+    expect(grown).toBeLessThan(200 * 1024 * 1024); // the 10 MiB capture cap, not the gigabyte
+  }, 60_000);
 
   it('killProcessGroup kills a running group (e.g. left over from a previous attempt)', async () => {
     let pid = 0;

@@ -212,6 +212,12 @@ function formatShellOutput(timeoutMs: number, r: ShellResult): string {
         `Pass a larger timeoutSeconds (up to 3600), or make the command finish sooner.]`,
     );
   }
+  if (r.backgroundStopped) {
+    lines.push(
+      '[The command left processes running in the background; they were stopped. Each call is a fresh shell: ' +
+        'start a server in the same command as what uses it (e.g. `npm start & sleep 2; curl …; kill %1`).]',
+    );
+  }
   if (r.stdout === '' && r.stderr === '') lines.push('(no output)');
   if (r.stdout !== '') lines.push(`--- stdout ---\n${r.stdout.replace(/\n$/, '')}`);
   if (r.stderr !== '') lines.push(`--- stderr ---\n${r.stderr.replace(/\n$/, '')}`);

@@ -1,6 +1,7 @@
 /**
  * Runs a bash command in its own process group, with a timeout, cancellation, progress reports and bounded
- * output capture. On timeout or abort the whole group (the command and everything it started) is killed.
+ * output capture. On timeout or abort the whole group (the command and everything it started) is killed; after a
+ * normal exit, whatever it left running in the group is stopped.
  */
 import { spawn } from 'node:child_process';
 
@@ -36,6 +37,8 @@ export interface ShellResult {
   readonly durationMs: number;
   readonly timedOut: boolean;
   readonly aborted: boolean;
+  /** The command exited but left processes running in its group (e.g. `server &`); they were stopped. */
+  readonly backgroundStopped?: boolean;
 }
 
 const DEFAULT_MAX_CAPTURE_BYTES = 10 * 1024 * 1024;
@@ -61,6 +64,27 @@ export function killProcessGroup(pid: number, signal: NodeJS.Signals | number = 
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw err;
   }
+}
+
+/** SIGTERM to what is left of a finished command's group, SIGKILL after a grace; true if anything was left. */
+function stopLeftovers(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  let left = false;
+  try {
+    left = killProcessGroup(pid, 'SIGTERM');
+  } catch {
+    return false; // EPERM: not ours to stop
+  }
+  if (left) {
+    setTimeout(() => {
+      try {
+        killProcessGroup(pid, 'SIGKILL');
+      } catch {
+        // ignore
+      }
+    }, KILL_GRACE_MS).unref();
+  }
+  return left;
 }
 
 /** Keeps the head of a stream up to a byte budget and counts what it drops. */
@@ -161,7 +185,10 @@ export function runShell(opts: RunShellOptions): Promise<ShellResult> {
       // Pipes may still be held open by background processes: stop reading them.
       child.stdout.destroy();
       child.stderr.destroy();
+      // Whatever the command left running in its group is stopped too: no process outlives its call.
+      const backgroundStopped = !timedOut && !aborted && exit !== undefined && stopLeftovers(child.pid);
       resolve({
+        ...(backgroundStopped ? { backgroundStopped } : {}),
         exitCode: exit?.code ?? null,
         signal: exit?.signal ?? null,
         stdout: stdout.text(),
