@@ -127,6 +127,7 @@ export class GoalStore {
   async appendLedger(goalId: string, records: readonly object[]): Promise<void> {
     const file = path.join(this.goalDir(goalId), 'ledger.jsonl');
     await fs.mkdir(path.dirname(file), { recursive: true });
+    await dropTornLine(file); // an append that failed half-way (disk full) left part of a line: cut it off first
     await fs.appendFile(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 
@@ -161,10 +162,9 @@ export class GoalStore {
 
   async readLedger(goalId: string): Promise<Record<string, unknown>[]> {
     const text = await fs.readFile(path.join(this.goalDir(goalId), 'ledger.jsonl'), 'utf8').catch(() => '');
-    return text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = text.split('\n');
+    lines.pop(); // after the last newline: empty, or a torn append that is never read back
+    return lines.filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
   private toolResultPath(goalId: string, turn: number, callId: string): string {
@@ -178,8 +178,13 @@ export class GoalStore {
   private async writeText(file: string, text: string): Promise<void> {
     await fs.mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    await fs.writeFile(tmp, text);
-    await fs.rename(tmp, file);
+    try {
+      await fs.writeFile(tmp, text);
+      await fs.rename(tmp, file); // readers see the old file or the new one, never half of one
+    } catch (err) {
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
+    }
   }
 
   private async readJson<T>(file: string): Promise<T | null> {
@@ -189,6 +194,35 @@ export class GoalStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+  }
+}
+
+/** Truncates `file` after its last newline if it does not end with one (a torn append); a missing file is fine. */
+async function dropTornLine(file: string): Promise<void> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const { size } = await handle.stat();
+    let end = size;
+    const chunk = Buffer.alloc(4096);
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+      const at = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (at >= 0) {
+        if (start + at + 1 < size) await handle.truncate(start + at + 1);
+        return;
+      }
+      end = start;
+    }
+    if (size > 0) await handle.truncate(0);
+  } finally {
+    await handle.close();
   }
 }
 
