@@ -471,7 +471,7 @@ export class GoalRun {
     return `budget.maxCostUsd is set but no price is known for model "${this.state.modelName ?? this.spec.model.name ?? 'unknown'}": start the goal again with model.price { inputPerMTok, outputPerMTok } in its spec, or without budget.maxCostUsd`;
   }
 
-  recordModelTurn(usage: TokenUsage, toolCalls: number, now: number, model?: string): void {
+  recordModelTurn(usage: TokenUsage, toolCalls: number, now: number, model?: string, label?: string): void {
     this.recordModelUsage(usage, model);
     this.state.context.lastPromptTokens = usage.inputTokens;
     if (this.state.outage) {
@@ -480,8 +480,8 @@ export class GoalRun {
       this.clearAttention();
     }
     this.state.idleTurns = toolCalls === 0 ? this.state.idleTurns + 1 : 0;
-    this.event(`turn ${this.state.turn}: ${toolCalls} tool call${toolCalls === 1 ? '' : 's'}`, now);
-    if (toolCalls === 0) {
+    this.event(`${label ?? `turn ${this.state.turn}`}: ${toolCalls} tool call${toolCalls === 1 ? '' : 's'}`, now);
+    if (toolCalls === 0 && label === undefined) {
       this.note(
         'You called no tool. Keep working toward the goal with the tools, or call `done` if you believe the criteria are met.',
       );

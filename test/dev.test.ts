@@ -125,6 +125,7 @@ module.exports = { mean, median };
   expect(readFileSync(path.join(home, 'demo-workspace', 'stats.js'), 'utf8')).toBe(fixed);
   expect(fake.requests).toHaveLength(4);
   expect(demo.log()).toMatch(/\d\d · reflected on the attempts/);
+  expect(demo.log()).toMatch(/\d\d · clean-up turn 1 of 3: 0 tool calls/);
   // Progress, one line per event, as it happens.
   expect(demo.log()).toMatch(/\d\d · Baseline: check "tests pass": FAILS/);
   expect(demo.log()).toMatch(/\d\d · turn 1: 1 tool call/);

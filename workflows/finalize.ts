@@ -75,7 +75,7 @@ async function review(run: GoalRun, acts: Acts, ending: Ending, outage: OutagePo
   for (; turns < f.cleanupTurns; turns++) {
     run.note(cleanupNote(run, ending, turns + 1, f.cleanupTurns));
     // No hours-long outage waits while finishing: an unreachable model ends the clean-up.
-    const t = await turn(run, acts, { ...outage, maxMs: 0 });
+    const t = await turn(run, acts, { ...outage, maxMs: 0 }, `clean-up turn ${turns + 1} of ${f.cleanupTurns}`);
     run.setPhase('finalizing');
     if (run.state.outage) break;
     if (t.claimedDone || run.state.idleTurns > 0) break; // done, or a turn without any tool call

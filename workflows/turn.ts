@@ -24,7 +24,13 @@ export interface TurnResult {
 }
 
 /** One model turn and its tool calls. */
-export async function turn(run: GoalRun, acts: Acts, outage: OutagePolicy): Promise<TurnResult> {
+export async function turn(
+  run: GoalRun,
+  acts: Acts,
+  outage: OutagePolicy,
+  /** How the turn is named in events, e.g. "clean-up turn 1 of 3"; default "turn N". */
+  label?: string,
+): Promise<TurnResult> {
   const n = run.beginTurn();
   const { goalId } = run.state;
   const workspace = run.spec.workspace;
@@ -62,7 +68,7 @@ export async function turn(run: GoalRun, acts: Acts, outage: OutagePolicy): Prom
     }
   }
   if (result.compaction) run.recordCompaction(result.compaction.through, result.compaction.usage, Date.now());
-  run.recordModelTurn(result.usage, result.calls.length, Date.now(), result.model);
+  run.recordModelTurn(result.usage, result.calls.length, Date.now(), result.model, label);
   let claimedDone = false;
   let mayHaveChanged = false;
   let wait: { minutes: number; reason: string } | null = null;
