@@ -4,14 +4,9 @@
  */
 import { formatValue } from '../../goal/run';
 import type { GoalStatusView } from '../../goal/status';
+import { html, htmlPage, htmlTable, type Table } from '../html-page';
 import { renderMetricChart } from './chart';
 import type { CheckMeasurement, Measurement, MetricMeasurement, ProgressDoc } from './doc';
-
-/** A table of rows of plain text cells (escaped by the renderer). */
-interface Table {
-  readonly header: readonly string[];
-  readonly rows: readonly (readonly string[])[];
-}
 
 /** The document's sections, in order, shared by both renderings. */
 interface Section {
@@ -67,42 +62,8 @@ export function renderProgressHtml(doc: ProgressDoc): string {
     }
     if (i === 0 && charts.length > 0) body.push('<h2>Charts</h2>', ...charts);
   }
-  const refresh = v.status === 'running' ? '\n<meta http-equiv="refresh" content="60">' : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">${refresh}
-<title>${html(`Longhaul: ${v.goalId} (${v.status})`)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-${body.join('\n')}
-</main>
-</body>
-</html>
-`;
+  return htmlPage(`Longhaul: ${v.goalId} (${v.status})`, body, v.status === 'running');
 }
-
-const CSS = `
-body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#212529;background:#f8f9fa}
-main{max-width:960px;margin:0 auto;padding:12px 16px 48px;background:#fff}
-h1{font-size:1.4em;margin:.6em 0 .3em;overflow-wrap:anywhere}h2{font-size:1.15em;margin:1.4em 0 .4em;border-bottom:1px solid #dee2e6}
-.muted{color:#868e96}.status{margin:.2em 0}
-.status-achieved strong{color:#2f9e44}.status-failed strong,.status-blocked strong,.status-stalled strong,.status-budget_exhausted strong{color:#c92a2a}
-blockquote{margin:0;padding:.4em .8em;border-left:4px solid #4263eb;background:#f1f3f5;white-space:pre-wrap;overflow-wrap:anywhere}
-.table{overflow-x:auto;-webkit-overflow-scrolling:touch}
-table{border-collapse:collapse;font-size:.9em;min-width:100%}
-th,td{padding:4px 8px;border-bottom:1px solid #e9ecef;text-align:left;vertical-align:top;overflow-wrap:break-word}
-th{background:#f1f3f5;position:sticky;top:0}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-figure{margin:1em 0}figcaption{font-size:.85em;color:#868e96}
-svg.chart{display:block;height:auto}
-@media (max-width:600px){body{font-size:14px}main{padding:8px 10px 32px}svg.chart text{font-size:24px}svg.chart .ticks text{font-size:20px}td{max-width:70vw}}
-ul{padding-left:1.2em}
-`.trim();
 
 function statusLine(v: GoalStatusView): string {
   const bits = [
@@ -253,15 +214,6 @@ function when(iso: string): string {
   return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z` : iso;
 }
 
-function htmlTable(t: Table): string {
-  const numeric = t.header.map((h) => ['#', 'Turn', 'Samples', 'Version'].includes(h));
-  const head = `<tr>${t.header.map((h) => `<th>${html(h)}</th>`).join('')}</tr>`;
-  const rows = t.rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${html(c)}</td>`).join('')}</tr>`)
-    .join('\n');
-  return `<div class="table"><table><thead>${head}</thead><tbody>\n${rows}\n</tbody></table></div>`;
-}
-
 /** One chart per metric (as HTML figures): every sample, the best median so far, the baseline and the target. */
 export function metricCharts(doc: ProgressDoc): string[] {
   return doc.view.metrics.map((m) => {
@@ -276,16 +228,6 @@ export function metricCharts(doc: ProgressDoc): string[] {
     });
     return `<figure class="chart">${svg}<figcaption>${html(m.name)}: each dot a sample, the line the best median so far, dashed the baseline and the target.</figcaption></figure>`;
   });
-}
-
-/** Text for HTML content or a quoted attribute. */
-export function html(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 /** Text for Markdown: HTML-significant characters as entities, so no viewer runs markup from user text. */

@@ -7,10 +7,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { GoalStatusView } from '../../goal/status';
 import { buildProgressDoc, withoutHoldoutNames, type ProgressDoc } from '../progress/doc';
-import { html, metricCharts } from '../progress/render';
+import { html, htmlPage, htmlTable } from '../html-page';
+import { metricCharts } from '../progress/render';
 import type { GoalStore } from '../store';
 import { writeAtomic } from './atomic';
-import { reportContent, type AttemptNote, type CleanupOutcome, type Section, type Table } from './content';
+import { reportContent, type AttemptNote, type CleanupOutcome, type Section } from './content';
 
 export type { AttemptNote, CleanupOutcome } from './content';
 
@@ -122,49 +123,11 @@ function renderHtml(
     if (isEmpty(s) && s.empty) body.push(`<p class="muted">${html(s.empty)}</p>`);
     if (s.charts) body.push(...metricCharts(doc));
   }
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${html(`Longhaul report: ${v.goalId} (${v.status})`)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-${body.join('\n')}
-</main>
-</body>
-</html>
-`;
+  return htmlPage(`Longhaul report: ${v.goalId} (${v.status})`, body);
 }
-
-const CSS = `
-body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#212529;background:#f8f9fa}
-main{max-width:960px;margin:0 auto;padding:12px 16px 48px;background:#fff}
-h1{font-size:1.4em;margin:.6em 0 .3em;overflow-wrap:anywhere}h2{font-size:1.15em;margin:1.4em 0 .4em;border-bottom:1px solid #dee2e6}
-.muted{color:#868e96}.status{margin:.2em 0}
-.status-achieved strong{color:#2f9e44}.status-failed strong,.status-blocked strong,.status-stalled strong,.status-budget_exhausted strong{color:#c92a2a}
-blockquote{margin:0;padding:.4em .8em;border-left:4px solid #4263eb;background:#f1f3f5;white-space:pre-wrap;overflow-wrap:anywhere}
-.model-text{padding:.4em .8em;border-left:4px solid #adb5bd;background:#f8f9fa;white-space:pre-wrap;overflow-wrap:anywhere}
-.table{overflow-x:auto}table{border-collapse:collapse;font-size:.9em;min-width:100%}
-th,td{padding:4px 8px;border-bottom:1px solid #e9ecef;text-align:left;vertical-align:top;overflow-wrap:break-word}
-th{background:#f1f3f5}
-figure{margin:1em 0}figcaption{font-size:.85em;color:#868e96}
-svg.chart{display:block;height:auto}
-@media (max-width:600px){body{font-size:14px}main{padding:8px 10px 32px}svg.chart text{font-size:24px}svg.chart .ticks text{font-size:20px}}
-ul{padding-left:1.2em}
-`.trim();
 
 function isEmpty(s: Section): boolean {
   return !s.quote && !s.paragraphs?.length && !s.items?.length && !s.text && !s.table?.rows.length;
-}
-
-function htmlTable(t: Table): string {
-  const head = `<tr>${t.header.map((h) => `<th>${html(h)}</th>`).join('')}</tr>`;
-  const rows = t.rows.map((r) => `<tr>${r.map((c) => `<td>${html(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<div class="table"><table><thead>${head}</thead><tbody>\n${rows}\n</tbody></table></div>`;
 }
 
 function quoted(text: string): string[] {
