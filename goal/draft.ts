@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { median } from './decision';
+import { formatValue } from './run';
 import { detectable, noiseEstimate } from './stats';
 
 /** What the draft workflow starts from. */
@@ -131,10 +132,10 @@ function metricWarnings(metric: MeasuredMetric): string[] {
   }
   const threshold = (metric.target as { absolute: number }).absolute;
   const met = metric.direction === 'lower' ? base <= threshold : base >= threshold;
-  if (met) return [`metric ${metric.name}: the baseline ${round(base)} already meets the target ${threshold}`];
+  if (met) return [`metric ${metric.name}: the baseline ${formatValue(base)} already meets the target ${threshold}`];
   if (noise !== null && Math.abs(threshold - base) < NOISE_FACTOR * noise * Math.abs(base)) {
     return [
-      `metric ${metric.name}: the target ${threshold} is inside the measured noise of the baseline ${round(base)} (±${percent(noise, false)}): aim further or make the measurement steadier`,
+      `metric ${metric.name}: the target ${threshold} is inside the measured noise of the baseline ${formatValue(base)} (±${percent(noise, false)}): aim further or make the measurement steadier`,
     ];
   }
   return [];
@@ -156,7 +157,7 @@ export function renderDraftSummary(view: DraftView): string {
   const m = p.measurement;
   const lines = [`Draft ${view.draftId}, proposal ${p.version}: ${m.objective}`];
   for (const metric of m.metrics) {
-    const baseline = metric.values.length > 0 ? round(median(metric.values)) : 'none';
+    const baseline = metric.values.length > 0 ? formatValue(median(metric.values)) : 'none';
     const noise = relativeNoise(metric.values);
     const target =
       'relative' in metric.target ? `${percent(metric.target.relative)} vs baseline` : `${metric.target.absolute}`;
@@ -180,10 +181,6 @@ export function renderDraftSummary(view: DraftView): string {
 function percent(x: number, signed = true): string {
   const v = `${Math.round(Math.abs(x) * 1000) / 10}%`;
   return signed ? `${x < 0 ? '−' : '+'}${v}` : v;
-}
-
-function round(x: number): number {
-  return Math.abs(x) >= 100 ? Math.round(x) : Math.round(x * 1000) / 1000;
 }
 
 function seconds(ms: number): string {

@@ -6,6 +6,7 @@
  * lands in mrkdwn, so it can neither mention (`<!channel>`) nor link, and every text is capped to Slack's limits
  * ({@link SLACK_LIMITS}) so a long objective or report can never get a message rejected.
  */
+import { formatValue } from '../../goal/run';
 import type { Verdict } from '../../goal/decision';
 import { EVENT_KINDS, type EventKind, type GoalStatusName, type Phase } from '../../goal/status';
 
@@ -201,8 +202,7 @@ export function cap(text: string, max: number): string {
 
 /** A number for people: integers as they are, others to 4 significant digits; `—` when absent. */
 export function formatNumber(value: number | null): string {
-  if (value === null || !Number.isFinite(value)) return '—';
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+  return value === null || !Number.isFinite(value) ? '—' : formatValue(value);
 }
 
 function metricLines(status: SlackStatus): string {
