@@ -40,6 +40,7 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     activities: activityDepsFrom(config),
+    tuning: config.tuning,
     // Ctrl-C should be quick: an interrupted tool call or measurement is retried when dev runs again.
     shutdownGraceTime: '3s',
     ...(dataConverter ? { dataConverter } : {}),

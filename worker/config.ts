@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../goal/messages';
+import type { GoalWorkerTuning } from './worker';
 
 /** Thrown when an environment variable is missing or invalid; the message names it and the fix. */
 export class ConfigError extends Error {
@@ -27,7 +28,20 @@ const envSchema = z.object({
   LONGHAUL_MODEL_API: z
     .enum(['responses', 'chat'], { error: 'LONGHAUL_MODEL_API must be "responses" or "chat"' })
     .optional(),
+  LONGHAUL_MAX_CACHED_WORKFLOWS: count('LONGHAUL_MAX_CACHED_WORKFLOWS', 0, 'goals kept in memory, e.g. 1000'),
+  LONGHAUL_MAX_CONCURRENT_ACTIVITIES: count('LONGHAUL_MAX_CONCURRENT_ACTIVITIES', 1, 'e.g. 1000 for 1000 goals'),
+  LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS: count('LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS', 1, 'e.g. 40'),
+  LONGHAUL_STICKY_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'LONGHAUL_STICKY_TIMEOUT_SECONDS must be a number of seconds, e.g. 2' })
+    .positive('LONGHAUL_STICKY_TIMEOUT_SECONDS must be a number of seconds, e.g. 2')
+    .optional(),
 });
+
+/** A whole-number variable of at least `min`; the message names it and gives an example. */
+function count(name: string, min: number, example: string) {
+  const message = `${name} must be a whole number of at least ${min} (${example})`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).optional();
+}
 
 export interface TemporalConfig {
   readonly address: string;
@@ -42,6 +56,8 @@ export interface WorkerConfig extends TemporalConfig {
   readonly defaultApi: 'responses' | 'chat';
   /** Slack (SLACK_BOT_TOKEN, SLACK_CHANNEL, SLACK_API_URL); null when SLACK_BOT_TOKEN is not set. */
   readonly slack: SlackConfig | null;
+  /** Capacity and caching (LONGHAUL_MAX_*, LONGHAUL_STICKY_TIMEOUT_SECONDS); the SDK's defaults where unset. */
+  readonly tuning: GoalWorkerTuning;
 }
 
 function parseEnv(env: NodeJS.ProcessEnv): z.infer<typeof envSchema> {
@@ -92,5 +108,17 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     defaultModel: e.LONGHAUL_MODEL,
     defaultApi,
     slack: slackFromEnv(env),
+    tuning: {
+      ...(e.LONGHAUL_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: e.LONGHAUL_MAX_CACHED_WORKFLOWS } : {}),
+      ...(e.LONGHAUL_MAX_CONCURRENT_ACTIVITIES !== undefined
+        ? { maxConcurrentActivityTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_ACTIVITIES }
+        : {}),
+      ...(e.LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined
+        ? { maxConcurrentWorkflowTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS }
+        : {}),
+      ...(e.LONGHAUL_STICKY_TIMEOUT_SECONDS !== undefined
+        ? { stickyQueueScheduleToStartTimeout: e.LONGHAUL_STICKY_TIMEOUT_SECONDS * 1000 }
+        : {}),
+    },
   };
 }

@@ -26,6 +26,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
         namespace: temporal.namespace,
         taskQueue: config.taskQueue,
         activities: activityDepsFrom(config),
+        tuning: config.tuning,
         ...(workflowBundle ? { workflowBundle } : {}),
         ...(dataConverter ? { dataConverter } : {}),
         ...(tracing ? { tracing: tracing.worker } : {}),

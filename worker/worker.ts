@@ -32,6 +32,7 @@ export type GoalWorkerTuning = Pick<
   | 'maxConcurrentWorkflowTaskExecutions'
   | 'maxConcurrentActivityTaskExecutions'
   | 'reuseV8Context'
+  | 'stickyQueueScheduleToStartTimeout'
 >;
 
 export async function createGoalWorker(opts: GoalWorkerOptions): Promise<Worker> {

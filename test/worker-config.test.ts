@@ -1,0 +1,35 @@
+/** The worker's configuration from the environment: capacity and caching settings, and their errors. */
+import { ConfigError, loadWorkerConfig } from '../worker/config';
+
+const base = { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' };
+
+test('capacity and caching come from LONGHAUL_MAX_* and LONGHAUL_STICKY_TIMEOUT_SECONDS; unset means the SDK defaults', () => {
+  expect(loadWorkerConfig(base).tuning).toEqual({});
+  expect(
+    loadWorkerConfig({
+      ...base,
+      LONGHAUL_MAX_CACHED_WORKFLOWS: '1000',
+      LONGHAUL_MAX_CONCURRENT_ACTIVITIES: '500',
+      LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS: '40',
+      LONGHAUL_STICKY_TIMEOUT_SECONDS: '2.5',
+    }).tuning,
+  ).toEqual({
+    maxCachedWorkflows: 1000,
+    maxConcurrentActivityTaskExecutions: 500,
+    maxConcurrentWorkflowTaskExecutions: 40,
+    stickyQueueScheduleToStartTimeout: 2500,
+  });
+});
+
+test('a bad capacity setting is refused with the variable, the rule and an example', () => {
+  expect(() => loadWorkerConfig({ ...base, LONGHAUL_MAX_CONCURRENT_ACTIVITIES: '0' })).toThrow(ConfigError);
+  expect(() => loadWorkerConfig({ ...base, LONGHAUL_MAX_CONCURRENT_ACTIVITIES: 'lots' })).toThrow(
+    'LONGHAUL_MAX_CONCURRENT_ACTIVITIES must be a whole number of at least 1 (e.g. 1000 for 1000 goals)',
+  );
+  expect(() => loadWorkerConfig({ ...base, LONGHAUL_MAX_CACHED_WORKFLOWS: '1.5' })).toThrow(
+    'LONGHAUL_MAX_CACHED_WORKFLOWS must be a whole number of at least 0',
+  );
+  expect(() => loadWorkerConfig({ ...base, LONGHAUL_STICKY_TIMEOUT_SECONDS: '-1' })).toThrow(
+    'LONGHAUL_STICKY_TIMEOUT_SECONDS must be a number of seconds, e.g. 2',
+  );
+});
