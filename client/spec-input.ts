@@ -37,17 +37,31 @@ export interface InlineGoalOptions {
   cleanupTurns?: string;
 }
 
+/** A value the user typed, quoted for an error message: escaped (newlines, NUL) and cut to a readable length. */
+function quoted(text: string, max = 80): string {
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+}
+
+/** A path for an error message: as it is when printable and of sane length, else quoted. */
+function shownPath(p: string): string {
+  // eslint-disable-next-line no-control-regex
+  return p.length > 300 || /[\x00-\x1f\x7f]/.test(p) ? quoted(p, 300) : p;
+}
+
 /** Reads a spec file; a relative workspace is taken from the file's folder (the plan is relative to the workspace). */
 export function readSpecFile(file: string, opts: { resolveWorkspace?: boolean } = {}): unknown {
-  if (!existsSync(file)) throw new InvalidSpecError([`spec file ${file} does not exist`]);
+  if (!existsSync(file)) throw new InvalidSpecError([`spec file ${shownPath(file)} does not exist`]);
   let data: unknown;
   try {
     data = YAML.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new InvalidSpecError([`${file} is not valid YAML or JSON: ${(err as Error).message}`]);
+    const why = /Maximum call stack/.test((err as Error).message)
+      ? 'it is nested too deeply to read; a goal spec is a mapping a few levels deep (see `longhaul init`)'
+      : (err as Error).message;
+    throw new InvalidSpecError([`${shownPath(file)} is not valid YAML or JSON: ${why}`]);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new InvalidSpecError([`${file} must contain a mapping with at least "objective" and "workspace"`]);
+    throw new InvalidSpecError([`${shownPath(file)} must contain a mapping with at least "objective" and "workspace"`]);
   }
   const spec = data as Record<string, unknown>;
   if (opts.resolveWorkspace !== false && typeof spec.workspace === 'string')
@@ -65,13 +79,13 @@ export function parseTarget(text: string): MetricTarget {
   const abs = /^(?:absolute:)?([+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/i.exec(t);
   if (abs) return { absolute: Number(abs[1]) };
   throw new InvalidSpecError([
-    `--target "${text}": use a number (absolute, e.g. 2.5) or a percentage (relative, e.g. -30%)`,
+    `--target ${quoted(text)}: use a number (absolute, e.g. 2.5) or a percentage (relative, e.g. -30%)`,
   ]);
 }
 
 function int(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim())) throw new InvalidSpecError([`${flag} "${text}": must be a whole number`]);
+  if (!/^\d+$/.test(text.trim())) throw new InvalidSpecError([`${flag} ${quoted(text)}: must be a whole number`]);
   return Number(text);
 }
 
@@ -80,7 +94,7 @@ function dollars(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const t = text.trim().replace(/^\$/, '');
   if (!/^(\d+(\.\d*)?|\.\d+)$/.test(t) || Number(t) <= 0) {
-    throw new InvalidSpecError([`${flag} "${text}": must be a positive number of US dollars, e.g. 20 or 2.50`]);
+    throw new InvalidSpecError([`${flag} ${quoted(text)}: must be a positive number of US dollars, e.g. 20 or 2.50`]);
   }
   return Number(t);
 }
@@ -96,7 +110,7 @@ export function budgetFromFlags(
   if (maxTokens !== undefined) budget.maxTokens = maxTokens;
   if (o.maxHours !== undefined) {
     if (!/^\d+(\.\d+)?$/.test(o.maxHours.trim())) {
-      throw new InvalidSpecError([`--max-hours "${o.maxHours}": must be a number of hours, e.g. 4 or 0.5`]);
+      throw new InvalidSpecError([`--max-hours ${quoted(o.maxHours)}: must be a number of hours, e.g. 4 or 0.5`]);
     }
     budget.maxHours = Number(o.maxHours);
   }
@@ -129,7 +143,8 @@ export function editFromFlags(o: EditFlags): GoalEdit {
     const targets: Record<string, unknown> = { ...(edit.targets as object | undefined) };
     for (const t of o.target) {
       const eq = t.indexOf('=');
-      if (eq <= 0) throw new InvalidEditError([`--target "${t}": use NAME=VALUE, e.g. build_seconds=-40% or score=10`]);
+      if (eq <= 0)
+        throw new InvalidEditError([`--target ${quoted(t)}: use NAME=VALUE, e.g. build_seconds=-40% or score=10`]);
       targets[t.slice(0, eq)] = parseTarget(t.slice(eq + 1));
     }
     edit.targets = targets;
@@ -185,17 +200,22 @@ export function inlineSpec(objective: string, o: InlineGoalOptions, cwd = proces
 export function finalizeSpec(raw: unknown, env: NodeJS.ProcessEnv = process.env): GoalSpec {
   const spec = parseGoalSpec(raw);
   const ws = path.resolve(spec.workspace);
+  if (ws.includes('\0')) {
+    throw new InvalidSpecError([`workspace: ${shownPath(ws)} contains a NUL byte: pass the path of your repository`]);
+  }
   if (!existsSync(ws)) {
-    throw new InvalidSpecError([`workspace: ${ws} does not exist: create it or pass the path of your repository`]);
+    throw new InvalidSpecError([
+      `workspace: ${shownPath(ws)} does not exist: create it or pass the path of your repository`,
+    ]);
   }
   if (!statSync(ws).isDirectory()) {
-    throw new InvalidSpecError([`workspace: ${ws} is a file: pass the folder of your repository`]);
+    throw new InvalidSpecError([`workspace: ${shownPath(ws)} is a file: pass the folder of your repository`]);
   }
   try {
     execFileSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: ws, stdio: 'pipe' });
   } catch {
     throw new InvalidSpecError([
-      `workspace: ${ws} is not a git repository: run \`git init && git add -A && git commit -m start\` there`,
+      `workspace: ${shownPath(ws)} is not a git repository: run \`git init && git add -A && git commit -m start\` there`,
     ]);
   }
   const model = { ...spec.model };
@@ -204,7 +224,7 @@ export function finalizeSpec(raw: unknown, env: NodeJS.ProcessEnv = process.env)
   if (spec.budget.maxCostUsd !== undefined && model.name && !modelInfo(model.name, model).price) {
     // Otherwise the goal would stop as blocked after its first turn, unable to count what it spends.
     throw new InvalidSpecError([
-      `budget.maxCostUsd: no price is known for model "${model.name}", so its cost cannot be counted: add model.price { inputPerMTok, outputPerMTok } to the spec, or drop the cost budget`,
+      `budget.maxCostUsd: no price is known for model ${quoted(model.name)}, so its cost cannot be counted: add model.price { inputPerMTok, outputPerMTok } to the spec, or drop the cost budget`,
     ]);
   }
   return { ...spec, workspace: ws, model };
@@ -216,7 +236,7 @@ function checkGoalBranch(ws: string, branch: string): void {
     execFileSync('git', ['check-ref-format', '--branch', branch], { cwd: ws, stdio: 'pipe' });
   } catch {
     throw new InvalidSpecError([
-      `git.branch: "${branch}" is not a valid git branch name: use e.g. longhaul/faster-build (no spaces, "..", "~", "^", ":")`,
+      `git.branch: ${quoted(branch)} is not a valid git branch name: use e.g. longhaul/faster-build (no spaces, "..", "~", "^", ":")`,
     ]);
   }
   let current = '';
@@ -229,7 +249,7 @@ function checkGoalBranch(ws: string, branch: string): void {
   }
   if (current === branch) {
     throw new InvalidSpecError([
-      `git.branch: "${branch}" is checked out in the workspace; milestone commits never move your branch: name a branch of its own, e.g. longhaul/${branch}`,
+      `git.branch: ${quoted(branch)} is checked out in the workspace; milestone commits never move your branch: name a branch of its own, e.g. longhaul/${branch}`,
     ]);
   }
 }

@@ -78,12 +78,18 @@ export function applyEditToSpec(spec: GoalSpec, edit: GoalEdit, spent: Spent): G
   if (edit.targets) {
     for (const name of Object.keys(edit.targets)) {
       if (!metrics.some((m) => m.name === name)) {
+        // Metric names are short identifiers; anything else is shown quoted and cut, never echoed whole.
+        // eslint-disable-next-line no-control-regex
+        const plain = name.length <= 64 && !/[\x00-\x1f\x7f"]/.test(name);
+        const shown = plain ? name : JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
         problems.push(
-          `targets.${name}: no metric named "${name}" (metrics: ${metrics.map((m) => m.name).join(', ') || 'none'})`,
+          `targets.${shown}: no metric named ${plain ? `"${name}"` : shown} (metrics: ${metrics.map((m) => m.name).join(', ') || 'none'})`,
         );
       }
     }
-    metrics = metrics.map((m) => (edit.targets?.[m.name] ? { ...m, target: edit.targets[m.name]! } : m));
+    const targets = edit.targets;
+    // Own keys only: a metric named "constructor" or "toString" must not pick up Object.prototype's member.
+    metrics = metrics.map((m) => (Object.hasOwn(targets, m.name) ? { ...m, target: targets[m.name]! } : m));
   }
   const budget = { ...spec.budget, ...edit.budget };
   if (edit.budget?.maxTurns !== undefined && edit.budget.maxTurns < spent.turns) {

@@ -17,9 +17,18 @@ export function jsonBytes(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value) ?? '').length;
 }
 
-/** "the spec is 300 KiB; keep it under 128 KiB: <hint>" when `value` is too large, else null. */
+/**
+ * "the spec is 300 KiB; keep it under 128 KiB: <hint>" when `value` is too large, else null. A value that cannot be
+ * JSON at all (a YAML alias that contains itself) is refused too: Temporal could not carry it.
+ */
 export function tooLarge(what: string, value: unknown, limit: number, hint: string): string | null {
-  const bytes = jsonBytes(value);
+  let bytes: number;
+  try {
+    bytes = jsonBytes(value);
+  } catch (err) {
+    const why = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+    return `${what} is not plain data (${why}): write every value out, without a YAML alias (*name) inside its own anchor`;
+  }
   if (bytes <= limit) return null;
   return `${what} is ${Math.ceil(bytes / 1024)} KiB; keep it under ${limit / 1024} KiB: ${hint}`;
 }

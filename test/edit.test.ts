@@ -580,3 +580,31 @@ describe('edit size', () => {
     expect(() => parseGoalEdit({ guidance: 'g'.repeat(10_000) })).not.toThrow();
   });
 });
+
+describe('found by fuzzing (test/fuzz-edit.test.ts)', () => {
+  test('a target edit works on a goal whose metric is named like an Object member ("constructor")', () => {
+    const spec = parseGoalSpec({
+      objective: 'x',
+      workspace: '/repo',
+      metrics: [
+        { name: 'constructor', command: 'true', direction: 'lower', target: { absolute: 1 } },
+        { name: 'b', command: 'true', direction: 'lower', target: { absolute: 1 } },
+      ],
+    });
+    const after = apply(spec, { targets: { b: { absolute: 2 } } });
+    expect(after.metrics.map((m) => m.target)).toEqual([{ absolute: 1 }, { absolute: 2 }]);
+  });
+
+  test('an unknown target name is shown quoted and cut, never echoed whole', () => {
+    const [problem] = problemsOf(() => apply(base(), { targets: { [`${'n'.repeat(5000)}\n`]: { absolute: 1 } } }));
+    expect(problem).toMatch(/^targets\."n{64}…": no metric named "n{64}…" \(metrics: build_seconds, coverage\)$/);
+  });
+
+  test('an edit that refers to itself (a YAML alias inside its own anchor) is refused, not thrown', () => {
+    const edit: Record<string, unknown> = { objective: 'y' };
+    edit.budget = edit;
+    expect(problemsOf(() => parseGoalEdit(edit))).toEqual([
+      'the edit is not plain data (Converting circular structure to JSON): write every value out, without a YAML alias (*name) inside its own anchor',
+    ]);
+  });
+});

@@ -454,3 +454,36 @@ describe('editFromFlags', () => {
     }
   });
 });
+
+describe('found by fuzzing (test/fuzz-spec.test.ts)', () => {
+  test('a flag value is quoted and cut in the message: no raw newline, no 300 KB echo', () => {
+    expect(problemsOf(() => inlineSpec('x', { check: ['true'], maxTurns: '\n\t ' }))).toEqual([
+      '--max-turns "\\n\\t ": must be a whole number',
+    ]);
+    const [long] = problemsOf(() => inlineSpec('x', { check: ['true'], maxTurns: 'x'.repeat(300_000) }));
+    expect(long).toBe(`--max-turns "${'x'.repeat(80)}…": must be a whole number`);
+  });
+
+  test('a workspace with a NUL byte is refused as such', () => {
+    expect(
+      problemsOf(() =>
+        finalizeSpec({ objective: 'x', workspace: '/tmp/a\0b', checks: [{ name: 't', command: 'true' }] }),
+      ),
+    ).toEqual(['workspace: "/tmp/a\\u0000b" contains a NUL byte: pass the path of your repository']);
+  });
+
+  test('a spec file nested too deeply says so instead of "Maximum call stack size exceeded"', () => {
+    const file = path.join(tempDir(), 'goal.yaml');
+    writeFileSync(file, `${'['.repeat(5000)}${']'.repeat(5000)}`);
+    const problems = problemsOf(() => readSpecFile(file));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('is nested too deeply to read');
+    expect(problems[0]).not.toContain('Maximum call stack');
+  });
+
+  test('an edit file whose YAML alias contains itself is refused with InvalidEditError', () => {
+    const file = path.join(tempDir(), 'edit.yaml');
+    writeFileSync(file, '&a { objective: y, budget: *a }\n');
+    expect(() => editFromFlags({ file })).toThrow(InvalidEditError);
+  });
+});
