@@ -26,13 +26,20 @@ export const metricTarget = z.union(
 );
 export type MetricTarget = z.infer<typeof metricTarget>;
 
+/** A shell command: not empty, and no NUL byte (no process can be started with one). */
+const shellCommand = z
+  .string()
+  .trim()
+  .min(1, 'command must not be empty')
+  .refine((c) => !c.includes('\0'), 'command contains a NUL byte: no shell can run it; remove it');
+
 export const MEASURE_KINDS = ['wall_time', 'stdout_number', 'json', 'exit_code', 'junit', 'coverage'] as const;
 export const JUNIT_COUNTS = ['failed', 'passed', 'total'] as const;
 
 export const metricSpec = z
   .object({
     name: identifier.describe('metric name, e.g. build_seconds'),
-    command: z.string().trim().min(1, 'command must not be empty').describe('shell command run in the workspace'),
+    command: shellCommand.describe('shell command run in the workspace'),
     measure: z
       .enum(MEASURE_KINDS, { error: `measure must be one of: ${MEASURE_KINDS.join(', ')}` })
       .default('wall_time')
@@ -80,7 +87,11 @@ export const metricSpec = z
         try {
           new RegExp(m.pattern);
         } catch (e) {
-          ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${String(e)}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pattern'],
+            message: `not a valid regular expression: ${regexError(e)}`,
+          });
         }
       }
     }
@@ -103,7 +114,7 @@ export type MetricSpec = z.infer<typeof metricSpec>;
 export const checkSpec = z
   .object({
     name: z.string().trim().min(1, 'a check needs a name'),
-    command: z.string().trim().min(1, 'command must not be empty').describe('passes when it exits 0'),
+    command: shellCommand.describe('passes when it exits 0'),
     timeoutSeconds: z.int().min(1).max(86_400).default(900),
   })
   .strict();
@@ -279,7 +290,7 @@ const regexSource = z
     try {
       new RegExp(p);
     } catch (e) {
-      ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${String(e)}` });
+      ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${regexError(e)}` });
     }
   });
 
@@ -307,7 +318,7 @@ export const checklistSpec = z.array(
     z
       .object({
         item: z.string().trim().min(1, 'a checklist item must say what must be true'),
-        command: z.string().trim().min(1).optional().describe('verifies the item when it exits 0; else the judge'),
+        command: shellCommand.optional().describe('verifies the item when it exits 0; else the judge'),
       })
       .strict(),
   ]),
@@ -379,16 +390,30 @@ export class InvalidSpecError extends Error {
   }
 }
 
+/** A key as shown in a message: at most 64 characters, control characters escaped. */
+function shortKey(k: string): string {
+  const cut = k.length > 64 ? `${k.slice(0, 64)}…` : k;
+  return [...cut].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)
+    ? JSON.stringify(cut).slice(1, -1)
+    : cut;
+}
+
+/** An error of `new RegExp` without the pattern echoed in full (it is the user's, and may be huge). */
+function regexError(e: unknown): string {
+  const text = String(e);
+  return text.length > 160 ? `${text.slice(0, 160)}…` : text;
+}
+
 /** Renders zod issues as "field.path: message" lines, naming unknown fields explicitly. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
     const field = issue.path
-      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${shortKey(String(p))}`))
       .join('')
       .replace(/^\./, '');
     if (issue.code === 'unrecognized_keys') {
       const where = field ? `${field}: ` : '';
-      return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or fix the spelling`;
+      return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(shortKey(k))).join(', ')}: remove or fix the spelling`;
     }
     if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
       return `${field || '(spec)'}: is required`;

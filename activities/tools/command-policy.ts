@@ -301,7 +301,11 @@ const LINE_RULES: readonly { id: string; test: (line: string) => boolean; why: s
   },
   {
     id: 'fork-bomb',
-    test: (line) => /([A-Za-z_:][\w:]*)\(\)\{\1\|\1&\};\1/.test(line.replace(/\s+/g, '')),
+    // Bounded name length and a cheap pre-check: an unbounded name made this rule quadratic on long lines.
+    test: (line) => {
+      const compact = line.replace(/\s+/g, '');
+      return compact.includes('(){') && /([A-Za-z_:][\w:]{0,63})\(\)\{\1\|\1&\};\1/.test(compact);
+    },
     why: 'it is a fork bomb: it starts processes until the machine stops responding',
     instead: 'Start a bounded number of processes.',
   },

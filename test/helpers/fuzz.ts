@@ -157,21 +157,6 @@ function unclear(p: unknown): string | undefined {
   return undefined;
 }
 
-/**
- * Problem lines with the known defect of goal/spec.ts masked: unknown keys and the keys in a field path
- * (describeIssues) and invalid `pattern`s (metricSpec) are echoed in full and unescaped, so a 20 000-character key or pattern, or one with a newline, lands
- * verbatim in the message. Reported, and pinned by `test.failing` cases in fuzz-spec.test.ts; drop this mask once
- * spec.ts quotes and shortens what it echoes.
- */
-export function maskKnownSpecIssues(problems: readonly string[]): string[] {
-  return problems.map((p) =>
-    p
-      .replace(/unknown fields? [\s\S]*: remove or fix the spelling$/, 'unknown field "…": remove or fix the spelling')
-      .replace(/Invalid regular expression: \/[\s\S]*\/(\w*): /, 'Invalid regular expression: /…/$1: ')
-      .replace(/^([\s\S]*?): /, (whole, where: string) => (where.length > 200 ? `${where.slice(0, 40)}…: ` : whole)),
-  );
-}
-
 /** Runs `fn` and returns how long it took, in milliseconds (sync code cannot be interrupted, so a hang shows as time). */
 export function timed<T>(fn: () => T): { value: T; ms: number } {
   const start = performance.now();
