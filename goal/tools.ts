@@ -17,6 +17,8 @@ export const TOOL_LIMITS = {
   listMaxEntries: 10_000,
   /** search reports at most this many matching lines. */
   searchMaxMatches: 200,
+  /** Longest shell command (the kernel refuses arguments over 128 KiB). */
+  shellMaxCommandChars: 100_000,
   /** Upper bound for shell's timeoutSeconds. */
   shellMaxTimeoutSeconds: 3600,
   /** Upper bound for wait's minutes (a day). */
@@ -87,6 +89,11 @@ export const shellArgsSchema = z
     command: z
       .string()
       .min(1)
+      .max(
+        TOOL_LIMITS.shellMaxCommandChars,
+        `longer than ${TOOL_LIMITS.shellMaxCommandChars} characters: write the script to a file with write_file, then run the file`,
+      )
+      .refine((c) => !c.includes('\0'), 'contains a NUL byte, which no shell can run: remove it')
       .describe(
         'The bash command to run (via `bash -c`) in the workspace root. Stdin is closed, so do not run interactive programs.',
       ),

@@ -510,6 +510,22 @@ describe('malformed calls', () => {
     expect(existsSync(path.join(ws, 'x.txt'))).toBe(false);
   });
 
+  it('explains paths and commands no system call takes: NUL bytes, names too long, commands too long', async () => {
+    const nul = await run(ws, 'read_file', { path: 'a\u0000b' });
+    expect(nul).toMatchObject({ isError: true });
+    expect(nul.output).toContain('a path cannot contain a NUL byte: use a path relative to the workspace root');
+    const longName = await run(ws, 'write_file', { path: `${'n'.repeat(300)}.txt`, content: 'x' });
+    expect(longName.output).toContain('is too long (at most 255 bytes each)');
+    const longPath = await run(ws, 'read_file', { path: 'd/'.repeat(3000) });
+    expect(longPath.output).toMatch(/is 6000 characters long \(at most 4096\)/);
+    const deep = await run(ws, 'write_file', { path: `${'d/'.repeat(50)}f.txt`, content: 'deep' });
+    expect(deep.isError).toBe(false); // 50 folders deep is no symlink loop
+    const nulCommand = await run(ws, 'shell', { command: 'echo a\u0000b' });
+    expect(nulCommand.output).toContain('contains a NUL byte, which no shell can run: remove it');
+    const huge = await run(ws, 'shell', { command: `echo ${'x'.repeat(150_000)}` });
+    expect(huge.output).toContain('longer than 100000 characters: write the script to a file with write_file');
+  });
+
   it('names each bad field and what is expected', async () => {
     const r = await run(ws, 'shell', { command: 42, timeoutSeconds: 0, cwd: '/tmp' });
     expect(r.isError).toBe(true);

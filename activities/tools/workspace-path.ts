@@ -21,6 +21,8 @@ export class PathOutsideWorkspaceError extends Error {
 }
 
 const MAX_SYMLINK_HOPS = 40;
+/** Longer paths than Linux's PATH_MAX are refused up front (the file system would say ENAMETOOLONG). */
+const MAX_PATH_CHARS = 4096;
 
 /** True if `p` is `dir` or lies below it (both absolute and normalized). */
 function isWithin(dir: string, p: string): boolean {
@@ -38,6 +40,7 @@ function isMissing(err: unknown): boolean {
  * rest. Dangling symlinks are followed to where they point, so a write through one cannot leave the workspace.
  */
 async function realpathLoose(p: string, hops = 0): Promise<string> {
+  // Only symlinks followed count as hops: a new file 50 folders deep is fine, a link cycle is not.
   if (hops > MAX_SYMLINK_HOPS)
     throw Object.assign(new Error(`too many levels of symbolic links: ${p}`), { code: 'ELOOP' });
   try {
@@ -47,7 +50,7 @@ async function realpathLoose(p: string, hops = 0): Promise<string> {
   }
   const parent = path.dirname(p);
   if (parent === p) return p;
-  const realParent = await realpathLoose(parent, hops + 1);
+  const realParent = await realpathLoose(parent, hops);
   const here = path.join(realParent, path.basename(p));
   let isLink = false;
   try {
@@ -74,6 +77,15 @@ const FIX_HINT = 'use a path relative to the workspace root, such as "src/index.
  * @throws PathOutsideWorkspaceError if the path, or what its symlinks point to, is outside `root` or inside `.git/`.
  */
 export async function resolveInWorkspace(root: string, p: string): Promise<string> {
+  if (p.includes('\0')) {
+    throw new PathOutsideWorkspaceError(p, `a path cannot contain a NUL byte: ${FIX_HINT}`);
+  }
+  if (p.length > MAX_PATH_CHARS) {
+    throw new PathOutsideWorkspaceError(
+      p.slice(0, 80),
+      `path "${p.slice(0, 80)}…" is ${p.length} characters long (at most ${MAX_PATH_CHARS}): ${FIX_HINT}`,
+    );
+  }
   const lexicalRoot = path.resolve(root);
   const realRoot = await realpath(lexicalRoot);
   const lexical = path.resolve(lexicalRoot, p);
@@ -86,7 +98,16 @@ export async function resolveInWorkspace(root: string, p: string): Promise<strin
 
   if (containsGitDir(relative)) throw gitDirError(p);
 
-  const real = await realpathLoose(path.join(realRoot, relative));
+  let real: string;
+  try {
+    real = await realpathLoose(path.join(realRoot, relative));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENAMETOOLONG') throw err;
+    throw new PathOutsideWorkspaceError(
+      p.slice(0, 80),
+      `a file or folder name in path "${p.slice(0, 80)}${p.length > 80 ? '…' : ''}" is too long (at most 255 bytes each): ${FIX_HINT}`,
+    );
+  }
   if (!isWithin(realRoot, real)) {
     throw new PathOutsideWorkspaceError(
       p,
