@@ -520,6 +520,8 @@ describe('malformed calls', () => {
     expect(longPath.output).toMatch(/is 6000 characters long \(at most 4096\)/);
     const deep = await run(ws, 'write_file', { path: `${'d/'.repeat(50)}f.txt`, content: 'deep' });
     expect(deep.isError).toBe(false); // 50 folders deep is no symlink loop
+    const lone = await run(ws, 'write_file', { path: '\ud800.txt', content: 'x' });
+    expect(lone.output).toContain('is not valid Unicode (a lone surrogate)');
     const nulCommand = await run(ws, 'shell', { command: 'echo a\u0000b' });
     expect(nulCommand.output).toContain('contains a NUL byte, which no shell can run: remove it');
     const huge = await run(ws, 'shell', { command: `echo ${'x'.repeat(150_000)}` });

@@ -23,6 +23,8 @@ export class PathOutsideWorkspaceError extends Error {
 const MAX_SYMLINK_HOPS = 40;
 /** Longer paths than Linux's PATH_MAX are refused up front (the file system would say ENAMETOOLONG). */
 const MAX_PATH_CHARS = 4096;
+/** Half a UTF-16 pair: no file name can hold it (it would be written as U+FFFD, another file). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** True if `p` is `dir` or lies below it (both absolute and normalized). */
 function isWithin(dir: string, p: string): boolean {
@@ -79,6 +81,9 @@ const FIX_HINT = 'use a path relative to the workspace root, such as "src/index.
 export async function resolveInWorkspace(root: string, p: string): Promise<string> {
   if (p.includes('\0')) {
     throw new PathOutsideWorkspaceError(p, `a path cannot contain a NUL byte: ${FIX_HINT}`);
+  }
+  if (LONE_SURROGATE.test(p)) {
+    throw new PathOutsideWorkspaceError(p, `path "${p}" is not valid Unicode (a lone surrogate): ${FIX_HINT}`);
   }
   if (p.length > MAX_PATH_CHARS) {
     throw new PathOutsideWorkspaceError(
