@@ -6,10 +6,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import type { TokenUsage } from '../goal/transcript';
-import { git } from './git';
+import { diffEvidence } from './diff-evidence';
 import { callModel, responseText, type ModelChoice, type ModelDeps } from './model/call';
 import type { GoalStore } from './store';
-import { truncateHeadTail } from './tools/truncate';
 
 export interface JudgeInput {
   readonly goalId: string;
@@ -48,8 +47,6 @@ const verdictSchema = z.object({
   verdicts: z.array(z.object({ index: z.int().min(0), verified: z.boolean(), reason: z.string() })),
 });
 
-const MAX_DIFF_CHARS = 60_000;
-
 /** Extracts the first JSON object from a model's text (models like to wrap it in a code fence). */
 export function parseJudgeAnswer(
   text: string,
@@ -69,16 +66,11 @@ export function parseJudgeAnswer(
 }
 
 export async function judgeChecklist(deps: JudgeDeps, input: JudgeInput): Promise<JudgeResult> {
-  const diff = input.startCommit
-    ? await git(input.workspace, ['diff', input.startCommit, '--stat', '--patch', '--no-color']).catch(
-        (e: Error) => `(git diff failed: ${e.message})`,
-      )
-    : '(no start commit: no diff available)';
-  const ref = await deps.store.putBlob(input.goalId, diff);
+  const diff = await diffEvidence(deps.store, input.goalId, input.workspace, input.startCommit);
   const evidence = [
     `# Objective\n${input.objective}`,
     `# Measured by the orchestrator\n${input.evidence.join('\n') || '(nothing)'}`,
-    `# Diff since the start of the goal\n${truncateHeadTail(diff, MAX_DIFF_CHARS, ref).text || '(no changes)'}`,
+    diff,
     `# Items to decide\n${input.items.map((item, i) => `${i}. ${item}`).join('\n')}`,
   ].join('\n\n');
   const response = await callModel(deps, input.model, {

@@ -5,10 +5,9 @@
  * the clean-up turns that follow act on it.
  */
 import type { TokenUsage } from '../goal/transcript';
-import { git } from './git';
+import { diffEvidence } from './diff-evidence';
 import { callModel, responseText, type ModelChoice, type ModelDeps } from './model/call';
 import type { GoalStore } from './store';
-import { truncateHeadTail } from './tools/truncate';
 
 export interface ReflectInput {
   readonly goalId: string;
@@ -30,7 +29,6 @@ export interface ReflectResult {
   readonly usage: TokenUsage;
 }
 
-const MAX_DIFF_CHARS = 60_000;
 const MAX_LOG_LINES = 400;
 /** Longest reflection kept (it travels through history to the report). */
 export const MAX_REFLECTION_CHARS = 8_000;
@@ -53,8 +51,7 @@ export async function reflect(
   deps: ModelDeps & { readonly store: GoalStore },
   input: ReflectInput,
 ): Promise<ReflectResult> {
-  const diff = input.startCommit ? await diffSince(input.workspace, input.startCommit) : '(no start commit: no diff)';
-  const ref = await deps.store.putBlob(input.goalId, diff);
+  const diff = await diffEvidence(deps.store, input.goalId, input.workspace, input.startCommit);
   const hidden = new Set(input.hiddenChecks);
   const ledger = (await deps.store.readLedger(input.goalId)).filter(
     (r) => typeof r.check !== 'string' || !hidden.has(r.check),
@@ -71,7 +68,7 @@ export async function reflect(
           `# Outcome\n${input.outcome.join('\n')}`,
           `# Attempt log (measurements, oldest first${ledger.length > MAX_LOG_LINES ? `; the last ${MAX_LOG_LINES} of ${ledger.length}` : ''})\n${log.join('\n') || '(none)'}`,
           `# Events and edits\n${input.events.join('\n') || '(none)'}`,
-          `# Diff since the start of the goal\n${truncateHeadTail(diff, MAX_DIFF_CHARS, ref).text || '(no changes)'}`,
+          diff,
         ].join('\n\n'),
       },
     ],
@@ -83,17 +80,6 @@ export async function reflect(
     text: text.length > MAX_REFLECTION_CHARS ? `${text.slice(0, MAX_REFLECTION_CHARS)}\n[…cut]` : text,
     usage: response.usage,
   };
-}
-
-/** Tracked changes and untracked files since `startCommit`, as a patch. */
-async function diffSince(workspace: string, startCommit: string): Promise<string> {
-  const tracked = await git(workspace, ['diff', startCommit, '--stat', '--patch', '--no-color']).catch(
-    (e: Error) => `(git diff failed: ${e.message})`,
-  );
-  const untracked = (await git(workspace, ['ls-files', '--others', '--exclude-standard']).catch(() => ''))
-    .split('\n')
-    .filter(Boolean);
-  return untracked.length > 0 ? `${tracked}\nNew files not yet in git: ${untracked.join(', ')}\n` : tracked;
 }
 
 function describeRecord(r: Record<string, unknown>): string {
