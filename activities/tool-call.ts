@@ -50,11 +50,20 @@ export interface ToolCallDeps {
   readonly redact?: Redact;
 }
 
+/** Compiled policies by spec: a goal's policy never changes between its calls, so it is compiled once per worker. */
+const compiledPolicies = new Map<string, CommandPolicy>();
+
 /** The goal's command policy; a pattern that does not compile (the spec validates them) fails the call for good. */
 function policyOf(spec: CommandPolicySpec | undefined): CommandPolicy | undefined {
   if (spec === undefined) return undefined;
+  const key = JSON.stringify(spec);
+  const cached = compiledPolicies.get(key);
+  if (cached) return cached;
   try {
-    return compilePolicy(spec);
+    const policy = compilePolicy(spec);
+    if (compiledPolicies.size >= 1000) compiledPolicies.clear(); // bounded: a worker's goals, not all ever seen
+    compiledPolicies.set(key, policy);
+    return policy;
   } catch (err) {
     if (!(err instanceof InvalidPolicyPatternError)) throw err;
     throw ApplicationFailure.nonRetryable(`the goal's command policy: ${err.message}`, 'InvalidCommandPolicy');
@@ -89,7 +98,6 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     ctx.log.warn('stopped a leftover process of a previous attempt', { pid: leftover, callId: input.callId });
   }
 
-  const redact = deps.redact ?? redactEnvSecrets;
   const isProtected = await deps.protection(input.goalId);
   const commandPolicy = policyOf(input.commands);
   const call = await store.findToolCall(input.goalId, input.turn, input.callId);
@@ -114,7 +122,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     ...(isProtected ? { isProtected } : {}),
     ...(commandPolicy ? { commandPolicy } : {}),
     ...(input.allowEnv ? { allowEnv: input.allowEnv } : {}),
-    redact,
+    redact: deps.redact ?? redactEnvSecrets,
     defaultShellTimeoutMs: deps.defaultShellTimeoutMs,
     maxOutputChars: deps.maxOutputChars,
     storeFullOutput: (text: string) => store.putBlob(input.goalId, text),
@@ -127,13 +135,13 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
         summary: `wrote to the throw-away copy: ${ran.summary}`.slice(0, 200),
       }
     : ran;
-  // runTool redacted them already; again here, as the last step before the store and workflow history.
+  // runTool redacted output and summary; the draft note above adds nothing secret.
   const stored = {
     callId: call.callId,
     name: call.name,
-    output: redact(result.output),
+    output: result.output,
     isError: result.isError,
-    summary: redact(result.summary),
+    summary: result.summary,
     ...(result.control ? { control: result.control } : {}),
     ...(result.fullOutputRef ? { fullOutputRef: result.fullOutputRef } : {}),
   };
