@@ -3,6 +3,7 @@
  * child process, with Slack and the fake model configured, that the run SIGKILLs and starts again. An exit the run
  * did not cause is counted and the worker started again, so a crash shows in the figures instead of hanging the run.
  */
+import { workerProcessEnv } from '../../test/helpers/worker-process';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { SHIPPED_WORKER } from './worker-child';
@@ -48,22 +49,20 @@ export class ChaosWorker {
     this.starts += 1;
     const n = this.starts;
     const child = spawn(process.execPath, [SHIPPED_WORKER], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TEMPORAL_ADDRESS: o.address,
-        LONGHAUL_TASK_QUEUE: o.taskQueue,
-        LONGHAUL_HOME: o.home,
-        LONGHAUL_WORKFLOW_BUNDLE: o.bundlePath,
-        OPENAI_BASE_URL: o.modelUrl,
-        OPENAI_API_KEY: o.openaiKey,
-        LONGHAUL_MODEL_API: 'responses',
-        LONGHAUL_MODEL: 'fake-model',
-        LONGHAUL_LOG_LEVEL: 'WARN',
-        SLACK_BOT_TOKEN: o.slack.token,
-        SLACK_CHANNEL: o.slack.channel,
-        SLACK_API_URL: o.slack.url,
-      },
+      env: workerProcessEnv({
+        address: o.address,
+        taskQueue: o.taskQueue,
+        home: o.home,
+        openaiBaseUrl: o.modelUrl,
+        apiKey: o.openaiKey,
+        env: {
+          LONGHAUL_WORKFLOW_BUNDLE: o.bundlePath,
+          LONGHAUL_LOG_LEVEL: 'WARN',
+          SLACK_BOT_TOKEN: o.slack.token,
+          SLACK_CHANNEL: o.slack.channel,
+          SLACK_API_URL: o.slack.url,
+        },
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

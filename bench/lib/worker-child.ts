@@ -1,4 +1,5 @@
 /** Longhaul workers as child processes (so they can be SIGKILLed and their RSS and CPU read from /proc). */
+import { workerProcessEnv } from '../../test/helpers/worker-process';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,20 +36,18 @@ export interface WorkerChild {
 export function startWorkerChild(o: WorkerChildOptions): WorkerChild {
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...(o.nodeArgs ?? []), o.main ?? BENCH_WORKER], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: o.address,
-      LONGHAUL_TASK_QUEUE: o.taskQueue,
-      LONGHAUL_HOME: o.home,
-      OPENAI_BASE_URL: o.modelUrl,
-      OPENAI_API_KEY: 'sk-bench',
-      LONGHAUL_MODEL_API: 'responses',
-      LONGHAUL_MODEL: 'fake-model',
-      LONGHAUL_LOG_LEVEL: 'WARN',
-      ...(o.tuning ? { LONGHAUL_BENCH_TUNING: JSON.stringify(o.tuning) } : {}),
-      ...(o.bundlePath ? { LONGHAUL_BENCH_BUNDLE: o.bundlePath } : {}),
-    },
+    env: workerProcessEnv({
+      address: o.address,
+      taskQueue: o.taskQueue,
+      home: o.home,
+      openaiBaseUrl: o.modelUrl,
+      apiKey: 'sk-bench',
+      env: {
+        LONGHAUL_LOG_LEVEL: 'WARN',
+        ...(o.tuning ? { LONGHAUL_BENCH_TUNING: JSON.stringify(o.tuning) } : {}),
+        ...(o.bundlePath ? { LONGHAUL_BENCH_BUNDLE: o.bundlePath } : {}),
+      },
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -21,20 +21,28 @@ export interface WorkerProcess {
 
 export const WORKER_MAIN = path.resolve(__dirname, '..', '..', 'dist', 'worker', 'main.js');
 
+/**
+ * The environment of a worker process against a test server and the fake model (no other variable of this process
+ * leaks in); also used by the benchmarks and the chaos run.
+ */
+export function workerProcessEnv(o: WorkerProcessOptions & { readonly apiKey?: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: o.address,
+    LONGHAUL_TASK_QUEUE: o.taskQueue,
+    LONGHAUL_HOME: o.home,
+    OPENAI_BASE_URL: o.openaiBaseUrl,
+    OPENAI_API_KEY: o.apiKey ?? 'sk-test-secret-key',
+    LONGHAUL_MODEL_API: o.api ?? 'responses',
+    LONGHAUL_MODEL: 'fake-model',
+    ...o.env,
+  };
+}
+
 export function startWorkerProcess(o: WorkerProcessOptions): WorkerProcess {
   const child = spawn(process.execPath, [WORKER_MAIN], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: o.address,
-      LONGHAUL_TASK_QUEUE: o.taskQueue,
-      LONGHAUL_HOME: o.home,
-      OPENAI_BASE_URL: o.openaiBaseUrl,
-      OPENAI_API_KEY: 'sk-test-secret-key',
-      LONGHAUL_MODEL_API: o.api ?? 'responses',
-      LONGHAUL_MODEL: 'fake-model',
-      ...o.env,
-    },
+    env: workerProcessEnv(o),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
