@@ -3,6 +3,7 @@
  * pauses it for a 60-hour weekend and resumes it, the hourly status refresh keeps firing, and `maxHours: 120` ends it
  * `budget_exhausted` at 120 working hours with the turn numbering continuous across continue-as-new.
  */
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startGoal } from '../client/goals';
 import { pauseUpdate, resumeUpdate, statusQuery } from '../goal/messages';
@@ -27,6 +28,31 @@ afterAll(async () => {
 
 const HOUR = 3_600_000;
 
+/**
+ * Runs the test's steps under one deadline; past it, prints what the goal was doing (the step, its pending activities
+ * and workflow task, its last events) so that a hang says where it hung instead of just timing out.
+ */
+function hangReport(handle: WorkflowHandle, deadlineMs: number) {
+  let current = 'start';
+  const timer = setTimeout(() => {
+    void (async () => {
+      const described = await handle.describe().catch((err: Error) => err);
+      const history = await handle.fetchHistory().catch((err: Error) => err);
+      const raw = described instanceof Error ? described.message : described.raw;
+      const events = history instanceof Error ? history.message : (history.events ?? []).slice(-40);
+      process.stderr.write(
+        `simulated-150h hung in step "${current}" for ${deadlineMs / 1000} s:\n` +
+          `${JSON.stringify({ pendingActivities: raw, lastEvents: events }, null, 1).slice(0, 30_000)}\n`,
+      );
+    })();
+  }, deadlineMs);
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    current = name;
+    return fn();
+  };
+  return Object.assign(step, { done: () => clearTimeout(timer) });
+}
+
 test('paused for a 60-hour weekend (and a half), refreshed hourly throughout, ended by maxHours at 120 working hours', async () => {
   fake.setScript(() => ({
     toolCalls: [
@@ -48,19 +74,24 @@ test('paused for a 60-hour weekend (and a half), refreshed hourly throughout, en
       goalId: 'simulated-150h',
       tuning: { maxHistoryEvents: 2_000 },
     });
+    const step = hangReport(handle, 240_000);
     // The user steps in between the hour marks, where the goal's timers fall: the time-skipping server strands a
     // workflow task that cancels a timer which fired while the task was with the worker (sdk-java#3088), a race
     // the real server does not have.
     // The pause lasts 60.5 hours so that the goal's end, too, falls between the hourly refreshes.
-    await env.sleep(30.25 * HOUR);
-    await handle.executeUpdate(pauseUpdate, { args: [{ reason: 'the weekend' }] });
-    await env.sleep(HOUR); // reaches the turn boundary and holds
-    const paused = await handle.query(statusQuery);
-    await env.sleep(59.5 * HOUR);
-    const afterWeekend = await handle.query(statusQuery);
-    await handle.executeUpdate(resumeUpdate, { args: [] });
-    const outcome = await handle.result();
-    return { paused, afterWeekend, outcome, final: await handle.query(statusQuery) };
+    try {
+      await step('sleep 30.25 h', () => env.sleep(30.25 * HOUR));
+      await step('pause', () => handle.executeUpdate(pauseUpdate, { args: [{ reason: 'the weekend' }] }));
+      await step('sleep 1 h', () => env.sleep(HOUR)); // reaches the turn boundary and holds
+      const paused = await step('query', () => handle.query(statusQuery));
+      await step('sleep 59.5 h', () => env.sleep(59.5 * HOUR));
+      const afterWeekend = await step('query', () => handle.query(statusQuery));
+      await step('resume', () => handle.executeUpdate(resumeUpdate, { args: [] }));
+      const outcome = await step('result', () => handle.result());
+      return { paused, afterWeekend, outcome, final: await handle.query(statusQuery) };
+    } finally {
+      step.done();
+    }
   });
 
   // The weekend: no turn while paused, the hourly refresh fired all along.
