@@ -5,7 +5,7 @@
  */
 import type { TokenUsage } from '../goal/transcript';
 import { callModel, responseText, type ModelChoice, type ModelDeps } from './model/call';
-import type { GoalStore } from './store';
+import type { GoalStore } from './store/types';
 
 export interface AnswerQuestionInput {
   readonly goalId: string;

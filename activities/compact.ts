@@ -6,7 +6,7 @@
 import type { TokenUsage, TranscriptItem } from '../goal/transcript';
 import { renderTurn } from './context';
 import { callModel, responseText, type ModelChoice, type ModelDeps } from './model/call';
-import type { GoalStore, StoredSummary } from './store';
+import type { GoalStore, StoredSummary } from './store/types';
 
 /** Longest summary kept (characters); the summariser is asked for much less. */
 export const MAX_SUMMARY_CHARS = 16_000;

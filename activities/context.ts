@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AgentMode } from '../goal/tools';
 import type { MessageItem, ToolCallItem, TranscriptItem } from '../goal/transcript';
-import type { GoalStore, StoredSummary, StoredTurn } from './store';
+import type { GoalStore, StoredSummary, StoredTurn } from './store/types';
 import { resolveInWorkspace } from './tools/workspace-path';
 
 export interface ContextInput {

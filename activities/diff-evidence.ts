@@ -3,7 +3,7 @@
  * patch plus the names of new untracked files, stored whole in the goal store and shown cut to a bound.
  */
 import { git } from './git';
-import type { GoalStore } from './store';
+import type { GoalStore } from './store/types';
 import { truncateHeadTail } from './tools/truncate';
 
 /** Characters of diff shown to the model; the whole diff is in the store (its reference is in the cut). */

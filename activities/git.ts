@@ -1,5 +1,5 @@
 /** Small git helpers for the workspace: the start commit and a fingerprint of the working tree. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -108,4 +108,42 @@ export async function excludeFromGit(workspace: string, dir: string): Promise<vo
   if (current.split('\n').includes(line)) return;
   await fs.mkdir(path.dirname(exclude), { recursive: true });
   await fs.appendFile(exclude, `${current === '' || current.endsWith('\n') ? '' : '\n'}${line}\n`);
+}
+
+export interface GitRunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+}
+
+/**
+ * Runs git without a terminal and never rejects. It runs detached, in a session of its own without a controlling
+ * terminal, so neither git nor ssh can ask for a password or passphrase; on timeout its whole process group (git,
+ * remote helpers, ssh) is killed.
+ */
+export function gitDetached(cwd: string, args: readonly string[], timeoutMs: number): Promise<GitRunResult> {
+  const env: NodeJS.ProcessEnv = { ...repoEnv(), GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never', LC_ALL: 'C' };
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const child = spawn('git', [...args], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
+    const done = (code: number | null, error?: Error) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr: stderr || error?.message || '', timedOut });
+    };
+    child.on('error', (err) => done(null, err));
+    child.on('close', (code) => done(code));
+  });
 }

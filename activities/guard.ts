@@ -4,7 +4,7 @@
  */
 import type { IntegrityViolation } from '../goal/status';
 import { buildManifest, checkIntegrity, protectedPatterns, restoreProtected } from './integrity';
-import type { GoalStore } from './store';
+import type { GoalStore } from './store/types';
 
 export interface ProtectWorkspaceInput {
   readonly goalId: string;

@@ -9,7 +9,9 @@ import { measureMetric, runCheck, type MeasureMetricInput, type RunCheckInput } 
 import { ensureBaselineWorktree, measurePairs, type BaselineWorktreeInput, type MeasurePairsInput } from './paired';
 import type { ModelDeps } from './model/call';
 import { createModelProvider, type ModelProvider } from './model/provider';
-import { GoalStore } from './store';
+import { goalDir } from './goal-files';
+import { FileGoalStore } from './store/files';
+import type { GoalStore } from './store/types';
 import { createRedactor } from './redact';
 import { executeTool, protectionOf, type ExecuteToolInput } from './tool-call';
 import { modelTurn, type ModelTurnInput } from './turn';
@@ -26,10 +28,13 @@ import { writeFinalReport, type FinalReportInput } from './report/final';
 import { restoreWorkingTree, type RestoreWorkingTreeInput } from './restore';
 import { makeDraftCopy, removeDraftCopies } from './draft/copy';
 import { measureDraft } from './draft/measure';
+import { cloneGoalBranch, hostAlive, type CloneGoalBranchInput } from './host';
 
 export interface ActivityDeps {
-  /** Where the goal store lives (LONGHAUL_HOME). */
+  /** LONGHAUL_HOME: the file goal store's folder, and this host's files of each goal (progress, reports, pids). */
   readonly home: string;
+  /** The goal store, opened by the worker (store/open.ts), which also closes it. @default a FileGoalStore of home */
+  readonly store?: GoalStore;
   /** Model server access; held by the worker only, never passed through workflow history. */
   readonly openai: { readonly apiKey: string; readonly baseURL?: string; readonly timeoutMs?: number };
   /** @default 'gpt-5.1' */
@@ -42,6 +47,8 @@ export interface ActivityDeps {
   readonly maxOutputChars?: number;
   /** Transcript characters sent per turn before the oldest turns are dropped. @default 400_000 */
   readonly maxTranscriptChars?: number;
+  /** The host this worker runs on (LONGHAUL_HOST), answered by `hostAlive`. @default 'local' */
+  readonly host?: string;
   /** Slack; held by the worker only (the token never enters workflow history). Null or absent: Slack is off. */
   readonly slack?: SlackConfig | null;
 }
@@ -51,7 +58,8 @@ export type SlackUpdateInput = Omit<SlackSyncInput, 'channel'> & { readonly chan
 export type SlackUpdateResult = SlackSyncResult | { readonly off: string };
 
 export function createActivities(deps: ActivityDeps) {
-  const store = new GoalStore(deps.home);
+  const store = deps.store ?? new FileGoalStore(deps.home);
+  const { home } = deps;
   const providers = new Map<string, ModelProvider>();
   const model: ModelDeps = {
     provider: (api) => {
@@ -71,6 +79,7 @@ export function createActivities(deps: ActivityDeps) {
   const measureDeps = { store, redact };
   const toolDeps = {
     store,
+    home,
     redact,
     protection: protectionOf(store),
     defaultShellTimeoutMs: deps.defaultShellTimeoutMs ?? 600_000,
@@ -82,7 +91,7 @@ export function createActivities(deps: ActivityDeps) {
     fingerprintWorkspace,
     protectWorkspace: (input: ProtectWorkspaceInput) => protectWorkspace(store, input),
     verifyIntegrity: (input: VerifyIntegrityInput) => verifyIntegrity(store, input),
-    ensureBaselineWorktree: (input: BaselineWorktreeInput) => ensureBaselineWorktree(store, input),
+    ensureBaselineWorktree: (input: BaselineWorktreeInput) => ensureBaselineWorktree(home, input),
     measureMetric: (input: MeasureMetricInput) => measureMetric(measureDeps, input),
     measurePairs: (input: MeasurePairsInput) => measurePairs(store, input, { redact }),
     runCheck: (input: RunCheckInput) => runCheck(measureDeps, input),
@@ -93,25 +102,28 @@ export function createActivities(deps: ActivityDeps) {
     writeProgress: async (input: WriteProgressInput & { readonly workspace: string }) => {
       // The mirror is for people; it must not look like a change of the agent's (fingerprint, milestones).
       if (input.mirrorDir) await excludeFromGit(input.workspace, input.mirrorDir);
-      return writeProgress(store, input);
+      return writeProgress(store, home, input);
     },
     commitMilestone: (input: CommitMilestoneInput) => commitMilestone(input),
     reflect: (input: ReflectInput) => reflect({ ...model, store }, input),
     restoreWorkingTree: (input: RestoreWorkingTreeInput) => restoreWorkingTree(input),
     pushGoalBranch: (input: PushGoalBranchInput) => pushGoalBranch(input),
-    writeFinalReport: (input: FinalReportInput) => writeFinalReport(store, input),
+    writeFinalReport: (input: FinalReportInput) => writeFinalReport(store, home, input),
     commitFinalReport: (input: CommitFinalReportInput) => commitFinalReport(store, input),
-    // Drafts: the store's folder of the draft holds its transcript and its throw-away copies.
+    // Drafts: the draft's host-local folder holds its throw-away copies.
     prepareDraftCopy: (input: { draftId: string; workspace: string }) =>
-      makeDraftCopy({ draftDir: store.goalDir(input.draftId), workspace: input.workspace, purpose: 'explore' }),
+      makeDraftCopy({ draftDir: goalDir(home, input.draftId), workspace: input.workspace, purpose: 'explore' }),
     measureDraft: (input: { draftId: string; workspace: string; specYaml: string }) =>
       measureDraft({
-        draftDir: store.goalDir(input.draftId),
+        draftDir: goalDir(home, input.draftId),
         workspace: input.workspace,
         specYaml: input.specYaml,
         redact,
       }),
-    removeDraftCopies: (input: { draftId: string }) => removeDraftCopies(store.goalDir(input.draftId)),
+    removeDraftCopies: (input: { draftId: string }) => removeDraftCopies(goalDir(home, input.draftId)),
+    // Placement (goal/placement.ts): the ping only a goal's host answers, and the re-clone of a move.
+    hostAlive: () => Promise.resolve(hostAlive(deps.host ?? 'local')),
+    cloneGoalBranch: (input: CloneGoalBranchInput) => cloneGoalBranch(store, input),
     updateSlack: async (input: SlackUpdateInput): Promise<SlackUpdateResult> => {
       const slack = deps.slack;
       if (!slack) return { off: 'SLACK_BOT_TOKEN is not set on the worker' };

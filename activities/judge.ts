@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { TokenUsage } from '../goal/transcript';
 import { diffEvidence } from './diff-evidence';
 import { callModel, responseText, type ModelChoice, type ModelDeps } from './model/call';
-import type { GoalStore } from './store';
+import type { GoalStore } from './store/types';
 
 export interface JudgeInput {
   readonly goalId: string;

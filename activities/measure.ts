@@ -10,7 +10,7 @@ import { commandEnv } from './command-env';
 import { headCommit } from './git';
 import { redactEnvSecrets, type Redact } from './redact';
 import { sampleMetric, sampleRecord, warmUp } from './sample';
-import type { GoalStore } from './store';
+import type { GoalStore } from './store/types';
 import { runShell } from './tools/shell';
 import { truncateHeadTail } from './tools/truncate';
 

@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { MetricSpec } from '../goal/spec';
 import { git, headCommit } from './git';
 import { sampleMetric, sampleRecord, warmUp, type SampleOptions } from './sample';
-import type { GoalStore } from './store';
+import { goalDir } from './goal-files';
+import type { GoalStore } from './store/types';
 
 export interface MeasurePairsInput {
   readonly goalId: string;
@@ -80,11 +81,11 @@ export interface BaselineWorktreeInput {
 }
 
 /**
- * A detached git worktree of the start commit under the goal store, created once and reused (also after
+ * A detached git worktree of the start commit in the goal's host-local folder, created once and reused (also after
  * a retry or a restart): the baseline that relative targets are re-measured against.
  */
-export async function ensureBaselineWorktree(store: GoalStore, input: BaselineWorktreeInput): Promise<{ dir: string }> {
-  const dir = path.join(store.goalDir(input.goalId), 'baseline-worktree');
+export async function ensureBaselineWorktree(home: string, input: BaselineWorktreeInput): Promise<{ dir: string }> {
+  const dir = path.join(goalDir(home, input.goalId), 'baseline-worktree');
   if (existsSync(path.join(dir, '.git')) && (await headCommit(dir)) === input.startCommit) return { dir };
   await git(input.workspace, ['worktree', 'prune']);
   if (existsSync(dir)) await git(input.workspace, ['worktree', 'remove', '--force', dir]).catch(() => undefined);

@@ -4,8 +4,7 @@
  * at the end of a goal and must not fail it. Git never waits for a password, and credentials in URLs never reach the
  * report.
  */
-import { spawn } from 'node:child_process';
-import { repoEnv } from './git';
+import { gitDetached } from './git';
 
 export interface PushGoalBranchInput {
   /** The git work tree whose repository holds the branch. */
@@ -50,7 +49,11 @@ export async function pushGoalBranch(input: PushGoalBranchInput): Promise<PushGo
     return fail(`cannot push "${branch}": it is not a valid git branch name (e.g. longhaul/my-goal)`);
   }
   const ref = `refs/heads/${branch}`;
-  const tip = await run(workspace, ['rev-parse', '--verify', '-q', '--end-of-options', `${ref}^{commit}`], timeoutMs);
+  const tip = await gitDetached(
+    workspace,
+    ['rev-parse', '--verify', '-q', '--end-of-options', `${ref}^{commit}`],
+    timeoutMs,
+  );
   const commit = tip.code === 0 ? tip.stdout.trim() || null : null;
   if (!commit) {
     if (tip.timedOut || tip.code !== 1) return fail(`cannot read ${branch} in ${workspace}: ${tip.stderr}`);
@@ -58,7 +61,7 @@ export async function pushGoalBranch(input: PushGoalBranchInput): Promise<PushGo
   }
 
   // Fully qualified on both sides, so a tag or remote branch of the same name cannot be meant instead.
-  const push = await run(workspace, ['push', '--', remote, `${ref}:${ref}`], timeoutMs);
+  const push = await gitDetached(workspace, ['push', '--', remote, `${ref}:${ref}`], timeoutMs);
   if (push.code === 0 && !push.timedOut) return { pushed: true, error: null, commit };
   const prefix = `pushing ${branch} to ${shown} failed`;
   if (push.timedOut) {
@@ -122,45 +125,7 @@ function oneLine(text: string): string {
 
 async function isBranchName(workspace: string, branch: string): Promise<boolean> {
   if (branch === '' || branch.startsWith('-') || branch === 'HEAD') return false;
-  const r = await run(workspace, ['check-ref-format', '--branch', branch], DEFAULT_PUSH_TIMEOUT_MS);
+  const r = await gitDetached(workspace, ['check-ref-format', '--branch', branch], DEFAULT_PUSH_TIMEOUT_MS);
   // `--branch` expands shorthands such as `@{-1}`: only a name that comes back unchanged is literal.
   return r.code === 0 && r.stdout.trim() === branch;
-}
-
-interface RunResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly timedOut: boolean;
-}
-
-/**
- * Runs git without a terminal and never rejects. It runs detached, in a session of its own without a controlling
- * terminal, so neither git nor ssh can ask for a password or passphrase; on timeout its whole process group (git,
- * remote helpers, ssh) is killed.
- */
-function run(cwd: string, args: readonly string[], timeoutMs: number): Promise<RunResult> {
-  const env: NodeJS.ProcessEnv = { ...repoEnv(), GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never', LC_ALL: 'C' };
-  return new Promise((resolve) => {
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const child = spawn('git', [...args], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, timeoutMs);
-    const done = (code: number | null, error?: Error) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr: stderr || error?.message || '', timedOut });
-    };
-    child.on('error', (err) => done(null, err));
-    child.on('close', (code) => done(code));
-  });
 }

@@ -20,7 +20,7 @@ const MIN_SECRET_CHARS = 8;
  * because of their prefix but whose values are ordinary words).
  */
 const SECRET_VALUED =
-  /(^|_)(TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PASS|PASSPHRASE|CREDENTIALS?|AUTH|DSN|DATABASE_URL)(_|$)|(^|_)(API_?KEY|ACCESS_KEY|ACCESS_KEY_ID|SECRET_KEY|PRIVATE_KEY|KEY|KEYS|KEY_DATA)$|^(PGPASSWORD|MYSQL_PWD|SSH_AUTH_SOCK)$/i;
+  /(^|_)(TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PASS|PASSPHRASE|CREDENTIALS?|AUTH|DSN|DATABASE_URL)(_|$)|(^|_)(API_?KEY|ACCESS_KEY|ACCESS_KEY_ID|SECRET_KEY|PRIVATE_KEY|KEY|KEYS|KEY_DATA)$|^(PGPASSWORD|MYSQL_PWD|SSH_AUTH_SOCK|LONGHAUL_STORE_URL)$/i;
 
 /**
  * Well-known secret shapes. Each is specific enough not to hit ordinary code: `sk-` keys need 20+ key characters
@@ -46,7 +46,8 @@ const PREFIXED = [
 
 /**
  * The secret values a variable of the worker's environment holds: the whole value, each key of a key list
- * (`id:key,id:key`, as LONGHAUL_ENCRYPTION_KEYS), and the password of a URL (DATABASE_URL).
+ * (`id:key,id:key`, as LONGHAUL_ENCRYPTION_KEYS), and the password of a URL (DATABASE_URL, LONGHAUL_STORE_URL), as
+ * written and percent-decoded, also from a `password=` parameter.
  */
 function valuesOf(value: string): string[] {
   const out = [value];
@@ -57,8 +58,18 @@ function valuesOf(value: string): string[] {
       if (colon > 0) out.push(part.slice(colon + 1));
     }
   }
-  const password = /:\/\/[^/\s:@]+:([^/\s@]+)@/.exec(value)?.[1];
-  if (password !== undefined) out.push(password);
+  for (const password of [
+    /:\/\/[^/\s:@]+:([^/\s@]+)@/.exec(value)?.[1],
+    /:\/\/[^?\s]*\?(?:[^#\s]*&)?password=([^&#\s]+)/.exec(value)?.[1],
+  ]) {
+    if (password === undefined) continue;
+    out.push(password);
+    try {
+      out.push(decodeURIComponent(password));
+    } catch {
+      // A malformed escape: the password as written is all there is.
+    }
+  }
   return out;
 }
 

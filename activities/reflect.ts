@@ -7,7 +7,7 @@
 import type { TokenUsage } from '../goal/transcript';
 import { diffEvidence } from './diff-evidence';
 import { callModel, responseText, type ModelChoice, type ModelDeps } from './model/call';
-import type { GoalStore } from './store';
+import type { GoalStore } from './store/types';
 
 export interface ReflectInput {
   readonly goalId: string;

@@ -1,7 +1,8 @@
 /**
  * The tool-call activity: load one call the model made from the goal store, run it in the workspace,
  * store the result. Idempotent: a result already stored is returned as is, and a retry after a
- * killed worker first stops the process group the previous attempt left running.
+ * killed worker first stops the process group the previous attempt left running (recorded in a host-local file,
+ * goal-files.ts: a retry on the same host finds it).
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
@@ -17,7 +18,8 @@ import {
 import { runTool } from './tools/dispatch';
 import { protectedMatcher } from './integrity';
 import { killProcessGroup } from './tools/shell';
-import type { GoalStore } from './store';
+import type { GoalStore } from './store/types';
+import { readToolPid, writeToolPidSync } from './goal-files';
 
 export interface ExecuteToolInput {
   readonly goalId: string;
@@ -42,6 +44,8 @@ export interface ExecuteToolResult {
 
 export interface ToolCallDeps {
   readonly store: GoalStore;
+  /** LONGHAUL_HOME: where this host records the process groups of running calls (a pid means nothing elsewhere). */
+  readonly home: string;
   readonly defaultShellTimeoutMs: number;
   readonly maxOutputChars: number;
   /** The write tools' guard for a goal's protected paths (see protectionOf). */
@@ -93,7 +97,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
   const existing = await store.readToolResult(input.goalId, input.turn, input.callId);
   if (existing) return digest(existing, signature(existing.name, await argumentsOf(store, input)));
 
-  const leftover = await store.readToolPid(input.goalId, input.turn, input.callId);
+  const leftover = await readToolPid(deps.home, input.goalId, input.turn, input.callId);
   if (leftover !== null && killProcessGroup(leftover)) {
     ctx.log.warn('stopped a leftover process of a previous attempt', { pid: leftover, callId: input.callId });
   }
@@ -114,7 +118,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     onProgress: () => ctx.heartbeat(),
     onSpawn: (pid: number) => {
       try {
-        store.writeToolPidSync(input.goalId, input.turn, input.callId, pid);
+        writeToolPidSync(deps.home, input.goalId, input.turn, input.callId, pid);
       } catch (err) {
         ctx.log.warn('could not record the tool process id', { error: String(err) });
       }

@@ -11,7 +11,7 @@ import { compact } from './compact';
 import { buildContext, renderInstructions, sizeOf, type BuiltContext } from './context';
 import { callModel, responseText, type ModelChoice, type ModelDeps } from './model/call';
 import type { ModelResponse } from './model/provider';
-import type { GoalStore } from './store';
+import type { GoalStore } from './store/types';
 
 export interface ModelTurnInput {
   readonly goalId: string;

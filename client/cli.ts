@@ -2,10 +2,11 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { InvalidEditError } from '../goal/edit';
 import { InvalidSpecError } from '../goal/spec';
 import { GOAL_STATUSES, type GoalStatusName } from '../goal/status';
-import { ConfigError, loadTemporalConfig, longhaulHome } from '../worker/config';
+import { ConfigError, hostName, loadTemporalConfig, longhaulHome } from '../worker/config';
 import { connectClient, TemporalUnreachableError } from './connect';
 import { prepareDemo } from './demo';
 import {
@@ -30,7 +31,9 @@ import {
   type InlineGoalOptions,
 } from './spec-input';
 import { formatReport, progressReport, ProgressNotWrittenError, readProgressMarkdown } from './report';
-import { askGoal, editGoal, GoalEndedError, guideGoal, pauseGoal, RejectedError, resumeGoal } from './steer';
+import { askGoal, editGoal, GoalEndedError, guideGoal, moveGoal, pauseGoal, RejectedError, resumeGoal } from './steer';
+import { hostWorkerWarning } from './placement';
+import { hostNameProblem } from '../goal/placement';
 import { watchEvents, watchGoal } from './watch';
 import { TemporalCliNotFoundError } from './temporal-cli';
 
@@ -57,6 +60,21 @@ async function withClient<T>(
   } finally {
     await close();
   }
+}
+
+type StartOptions = InlineGoalOptions & {
+  id?: string;
+  host?: string;
+  anyHost?: boolean;
+  wait?: boolean;
+  json?: boolean;
+};
+
+/** A commander parser for a host name (goal/placement.ts). */
+function hostArgument(text: string): string {
+  const problem = hostNameProblem(text);
+  if (problem) throw new InvalidArgumentError(problem);
+  return text;
 }
 
 /** A commander parser for a whole number of at least `min`. */
@@ -166,14 +184,27 @@ program
   .option('--model <name>', 'model name (default LONGHAUL_MODEL or gpt-5.1)')
   .addOption(new Option('--model-api <api>', 'wire API of the model server').choices(['responses', 'chat']))
   .option('--id <goalId>', 'goal id (default: derived from the objective)')
+  .option(
+    '--host <name>',
+    "the worker host that has the workspace (default LONGHAUL_HOST, else this machine's name)",
+    hostArgument,
+  )
+  .option('--any-host', 'no host: any worker may run it (one worker, or workspaces on a shared file system)')
   .option('--wait', 'block until the goal ends; exit 0 only if achieved')
   .option('--json', 'machine-readable output')
-  .action(async (arg: string, o: InlineGoalOptions & { id?: string; wait?: boolean; json?: boolean }) => {
+  .action(async (arg: string, o: StartOptions) => {
     const isFile = /\.(ya?ml|json)$/i.test(arg) && existsSync(arg);
     const spec = finalizeSpec(isFile ? readSpecFile(arg) : inlineSpec(arg, o));
     const config = loadTemporalConfig();
+    const host = o.anyHost ? undefined : (o.host ?? hostName());
     await withClient(async (client) => {
-      const handle = await startGoal(client, spec, { taskQueue: config.taskQueue, ...(o.id ? { goalId: o.id } : {}) });
+      const warning = host ? await hostWorkerWarning(client, config.namespace, config.taskQueue, host) : null;
+      if (warning) err(`warning: ${warning}`);
+      const handle = await startGoal(client, spec, {
+        taskQueue: config.taskQueue,
+        ...(o.id ? { goalId: o.id } : {}),
+        ...(host ? { host } : {}),
+      });
       if (!o.wait) {
         out(o.json ? JSON.stringify({ goalId: handle.workflowId }) : handle.workflowId);
         return;
@@ -202,8 +233,14 @@ program
   .option('--id <draftId>', 'the draft (default: a new one; with --revise/--close, the last one)')
   .option('--max-turns <n>', 'model turns per proposal (default 12)', wholeNumber(1))
   .option('--model <name>', 'model name (default LONGHAUL_MODEL or gpt-5.1)')
+  .option(
+    '--host <name>',
+    "the worker host that has the workspace (default LONGHAUL_HOST, else this machine's name)",
+    hostArgument,
+  )
+  .option('--any-host', 'no host: any worker may explore it')
   .option('--json', 'machine-readable output')
-  .action(async (request: string | undefined, o: DraftCliOptions) => {
+  .action(async (request: string | undefined, o: DraftCliOptions & { host?: string; anyHost?: boolean }) => {
     const config = loadTemporalConfig();
     const home = longhaulHome();
     await withClient(async (client) => {
@@ -229,7 +266,16 @@ program
         };
       } else {
         if (!request?.trim()) throw new InvalidSpecError(['say what you want: longhaul draft "the build is too slow"']);
-        draft = await startDraft(client, request, { ...o, home, taskQueue: config.taskQueue });
+        const host = o.anyHost ? undefined : (o.host ?? hostName());
+        const warning = host ? await hostWorkerWarning(client, config.namespace, config.taskQueue, host) : null;
+        if (warning) err(`warning: ${warning.replace('the goal waits', 'the draft waits')}`);
+        const { host: _given, anyHost: _any, ...rest } = o;
+        draft = await startDraft(client, request, {
+          ...rest,
+          home,
+          taskQueue: config.taskQueue,
+          ...(host ? { host } : {}),
+        });
       }
       if (!o.json) err(`${draft.draftId}: exploring ${o.revise !== undefined ? 'the revision' : o.workspace}…`);
       const view = await waitForProposal(client, draft.draftId, after, o.json ? undefined : (e) => err(`  · ${e}`));
@@ -344,6 +390,29 @@ program
           ? JSON.stringify(r)
           : `${goalId}: paused (after turn ${r.turn}); \`longhaul resume ${goalId}\` continues it`,
       );
+    });
+  });
+
+program
+  .command('move')
+  .description(
+    'move a goal whose host is gone to another host: its goal branch is re-cloned there from the remote, and it continues from its last pushed milestone',
+  )
+  .argument('<goalId>')
+  .requiredOption('--to <host>', "the new host (its worker's LONGHAUL_HOST)", hostArgument)
+  .option('-w, --workspace <dir>', 'where the workspace goes on the new host (default: the same path); absent or empty')
+  .option('--remote <url>', "the URL or path to clone from (default the goal's git.remote, if a URL)")
+  .option('--json', 'machine-readable output')
+  .action(async (goalId: string, o: { to: string; workspace?: string; remote?: string; json?: boolean }) => {
+    await withClient(async (client) => {
+      const request = {
+        host: o.to,
+        ...(o.workspace ? { workspace: path.resolve(o.workspace) } : {}),
+        ...(o.remote ? { remote: o.remote } : {}),
+      };
+      if (!o.json) err(`moving ${goalId} to host ${o.to}: cloning its goal branch there…`);
+      const r = await moveGoal(client, goalId, request);
+      out(o.json ? JSON.stringify(r) : `${goalId}: ${r.text}`);
     });
   });
 

@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { GoalSpec } from '../goal/spec';
 import { loadWorkerConfig } from '../worker/config';
-import { activityDepsFrom, createGoalWorker } from '../worker/worker';
+import { activityDepsFrom, createGoalWorkers } from '../worker/worker';
 import { startDevServer } from './dev-server';
 import { startGoal, waitForGoal } from './goals';
 import { followGoal } from './watch';
@@ -35,8 +35,9 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
   });
   opts.log(`Temporal dev server on ${server.address}, Web UI ${server.uiUrl} (state: ${server.dbFile})`);
   const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const worker = await createGoalWorker({
+  const workers = await createGoalWorkers({
     connection: nativeConnection,
+    host: config.host,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     activities: activityDepsFrom(config),
@@ -45,8 +46,10 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
     shutdownGraceTime: '3s',
     ...(dataConverter ? { dataConverter } : {}),
   });
-  const running = worker.run();
-  opts.log(`worker polling "${config.taskQueue}"; goal store ${config.home}. Ctrl-C stops both.`);
+  const running = workers.run();
+  opts.log(
+    `worker polling "${config.taskQueue}" and host ${config.host}'s "${workers.hostQueue}"; goal store ${config.home}. Ctrl-C stops both.`,
+  );
   let finalStatus: string | null = null;
   try {
     if (opts.goal) {
@@ -56,7 +59,7 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
         namespace: config.namespace,
         ...(dataConverter ? { dataConverter } : {}),
       });
-      const handle = await startGoal(client, opts.goal, { taskQueue: config.taskQueue });
+      const handle = await startGoal(client, opts.goal, { taskQueue: config.taskQueue, host: config.host });
       opts.log(
         `started goal ${handle.workflowId}: ${server.uiUrl}/namespaces/${config.namespace}/workflows/${handle.workflowId}`,
       );
@@ -72,7 +75,7 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
         await following; // it ends by itself once it has seen the goal's last events
         finalStatus = result.status;
         opts.log(`goal ${handle.workflowId} ended ${result.status}: ${result.reason}`);
-        worker.shutdown();
+        workers.shutdown();
       }
       await running;
       stop.abort();
@@ -81,7 +84,7 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
     }
     await running;
   } finally {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
+    workers.shutdown();
     await running.catch(() => undefined);
     await nativeConnection.close();
     await server.stop();

@@ -23,6 +23,8 @@ export interface DraftOptions {
   readonly model?: string;
   readonly taskQueue: string;
   readonly home: string;
+  /** The host whose worker has the workspace (goal/placement.ts); absent: any worker. */
+  readonly host?: string;
 }
 
 /** Where the last draft is remembered, so `--revise` needs no id. */
@@ -48,6 +50,7 @@ export async function startDraft(client: Client, request: string, o: DraftOption
     workspace,
     ...(o.maxTurns !== undefined ? { maxTurns: o.maxTurns } : {}),
     ...(o.model ? { model: { name: o.model } } : {}),
+    ...(o.host ? { host: o.host } : {}),
   };
   await client.workflow.start<typeof draftWorkflow>(DRAFT_WORKFLOW_TYPE, {
     workflowId: draftId,

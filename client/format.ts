@@ -15,12 +15,20 @@ export interface FormatStatusOptions {
   readonly events?: number;
 }
 
+/** " on host alpha", with the wait for a lost host or a move under way; empty for a goal without a host. */
+function hostLine(h: GoalStatusView['host'] | undefined): string {
+  if (!h?.name) return '';
+  if (h.moving) return ` on host ${h.name}, MOVING to ${h.moving.host} (${h.moving.workspace})`;
+  if (h.lostSince) return ` on host ${h.name}, WAITING FOR HOST since ${h.lostSince}`;
+  return ` on host ${h.name}`;
+}
+
 export function formatStatus(s: GoalStatusView, opts: FormatStatusOptions = {}): string {
   const lines = [
     `${s.goalId}  ${s.status.toUpperCase()}  (phase ${s.phase}${s.paused ? `, PAUSED since ${s.pausedSince ?? '?'}` : ''}, goal version ${s.goalVersion})`,
     `progress ${progressBar(s.progress)}`,
     `objective: ${s.objective}`,
-    `workspace: ${s.workspace}${s.startCommit ? ` @ ${s.startCommit.slice(0, 10)}` : ''}`,
+    `workspace: ${s.workspace}${s.startCommit ? ` @ ${s.startCommit.slice(0, 10)}` : ''}${hostLine(s.host)}`,
     `turn ${s.budget.turns.used}/${s.budget.turns.limit ?? '∞'} · tokens ${s.budget.tokens.used}${s.budget.tokens.limit ? `/${s.budget.tokens.limit}` : ''}${s.budget.cost.used > 0 || s.budget.cost.limit ? ` · $${s.budget.cost.used.toFixed(2)}${s.budget.cost.limit ? `/$${s.budget.cost.limit.toFixed(2)}` : ''}` : ''} · ${s.budget.hours.used.toFixed(2)} h${s.budget.hours.limit ? `/${s.budget.hours.limit} h` : ''}${s.model ? ` · ${s.model}` : ''}`,
   ];
   if (s.attention) lines.push(`NEEDS ATTENTION (${s.attention.at}): ${s.attention.text}`);

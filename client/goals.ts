@@ -12,6 +12,11 @@ export interface StartGoalOptions {
   /** @default a readable id from the objective plus a random suffix */
   readonly goalId?: string;
   readonly tuning?: GoalTuning;
+  /**
+   * The host whose worker holds the workspace (goal/placement.ts): the goal's activities run on its task queue.
+   * Absent: on any worker of the shared queue (one machine, or tests).
+   */
+  readonly host?: string;
 }
 
 export function goalIdFor(objective: string): string {
@@ -34,7 +39,11 @@ export async function startGoal(
   opts: StartGoalOptions,
 ): Promise<WorkflowHandle<typeof goalWorkflow>> {
   const goalId = opts.goalId ?? goalIdFor(spec.objective);
-  const input: GoalWorkflowInput = { spec, ...(opts.tuning ? { tuning: opts.tuning } : {}) };
+  const input: GoalWorkflowInput = {
+    spec,
+    ...(opts.tuning ? { tuning: opts.tuning } : {}),
+    ...(opts.host ? { host: opts.host } : {}),
+  };
   return client.workflow.start<typeof goalWorkflow>(GOAL_WORKFLOW_TYPE, {
     workflowId: goalId,
     taskQueue: opts.taskQueue,

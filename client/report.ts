@@ -1,11 +1,11 @@
 /**
- * `longhaul report`: where a goal's progress document is, read straight from the goal store on this machine
- * (no Temporal connection), so it answers at once and works over SSH.
+ * `longhaul report`: where a goal's progress document is, read straight from LONGHAUL_HOME on this machine
+ * (no Temporal connection), so it answers at once and works over SSH. The pages are host-local files: run it on
+ * the worker's host, whichever goal store the worker uses.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { progressPaths } from '../activities/progress/write';
 import { reportPaths } from '../activities/report/final';
-import { GoalStore } from '../activities/store';
 
 export interface ProgressReport {
   readonly markdown: string;
@@ -35,9 +35,9 @@ export class ProgressNotWrittenError extends Error {
 
 /** The progress document's paths under `home`, and whether it exists yet. */
 export function progressReport(home: string, goalId: string): ProgressReport {
-  const paths = progressPaths(new GoalStore(home), goalId);
+  const paths = progressPaths(home, goalId);
   const exists = existsSync(paths.markdown);
-  const final = reportPaths(new GoalStore(home), goalId);
+  const final = reportPaths(home, goalId);
   return {
     ...paths,
     exists,

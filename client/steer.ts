@@ -4,14 +4,17 @@
  */
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { GoalEdit } from '../goal/edit';
+import type { MoveRequest } from '../goal/placement';
 import {
   askUpdate,
   editUpdate,
   guideSignal,
+  moveUpdate,
   pauseUpdate,
   resumeUpdate,
   type AskResult,
   type EditResult,
+  type MoveResult,
   type PauseResult,
 } from '../goal/messages';
 
@@ -68,6 +71,12 @@ export async function pauseGoal(client: Client, goalId: string, reason?: string)
 export async function resumeGoal(client: Client, goalId: string): Promise<PauseResult> {
   const handle = await runningHandle(client, goalId);
   return rejectionsAsErrors(goalId, () => handle.executeUpdate(resumeUpdate));
+}
+
+/** Moves a goal that waits for its lost host to `request.host`; answers once the goal branch is re-cloned there. */
+export async function moveGoal(client: Client, goalId: string, request: MoveRequest): Promise<MoveResult> {
+  const handle = await runningHandle(client, goalId);
+  return rejectionsAsErrors(goalId, () => handle.executeUpdate(moveUpdate, { args: [request] }));
 }
 
 export async function askGoal(client: Client, goalId: string, question: string): Promise<AskResult> {

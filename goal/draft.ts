@@ -20,6 +20,8 @@ export interface DraftInput {
   readonly model?: { readonly name?: string; readonly api?: 'responses' | 'chat' };
   /** How long a draft waits for a revision before it closes. @default 24 */
   readonly reviseWindowHours?: number;
+  /** The host whose worker has the workspace (goal/placement.ts); absent: any worker of the shared queue. */
+  readonly host?: string;
 }
 
 /** One metric of a proposal as the orchestrator measured it in a fresh copy of the workspace. */

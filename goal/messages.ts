@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GoalEdit } from './edit';
+import type { MoveRequest } from './placement';
 import type { GoalStatusView } from './status';
 
 /** Query `status`: phase, status, turn, metrics, checks, budget, edits, guidance, pause, last event. */
@@ -43,6 +44,20 @@ export interface AskResult {
 
 /** Update `ask`: a side question answered by the model from a snapshot; never changes the run. */
 export const askUpdate = defineUpdate<AskResult, [string | { question: string }]>('ask');
+
+/** What `move` returns once the goal runs on its new host. */
+export interface MoveResult {
+  readonly host: string;
+  readonly workspace: string;
+  /** What happened, e.g. "moved from host "a" to "b": /srv/ws re-cloned from … at 1a2b3c4d5e". */
+  readonly text: string;
+}
+
+/**
+ * Update `move`: a goal waiting for its lost host continues on another host, which re-clones the goal branch from
+ * the remote (goal/placement.ts). Answers once the clone is done; refused while the goal's host is up.
+ */
+export const moveUpdate = defineUpdate<MoveResult, [MoveRequest]>('move');
 
 /** Longest side question accepted. */
 export const MAX_QUESTION_CHARS = 4000;

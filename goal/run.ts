@@ -34,6 +34,7 @@ import type {
   Phase,
 } from './status';
 import type { TokenUsage } from './transcript';
+import { newHostState, type HostMove, type HostState } from './placement';
 
 export const STATE_VERSION = 1;
 
@@ -127,6 +128,8 @@ export interface GoalState {
   /** The baseline worktree for paired runs, once created. */
   baselineDir: string | null;
   warnings: string[];
+  /** The host whose worker holds the workspace (goal/placement.ts). */
+  host: HostState;
 }
 
 export interface Finalization {
@@ -169,7 +172,7 @@ export interface VerificationOutcome {
 export class GoalRun {
   constructor(readonly state: GoalState) {}
 
-  static create(goalId: string, spec: GoalSpec, now: number): GoalRun {
+  static create(goalId: string, spec: GoalSpec, now: number, host: string | null = null): GoalRun {
     return new GoalRun({
       v: STATE_VERSION,
       goalId,
@@ -217,6 +220,7 @@ export class GoalRun {
       integrity: { protectedFiles: 0, violations: 0, last: null },
       baselineDir: null,
       warnings: [],
+      host: newHostState(host),
     });
   }
 
@@ -258,6 +262,7 @@ export class GoalRun {
       integrity: state.integrity ?? { protectedFiles: 0, violations: 0, last: null },
       baselineDir: state.baselineDir ?? null,
       warnings: state.warnings ?? [],
+      host: state.host ?? newHostState(null),
     });
   }
 
@@ -316,6 +321,70 @@ export class GoalRun {
   needsAttention(text: string, now: number): void {
     this.state.attention = { at: now, text };
     this.event(`needs attention: ${text}`, now, 'attention');
+  }
+
+  /** The host's worker stopped taking the goal's activities: the goal waits for it (status, Slack). */
+  hostLost(now: number): void {
+    const h = this.state.host;
+    if (h.lostSince !== null || h.name === null) return;
+    h.lostSince = now;
+    this.needsAttention(
+      `waiting for host "${h.name}": its worker is not taking the goal's work. Restart the worker there, or move the goal: longhaul move ${this.state.goalId} --to <host>`,
+      now,
+    );
+  }
+
+  /** The host's worker answered again. */
+  hostBack(now: number): void {
+    const h = this.state.host;
+    if (h.lostSince === null) return;
+    h.lostSince = null;
+    if (this.state.attention?.text.startsWith('waiting for host')) this.state.attention = null;
+    this.event(`host "${h.name}" is back; the goal continues`, now, 'host');
+  }
+
+  /** Queues a move (validated by the `move` update's validator with resolveMove). */
+  requestMove(move: HostMove): void {
+    this.state.host.move = move;
+  }
+
+  /**
+   * The goal branch was re-cloned on the new host at `commit`: the goal continues there, from its last pushed
+   * milestone. Work after that milestone stayed on the lost host, so the agent is told, and the next verification
+   * measures afresh.
+   */
+  moved(commit: string, now: number): void {
+    const h = this.state.host;
+    const move = h.move;
+    if (!move) return;
+    const from = h.name;
+    const last = this.state.milestones.last;
+    const behind = last !== null && last !== commit;
+    h.name = move.host;
+    h.lostSince = null;
+    h.move = null;
+    h.moves += 1;
+    this.state.spec = { ...this.state.spec, workspace: move.workspace };
+    this.state.verifiedFingerprint = null;
+    this.state.baselineDir = null;
+    if (this.state.attention?.text.startsWith('waiting for host')) this.state.attention = null;
+    const text = `moved from host "${from}" to "${move.host}": ${move.workspace} re-cloned from ${move.remote} at ${commit.slice(0, 10)}${behind ? ` (the remote is behind the last milestone ${last.slice(0, 10)}, which stayed on "${from}")` : ''}`;
+    h.lastMove = { host: move.host, ok: true, text, at: now };
+    this.event(text, now, 'host');
+    this.note(
+      `The goal moved to another machine: the workspace (${move.workspace}) was re-cloned from the goal branch at ${commit.slice(0, 10)}. Changes made after that commit are not here; check the files before you rely on earlier turns.`,
+    );
+  }
+
+  /** A move failed (the clone, or the new host's worker is not there): the goal keeps waiting for its host. */
+  moveFailed(error: string, now: number): void {
+    const h = this.state.host;
+    const move = h.move;
+    if (!move) return;
+    h.move = null;
+    const text = `moving to host "${move.host}" failed: ${error}`;
+    h.lastMove = { host: move.host, ok: false, text, at: now };
+    this.needsAttention(text, now);
   }
 
   setPhase(phase: Phase): void {
@@ -960,6 +1029,13 @@ export class GoalRun {
         last: s.integrity.last ? { ...s.integrity.last, at: new Date(s.integrity.last.at).toISOString() } : null,
       },
       warnings: [...s.warnings],
+      host: {
+        name: s.host.name,
+        lostSince: s.host.lostSince === null ? null : new Date(s.host.lostSince).toISOString(),
+        moving: s.host.move ? { host: s.host.move.host, workspace: s.host.move.workspace } : null,
+        lastMove: s.host.lastMove ? { ...s.host.lastMove, at: new Date(s.host.lastMove.at).toISOString() } : null,
+        moves: s.host.moves,
+      },
     };
   }
 

@@ -29,6 +29,7 @@ export const EVENT_KINDS = [
   'paused',
   'resumed',
   'attention',
+  'host',
   'final',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -204,6 +205,22 @@ export interface GoalStatusView {
   readonly warnings: readonly string[];
   /** Side questions answered with `ask`, and their tokens (not counted toward the budget). */
   readonly asks: { readonly count: number; readonly tokens: number };
+  /**
+   * The host whose worker holds the workspace (null name: any worker), since when the goal waits for it, a move
+   * under way and how the last one ended (goal/placement.ts).
+   */
+  readonly host: {
+    readonly name: string | null;
+    readonly lostSince: string | null;
+    readonly moving: { readonly host: string; readonly workspace: string } | null;
+    readonly lastMove: {
+      readonly host: string;
+      readonly ok: boolean;
+      readonly text: string;
+      readonly at: string;
+    } | null;
+    readonly moves: number;
+  };
 }
 
 /** What the goal workflow returns when it ends. */

@@ -11,6 +11,9 @@ import { createHarness } from './helpers/goal-harness';
 import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace, tempDir } from './helpers/workspace';
 import { useServerAndFake } from './helpers/suite';
 
+/** `longhaul start` sends goals to this machine's host (LONGHAUL_HOST): the harness workers poll its queue too. */
+const HOST = 'cli-host';
+
 const suite = useServerAndFake();
 
 /** Waits until the visibility store answers `query` with the goal: it trails the workflow by a moment. */
@@ -85,6 +88,31 @@ describe('longhaul CLI', () => {
     expect(await goalCount()).toBe(before);
   });
 
+  test("start warns when no worker polls the goal's host; --any-host starts it without one", async () => {
+    const ws = gitWorkspace(BUGGY_STATS);
+    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: `nohost-${process.pid}` };
+    const args = ['start', 'Make the tests pass', '--check', 'node test.js', '--workspace', ws];
+    const hosted = await runCli([...args, '--host', 'nobody-here', '--id', 'hosted-goal'], cliEnv);
+    expect(hosted.code).toBe(0);
+    expect(hosted.stderr).toContain(
+      `warning: no worker polls host "nobody-here" (task queue nohost-${process.pid}@nobody-here) right now: the goal waits until one does`,
+    );
+    const anyHost = await runCli([...args, '--any-host', '--id', 'any-host-goal'], cliEnv);
+    expect(anyHost.code).toBe(0);
+    expect(anyHost.stderr).toBe('');
+    const inputOf = async (id: string) => {
+      const { events } = await suite.env.client.workflow.getHandle(id).fetchHistory();
+      const payload = events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+      return JSON.parse(Buffer.from(payload.data!).toString()) as { host?: string };
+    };
+    expect((await inputOf('hosted-goal')).host).toBe('nobody-here');
+    expect((await inputOf('any-host-goal')).host).toBeUndefined();
+    const badHost = await runCli([...args, '--host', 'no such host'], cliEnv);
+    expect(badHost.code).toBe(2);
+    expect(badHost.stderr).toContain('is not a host name');
+    for (const id of ['hosted-goal', 'any-host-goal']) await suite.env.client.workflow.getHandle(id).terminate('test');
+  });
+
   test('inline goals need a criterion and a git workspace', async () => {
     const noCriterion = await runCli(['start', 'Do something', '--workspace', gitWorkspace({ a: 'a' })], {
       TEMPORAL_ADDRESS: suite.env.address,
@@ -114,8 +142,8 @@ describe('longhaul CLI', () => {
       { text: 'Tried: fixing median. Worked: it. Leftovers: none.' }, // the finishing review (on by default)
       { text: 'Nothing to clean up.' }, // clean-up turn 1 of 3: no tool call ends the clean-up
     ]);
-    const h = await createHarness(suite.env, suite.fake);
-    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue };
+    const h = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST });
+    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue, LONGHAUL_HOST: HOST };
     const { started, statusJson, statusHuman, list } = await h.worker.runUntil(async () => {
       const started = await runCli(
         [
@@ -145,6 +173,7 @@ describe('longhaul CLI', () => {
     expect(JSON.parse(started.stdout)).toMatchObject({ goalId: 'cli-goal', status: 'achieved' });
     const status = JSON.parse(statusJson.stdout) as GoalStatusView;
     expect(status).toMatchObject({ goalId: 'cli-goal', status: 'achieved', turn: 2, workspace: ws });
+    expect(status.host).toMatchObject({ name: HOST, lostSince: null, moves: 0 });
     expect(status.finalization).toMatchObject({
       reflection: 'Tried: fixing median. Worked: it. Leftovers: none.',
       cleanup: { ran: true, turns: 1, kept: true, reason: 'the clean-up changed nothing' },
@@ -163,8 +192,8 @@ describe('longhaul CLI', () => {
     suite.fake.setScript(() => ({
       toolCalls: [{ name: 'shell', arguments: { command: 'sleep 0.2; echo thinking' } }],
     }));
-    const h = await createHarness(suite.env, suite.fake);
-    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue };
+    const h = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST });
+    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue, LONGHAUL_HOST: HOST };
     const { exhausted, cancelled } = await h.worker.runUntil(async () => {
       const exhausted = await runCli(
         ['start', 'Fix it', '--check', 'node test.js', '--max-turns', '2', '--wait'],
@@ -196,8 +225,8 @@ describe('longhaul CLI', () => {
 
   test('list --status picks the running goal or the achieved one; an unknown status lists the valid ones', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
-    const h = await createHarness(suite.env, suite.fake);
-    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue };
+    const h = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST });
+    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue, LONGHAUL_HOST: HOST };
     const { running, achieved, runningJson, edited, watched } = await h.worker.runUntil(async () => {
       suite.fake.setScript([
         { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] },
@@ -289,7 +318,7 @@ describe('longhaul CLI', () => {
 
   test('report: no document before the goal is measured (exit 5); afterwards the paths, --print and --json, without Temporal', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
-    const h = await createHarness(suite.env, suite.fake);
+    const h = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST });
     // Nothing listens here: report must read the goal store alone.
     const offline = { TEMPORAL_ADDRESS: '127.0.0.1:1', LONGHAUL_HOME: h.home };
     const before = await runCli(['report', 'cli-report'], offline);
@@ -305,7 +334,7 @@ describe('longhaul CLI', () => {
     suite.fake.setScript([
       { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] },
     ]);
-    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue };
+    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue, LONGHAUL_HOST: HOST };
     const { started, watched } = await h.worker.runUntil(async () => {
       const started = await runCli(
         ['start', 'Fix the median', '--check', 'node test.js', '--id', 'cli-report', '--wait'],
@@ -349,8 +378,8 @@ describe('longhaul CLI', () => {
 
   test('--max-cost, --branch and --slack-channel reach the spec; a cost budget needs a priced model', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
-    const h = await createHarness(suite.env, suite.fake);
-    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue };
+    const h = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST });
+    const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue, LONGHAUL_HOST: HOST };
     const unpriced = await runCli(
       ['start', 'Fix it', '--check', 'node test.js', '--max-cost', '3', '--model', 'fake-model'],
       cliEnv,

@@ -144,7 +144,9 @@ describe('docker-compose.yml', () => {
       expect(worker.has(name)).toBe(true);
     }
     const postgres = parseEnvFile(read('deploy/postgres.env.example'));
-    expect([...postgres.keys()].sort()).toEqual(['POSTGRES_PASSWORD', 'POSTGRES_PWD']);
+    expect([...postgres.keys()].sort()).toEqual(['LONGHAUL_DB_PASSWORD', 'POSTGRES_PASSWORD', 'POSTGRES_PWD']);
+    // The goal store's URL holds a password too, though its name does not say so.
+    expect(worker.get('LONGHAUL_STORE_URL')).toBe('');
     for (const [name, value] of [...worker, ...postgres]) {
       if (SECRET_NAME.test(name)) expect({ name, value }).toEqual({ name, value: '' });
     }
@@ -157,6 +159,19 @@ describe('docker-compose.yml', () => {
     expect(worker.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
     const targets = (worker.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[1] : v.target));
     expect(targets).toEqual(expect.arrayContaining(['/var/lib/longhaul', '/workspaces']));
+  });
+
+  it('gives the goal store a database of its own, made by an init script of the postgres image', () => {
+    const postgresql = compose.services['postgresql']!;
+    const mounts = (postgresql.volumes ?? []).filter((v): v is string => typeof v === 'string');
+    expect(mounts).toContain('./deploy/postgres/longhaul-store.sh:/docker-entrypoint-initdb.d/longhaul-store.sh:ro');
+    expect(envFiles(postgresql)).toEqual(['deploy/postgres.env']); // where LONGHAUL_DB_PASSWORD comes from
+    const script = read('deploy/postgres/longhaul-store.sh');
+    expect(script).toContain('CREATE DATABASE %I OWNER %I');
+    // The worker's template says how to point LONGHAUL_STORE_URL at it.
+    expect(read('deploy/longhaul.env.example')).toContain(
+      'LONGHAUL_STORE_URL=postgres://longhaul:<LONGHAUL_DB_PASSWORD>@postgresql:5432/longhaul',
+    );
   });
 
   it('starts each service once what it needs is ready', () => {
@@ -302,5 +317,63 @@ describe('the prebuilt workflow bundle', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * The goal store's init script against a real PostgreSQL (the tests' cluster, as its superuser): run twice it
+ * creates the role and the database once and sets a password full of quotes that then logs in; without a
+ * password it creates nothing. Needs root and LONGHAUL_TEST_STORE_URL (scripts/setup-postgres.sh), as on CI.
+ */
+const storeUrl = process.env.LONGHAUL_TEST_STORE_URL || undefined;
+const asRoot = process.getuid?.() === 0;
+(storeUrl && asRoot ? describe : describe.skip)('deploy/postgres/longhaul-store.sh', () => {
+  const name = `longhaul_deploy_${process.pid}`;
+  const port = new URL(storeUrl ?? 'postgres://x').port || '5432';
+  const runScript = (env: Record<string, string>) =>
+    spawnSync('runuser', ['-u', 'postgres', '--', 'sh', '-s'], {
+      input: read('deploy/postgres/longhaul-store.sh'),
+      cwd: '/',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PGHOST: '/var/run/postgresql', PGPORT: port, POSTGRES_USER: 'postgres', LONGHAUL_DB_USER: name, LONGHAUL_DB_NAME: name, ...env }, // prettier-ignore
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  const superuser = (sql: string) =>
+    spawnSync('runuser', ['-u', 'postgres', '--', 'psql', '-X', '-q', '-p', port, '-tAc', sql], {
+      cwd: '/',
+      encoding: 'utf8',
+    });
+
+  afterAll(() => {
+    superuser(`DROP DATABASE IF EXISTS ${name}`);
+    superuser(`DROP ROLE IF EXISTS ${name}`);
+  });
+
+  it('creates the role and the database once, with a password that logs in', async () => {
+    const password = `it's a "pw" $HOME \`id\` \\ ${name}`;
+    for (const attempt of [1, 2]) {
+      const run = runScript({ LONGHAUL_DB_PASSWORD: password });
+      expect({ attempt, status: run.status, stderr: run.stderr }).toEqual({ attempt, status: 0, stderr: `longhaul-store: database ${name} owned by ${name} is ready\n` }); // prettier-ignore
+      expect(run.stdout).not.toContain(password);
+    }
+    const { Client } = await import('pg');
+    const client = new Client({ host: '127.0.0.1', port: Number(port), user: name, database: name, password });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ u: string; d: string }>(
+        'SELECT current_user AS u, current_database() AS d',
+      );
+      expect(rows).toEqual([{ u: name, d: name }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('creates nothing without LONGHAUL_DB_PASSWORD, and says so', () => {
+    const other = `${name}_none`;
+    const run = runScript({ LONGHAUL_DB_USER: other, LONGHAUL_DB_NAME: other });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain('LONGHAUL_DB_PASSWORD is not set');
+    expect(superuser(`SELECT count(*) FROM pg_roles WHERE rolname = '${other}'`).stdout.trim()).toBe('0');
   });
 });

@@ -11,6 +11,7 @@ import { readSpecFile } from '../client/spec-input';
 import type { DraftView } from '../goal/draft';
 import { parseGoalSpec } from '../goal/spec';
 import { allText, type FakeReply, type RecordedRequest } from './fakes/openai-server';
+import { hostWorkerWarning } from '../client/placement';
 import { runCli } from './helpers/cli';
 import { createHarness, type Harness } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
@@ -40,10 +41,13 @@ budget: { maxTurns: 10 }
 `;
 const PLAN = '# Plan\n\n1. work.sh sleeps: shorten the sleep.\n';
 
+/** `longhaul start` sends the goal to this machine's host (LONGHAUL_HOST), whose queue the goal's harness polls. */
+const HOST = 'draft-host';
+
 function cli(h: Harness, home: string, args: string[], cwd?: string) {
   return runCli(
     args,
-    { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue, LONGHAUL_HOME: home },
+    { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue, LONGHAUL_HOME: home, LONGHAUL_HOST: HOST },
     cwd,
   );
 }
@@ -85,7 +89,7 @@ test('a draft proposes a spec whose baseline the orchestrator measured; a revisi
     if (drafts === 1) return call('shell', { command: 'cat bench.sh work.sh; time bash bench.sh' });
     return call('propose_goal', { specYaml: SPEC_YAML, plan: PLAN });
   });
-  const h = await createHarness(suite.env, suite.fake);
+  const h = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST });
   const { first, revised, closed } = await h.worker.runUntil(async () => {
     const first = await cli(h, home, ['draft', 'the benchmark is too slow', '--workspace', ws, '--out', out, '--json']);
     const revised = await cli(h, home, ['draft', '--revise', 'repeat it 7 times', '--json']);
@@ -125,7 +129,7 @@ test('a draft proposes a spec whose baseline the orchestrator measured; a revisi
   expect(closed.stdout.trim()).toBe(`closed ${view.draftId}`);
 
   // And the drafted goal runs.
-  const h2 = await createHarness(suite.env, suite.fake); // a worker runs once
+  const h2 = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST }); // a worker runs once
   const started = await h2.worker.runUntil(() =>
     cli(h2, home, ['start', path.join(out, 'goal.yaml'), '--wait', '--json']),
   );
@@ -157,7 +161,7 @@ test('a draft that tries to write changes nothing in the workspace, and the refu
     }
     return call('propose_goal', { specYaml: SPEC_YAML, plan: PLAN });
   });
-  const h = await createHarness(suite.env, suite.fake);
+  const h = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST });
   const r = await h.worker.runUntil(() =>
     cli(h, home, ['draft', 'make it faster', '--workspace', ws, '--out', tempDir('longhaul-draft-out-')]),
   );
@@ -187,7 +191,7 @@ checks:
   - { name: tests, command: bash test.sh }
 `;
   suite.fake.setScript(() => call('propose_goal', { specYaml: spec, plan: PLAN }));
-  const h = await createHarness(suite.env, suite.fake);
+  const h = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST });
   const r = await h.worker.runUntil(() =>
     cli(h, tempDir('longhaul-draft-home-'), [
       'draft',
@@ -215,7 +219,7 @@ test('a proposal that does not validate goes back to the model with what to fix'
       ? call('propose_goal', { specYaml: 'objective: faster\nmetrics: []\n', plan: PLAN })
       : call('propose_goal', { specYaml: SPEC_YAML, plan: PLAN });
   });
-  const h = await createHarness(suite.env, suite.fake);
+  const h = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST });
   const r = await h.worker.runUntil(() =>
     cli(h, tempDir('longhaul-draft-home-'), [
       'draft',
@@ -235,7 +239,7 @@ test('a proposal that does not validate goes back to the model with what to fix'
 test('longhaul init writes a commented example spec that validates, and never overwrites', async () => {
   const dir = tempDir('longhaul-init-');
   git(dir, 'init', '-q');
-  const h = await createHarness(suite.env, suite.fake);
+  const h = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST });
   const first = await cli(h, tempDir(), ['init'], dir);
   expect(first.code).toBe(0);
   const text = readFileSync(path.join(dir, 'goal.yaml'), 'utf8');
@@ -250,7 +254,7 @@ test('longhaul init writes a commented example spec that validates, and never ov
 test('a draft whose model refuses the key says why there is no proposal, and exits 3', async () => {
   const ws = gitWorkspace(SLOW);
   suite.fake.setScript(() => ({ fault: 'auth' }));
-  const h = await createHarness(suite.env, suite.fake);
+  const h = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST });
   const r = await h.worker.runUntil(() =>
     cli(h, tempDir('longhaul-draft-home-'), ['draft', 'faster', '--workspace', ws, '--out', tempDir()]),
   );
@@ -273,9 +277,25 @@ test('a draft survives a worker SIGKILL mid-exploration: a new worker finishes i
       : { text: '?' };
   });
   const taskQueue = `draft-kill-${process.pid}`;
-  const workerOptions = { address: suite.env.address, taskQueue, home, openaiBaseUrl: suite.fake.url };
+  const workerOptions = {
+    address: suite.env.address,
+    taskQueue,
+    home,
+    openaiBaseUrl: suite.fake.url,
+    env: { LONGHAUL_HOST: HOST },
+  };
   const first = startWorkerProcess(workerOptions);
-  const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: taskQueue, LONGHAUL_HOME: home };
+  // The draft goes to the host's queue: start it once the worker polls there (else `draft` warns that none does).
+  for (const deadline = Date.now() + 60_000; await hostWorkerWarning(suite.env.client, 'default', taskQueue, HOST);) {
+    if (Date.now() > deadline) throw new Error(`the worker did not poll its host queue\n${first.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const cliEnv = {
+    TEMPORAL_ADDRESS: suite.env.address,
+    LONGHAUL_TASK_QUEUE: taskQueue,
+    LONGHAUL_HOME: home,
+    LONGHAUL_HOST: HOST,
+  };
   const drafting = runCli(
     ['draft', 'faster', '--workspace', ws, '--out', tempDir(), '--id', 'draft-kill', '--json'],
     cliEnv,

@@ -5,7 +5,9 @@ import { commitFinalReport } from '../activities/report/commit';
 import { splitRisks, usd } from '../activities/report/content';
 import { renderFinalReport, REPORT_FILES, reportPaths, writeFinalReport } from '../activities/report/final';
 import { sampleRecord } from '../activities/sample';
-import { GoalStore } from '../activities/store';
+import { goalDir } from '../activities/goal-files';
+import { FileGoalStore } from '../activities/store/files';
+import type { GoalStore } from '../activities/store/types';
 import { formatValue, GoalRun } from '../goal/run';
 import { parseGoalSpec } from '../goal/spec';
 import type { GoalStatusView, MetricStatus } from '../goal/status';
@@ -142,7 +144,7 @@ function metricFigures(m: MetricStatus): string {
 
 describe('the final report', () => {
   test('states the outcome with the figures of the status view: baseline, final, best, pairs, verdicts', async () => {
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     await writeLedger(store);
     const view = achievedView();
     const { markdown } = renderFinalReport(
@@ -233,7 +235,7 @@ describe('the final report', () => {
   });
 
   test('the HTML page escapes the reflection and has a chart per metric, self-contained', async () => {
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     await writeLedger(store);
     const { html } = renderFinalReport(
       {
@@ -337,30 +339,30 @@ describe('the final report', () => {
   });
 
   test('writes REPORT.md and report.html atomically into the goal folder; the same input gives the same bytes', async () => {
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     await writeLedger(store);
     const input = { goalId: GOAL, view: achievedView(), reflection: REFLECTION, cleanup: null };
-    const paths = await writeFinalReport(store, input);
-    expect(paths).toEqual(reportPaths(store, GOAL));
+    const paths = await writeFinalReport(store, store.home, input);
+    expect(paths).toEqual(reportPaths(store.home, GOAL));
     expect(path.basename(paths.markdown)).toBe(REPORT_FILES.markdown);
-    expect(path.dirname(paths.html)).toBe(store.goalDir(GOAL));
+    expect(path.dirname(paths.html)).toBe(goalDir(store.home, GOAL));
     const first = readFileSync(paths.markdown, 'utf8');
     expect(first).toBe(renderFinalReport(input, await store.readLedger(GOAL)).markdown);
 
-    await writeFinalReport(store, input);
+    await writeFinalReport(store, store.home, input);
     expect(readFileSync(paths.markdown, 'utf8')).toBe(first);
-    expect(readdirSync(store.goalDir(GOAL)).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect(readdirSync(goalDir(store.home, GOAL)).filter((f) => f.includes('.tmp'))).toEqual([]);
     expect(readFileSync(paths.html, 'utf8')).toMatch(/^<!doctype html>[\s\S]*<\/html>\n$/);
   });
 
   test('a write that fails leaves no temp file and the earlier file whole', async () => {
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     const input = { goalId: GOAL, view: achievedView(), reflection: null, cleanup: null };
-    const { markdown } = reportPaths(store, GOAL);
-    mkdirSync(path.join(store.goalDir(GOAL), REPORT_FILES.html), { recursive: true }); // a folder where a file must go
-    await expect(writeFinalReport(store, input)).rejects.toThrow(/EISDIR|directory/);
+    const { markdown } = reportPaths(store.home, GOAL);
+    mkdirSync(path.join(goalDir(store.home, GOAL), REPORT_FILES.html), { recursive: true }); // a folder where a file must go
+    await expect(writeFinalReport(store, store.home, input)).rejects.toThrow(/EISDIR|directory/);
     expect(readFileSync(markdown, 'utf8')).toContain('# Final report');
-    expect(readdirSync(store.goalDir(GOAL)).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect(readdirSync(goalDir(store.home, GOAL)).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 
   test('a risks section is found under a Markdown heading, a bold line or a "Risks:" line', () => {
@@ -382,7 +384,7 @@ describe('the final report on the goal branch', () => {
     tempDirs.push(ws);
     const git = (...args: string[]) => execFileSync('git', args, { cwd: ws, encoding: 'utf8' });
     const start = git('rev-parse', 'HEAD').trim();
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     const run = goalRun(ws, start);
     run.recordExtras([check('secret-cases', false)], []);
     run.finish('stalled', 'no progress in 10 turns', T0 + 5 * MIN);

@@ -117,6 +117,7 @@ describe('GoalRun.create', () => {
       integrity: { protectedFiles: 0, violations: 0, last: null },
       baselineDir: null,
       warnings: [],
+      host: { name: null, lostSince: null, move: null, lastMove: null, moves: 0 },
     });
     expect(run.finished).toBe(false);
     expect(run.paused).toBe(false);
@@ -502,6 +503,7 @@ describe('view', () => {
       checklist: [],
       integrity: { protectedFiles: 0, violations: 0, last: null },
       warnings: [],
+      host: { name: null, lostSince: null, moving: null, lastMove: null, moves: 0 },
     });
   });
 
@@ -1426,5 +1428,65 @@ describe('renderDetails', () => {
     expect(details).toContain('**Next:** enable incremental');
     run.pause('lunch', T0);
     expect(renderDetails(run, T0)).toContain('resume with `longhaul resume goal-1`');
+  });
+});
+
+describe('host placement', () => {
+  const move = { host: 'beta', workspace: '/srv/b/ws', remote: '/srv/remote.git', at: T0 + 20 };
+
+  test('a lost host: status and Slack say the goal waits for it; back, the attention clears', () => {
+    const run = GoalRun.create('goal-1', spec(), T0, 'alpha');
+    run.hostLost(T0 + 10);
+    run.hostLost(T0 + 11); // once
+    expect(run.view(T0 + 12).host).toMatchObject({ name: 'alpha', lostSince: new Date(T0 + 10).toISOString() });
+    expect(run.state.attention?.text).toMatch(/^waiting for host "alpha".*longhaul move goal-1 --to <host>$/);
+    expect(run.state.outbox.filter((e) => e.kind === 'attention')).toHaveLength(1);
+    run.hostBack(T0 + 30);
+    expect(run.state.host.lostSince).toBeNull();
+    expect(run.state.attention).toBeNull();
+    expect(run.state.outbox.at(-1)).toMatchObject({ kind: 'host', text: 'host "alpha" is back; the goal continues' });
+  });
+
+  test('a move changes host and workspace, forgets the verified fingerprint and the baseline worktree, and tells the agent', () => {
+    const run = GoalRun.create('goal-1', spec(), T0, 'alpha');
+    run.state.verifiedFingerprint = 'fp';
+    run.state.baselineDir = '/alpha/home/worktree';
+    run.state.milestones.last = 'b'.repeat(40);
+    run.hostLost(T0 + 10);
+    run.requestMove(move);
+    expect(run.view(T0 + 21).host.moving).toEqual({ host: 'beta', workspace: '/srv/b/ws' });
+    run.moved('a'.repeat(40), T0 + 40);
+    expect(run.state.host).toMatchObject({ name: 'beta', lostSince: null, move: null, moves: 1 });
+    expect(run.spec.workspace).toBe('/srv/b/ws');
+    expect(run.state.verifiedFingerprint).toBeNull();
+    expect(run.state.baselineDir).toBeNull();
+    expect(run.state.attention).toBeNull();
+    expect(run.state.host.lastMove?.text).toBe(
+      `moved from host "alpha" to "beta": /srv/b/ws re-cloned from /srv/remote.git at ${'a'.repeat(10)} (the remote is behind the last milestone ${'b'.repeat(10)}, which stayed on "alpha")`,
+    );
+    expect(run.takeNotes().join('\n')).toContain('The goal moved to another machine');
+  });
+
+  test('a failed move leaves the goal waiting for its host, and says why', () => {
+    const run = GoalRun.create('goal-1', spec(), T0, 'alpha');
+    run.hostLost(T0 + 10);
+    run.requestMove(move);
+    run.moveFailed('no worker of host "beta" took the work within 300 s', T0 + 50);
+    expect(run.state.host).toMatchObject({ name: 'alpha', lostSince: T0 + 10, move: null, moves: 0 });
+    expect(run.state.host.lastMove).toMatchObject({ host: 'beta', ok: false });
+    expect(run.state.attention?.text).toBe(
+      'moving to host "beta" failed: no worker of host "beta" took the work within 300 s',
+    );
+  });
+
+  test('a state from before hosts restores without one', () => {
+    const { host: _host, ...old } = GoalRun.create('goal-1', spec(), T0).state;
+    expect(GoalRun.restore(old as GoalState).state.host).toEqual({
+      name: null,
+      lostSince: null,
+      move: null,
+      lastMove: null,
+      moves: 0,
+    });
   });
 });

@@ -78,6 +78,22 @@ describe('the worker log as JSON lines (LONGHAUL_LOG_FORMAT=json)', () => {
     expect(secretValues(env)).not.toContain('/usr/bin');
   });
 
+  test('the goal store URL and its password are masked, the password also on its own and percent-decoded', () => {
+    const env = { LONGHAUL_STORE_URL: 'postgres://longhaul:log-Pa55word%2F1@db:5432/longhaul' };
+    const entry: LogEntry = {
+      level: 'WARN',
+      message: 'store postgres://longhaul:log-Pa55word%2F1@db:5432/longhaul said log-Pa55word/1',
+      timestampNanos: at,
+      meta: { detail: 'password log-Pa55word%2F1' },
+    };
+    const line = formatLogEntryJson(entry, secretValues(env));
+    expect(line).not.toMatch(/log-Pa55word/);
+    expect(JSON.parse(line)).toMatchObject({
+      message: 'store [redacted] said [redacted]',
+      attributes: { detail: 'password [redacted]' },
+    });
+  });
+
   test('the format is text by default, json on request, anything else a clear error', () => {
     expect(logFormatFromEnv({})).toBe('text');
     expect(logFormatFromEnv({ LONGHAUL_LOG_FORMAT: 'JSON' })).toBe('json');

@@ -14,7 +14,9 @@ import { buildProgressDoc } from '../activities/progress/doc';
 import { renderProgressHtml, renderProgressMarkdown } from '../activities/progress/render';
 import { PROGRESS_FAILURE, progressPaths, writeProgress } from '../activities/progress/write';
 import { sampleRecord } from '../activities/sample';
-import { GoalStore } from '../activities/store';
+import { goalDir } from '../activities/goal-files';
+import { FileGoalStore } from '../activities/store/files';
+import type { GoalStore } from '../activities/store/types';
 import { GoalRun } from '../goal/run';
 import { parseGoalSpec } from '../goal/spec';
 import type { GoalStatusView } from '../goal/status';
@@ -155,12 +157,12 @@ function count(haystack: string, needle: string | RegExp): number {
 
 describe('the progress document', () => {
   test('writes progress.md and progress.html into the goal folder, with every measurement of the ledger', async () => {
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     await writeLedger(store);
-    const written = await writeProgress(store, { goalId: GOAL, view: goalView('/work/app') });
+    const written = await writeProgress(store, store.home, { goalId: GOAL, view: goalView('/work/app') });
 
-    expect(written).toEqual(progressPaths(store, GOAL));
-    expect(path.dirname(written.markdown)).toBe(store.goalDir(GOAL));
+    expect(written).toEqual(progressPaths(store.home, GOAL));
+    expect(path.dirname(written.markdown)).toBe(goalDir(store.home, GOAL));
     const md = readFileSync(written.markdown, 'utf8');
     const rows = measurementRows(md);
     expect(rows).toHaveLength(9);
@@ -190,38 +192,38 @@ describe('the progress document', () => {
   });
 
   test('leaves no temp file behind, and rewrites replace both files whole', async () => {
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     await writeLedger(store);
     const view = goalView('/work/app');
-    const first = await writeProgress(store, { goalId: GOAL, view });
+    const first = await writeProgress(store, store.home, { goalId: GOAL, view });
     const before = readFileSync(first.markdown, 'utf8');
     await store.appendLedger(GOAL, samples('score', 'turn 3', [99]));
-    await writeProgress(store, { goalId: GOAL, view });
+    await writeProgress(store, store.home, { goalId: GOAL, view });
     const after = readFileSync(first.markdown, 'utf8');
     expect(measurementRows(after)).toHaveLength(measurementRows(before).length + 1);
-    expect(readdirSync(store.goalDir(GOAL)).filter((f) => f.includes('.tmp'))).toEqual([]);
-    expect(readdirSync(store.goalDir(GOAL)).filter((f) => f.startsWith('progress.'))).toEqual([
+    expect(readdirSync(goalDir(store.home, GOAL)).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect(readdirSync(goalDir(store.home, GOAL)).filter((f) => f.startsWith('progress.'))).toEqual([
       'progress.html',
       'progress.md',
     ]);
   });
 
   test('a write that fails removes its temp file: no half-written file is left', async () => {
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     const workspace = tempDir('longhaul-ws-');
     const mirror = path.join(workspace, '.longhaul');
     mkdirSync(path.join(mirror, 'progress.html'), { recursive: true }); // a folder where the file must go
-    await expect(writeProgress(store, { goalId: GOAL, view: goalView(workspace), mirrorDir: mirror })).rejects.toThrow(
-      /EISDIR|directory/,
-    );
+    await expect(
+      writeProgress(store, store.home, { goalId: GOAL, view: goalView(workspace), mirrorDir: mirror }),
+    ).rejects.toThrow(/EISDIR|directory/);
     expect(readdirSync(mirror).sort()).toEqual(['progress.html', 'progress.md']); // no temp file beside them
-    expect(readdirSync(store.goalDir(GOAL)).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect(readdirSync(goalDir(store.home, GOAL)).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 
   test('the HTML page escapes the objective, event texts and command output', async () => {
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     await writeLedger(store);
-    const { html } = await writeProgress(store, { goalId: GOAL, view: goalView('/work/app') });
+    const { html } = await writeProgress(store, store.home, { goalId: GOAL, view: goalView('/work/app') });
     const page = readFileSync(html, 'utf8');
     expect(page).not.toMatch(/<script/i);
     expect(page).not.toMatch(/<img/i);
@@ -235,9 +237,9 @@ describe('the progress document', () => {
   });
 
   test('the HTML page has one chart per metric, with a dot for every sample and the baseline and target lines', async () => {
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     await writeLedger(store);
-    const { html } = await writeProgress(store, { goalId: GOAL, view: goalView('/work/app') });
+    const { html } = await writeProgress(store, store.home, { goalId: GOAL, view: goalView('/work/app') });
     const page = readFileSync(html, 'utf8');
     const charts = page.split('<svg').slice(1);
     expect(charts).toHaveLength(2);
@@ -256,11 +258,15 @@ describe('the progress document', () => {
   });
 
   test('the copy in the workspace names held-out checks by number only; the store copy names them', async () => {
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     await writeLedger(store);
     const workspace = tempDir('longhaul-ws-');
     const mirror = path.join(workspace, '.longhaul', 'progress');
-    const written = await writeProgress(store, { goalId: GOAL, view: goalView(workspace), mirrorDir: mirror });
+    const written = await writeProgress(store, store.home, {
+      goalId: GOAL,
+      view: goalView(workspace),
+      mirrorDir: mirror,
+    });
     const visible = readFileSync(path.join(mirror, 'progress.md'), 'utf8');
     expect(visible).not.toContain('secret-cases');
     expect(visible).toContain('held-out check #1');
@@ -270,16 +276,16 @@ describe('the progress document', () => {
   });
 
   test('refuses a mirror folder that is relative or outside the workspace, before writing anything', async () => {
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     const workspace = tempDir('longhaul-ws-');
     const view = goalView(workspace);
     for (const mirrorDir of ['reports', path.join(workspace, '..', 'elsewhere'), path.dirname(workspace)]) {
-      await expect(writeProgress(store, { goalId: GOAL, view, mirrorDir })).rejects.toMatchObject({
+      await expect(writeProgress(store, store.home, { goalId: GOAL, view, mirrorDir })).rejects.toMatchObject({
         type: PROGRESS_FAILURE.mirrorDirInvalid,
         nonRetryable: true,
       });
     }
-    expect(existsSync(progressPaths(store, GOAL).markdown)).toBe(false);
+    expect(existsSync(progressPaths(store.home, GOAL).markdown)).toBe(false);
   });
 
   test('an empty ledger still gives a complete document', () => {
@@ -540,9 +546,12 @@ describe('the progress page in a real browser (headless Chromium)', () => {
   }
 
   test('shows the chart: the best-so-far line across the plot and the dashed target, on a desktop and a phone', async () => {
-    const store = new GoalStore(tempDir('longhaul-home-'));
+    const store = new FileGoalStore(tempDir('longhaul-home-'));
     await writeLedger(store);
-    const { html } = await writeProgress(store, { goalId: GOAL, view: goalView('/work/app', 'short objective') });
+    const { html } = await writeProgress(store, store.home, {
+      goalId: GOAL,
+      view: goalView('/work/app', 'short objective'),
+    });
     // Per page width: the columns a line across the plot covers at least, and those of the dots (5 places, 2 charts).
     for (const [width, height, lineColumns, dotColumns] of [
       [1000, 1400, 250, 20],

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { commandEnv, isCredentialName } from '../activities/command-env';
+import { commandEnv, isCredentialName, isWorkerSecretName } from '../activities/command-env';
 import { createRedactor, REDACTED, secretValues } from '../activities/redact';
 import { runTool, type RunToolInput } from '../activities/tools/dispatch';
 import { InvalidSpecError, parseGoalSpec } from '../goal/spec';
@@ -30,6 +30,7 @@ const WORKER_ENV: NodeJS.ProcessEnv = {
   TEMPORAL_TLS_CLIENT_KEY_DATA: 'tls-client-key-data-456',
   LONGHAUL_ENCRYPTION_KEY: 'Q3VycmVudEtleUN1cnJlbnRLZXk=',
   LONGHAUL_ENCRYPTION_KEYS: '2025-12:T2xkS2V5T2xkS2V5T2xkS2V5,2025-11:T2xkZXJLZXlPbGRlcktleQ==',
+  LONGHAUL_STORE_URL: 'postgres://longhaul:store-Pa55word%21@db:5432/longhaul',
   // Cloud and third-party credentials.
   AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
   AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
@@ -109,6 +110,14 @@ describe('the environment of the agent and measurement commands', () => {
     expect(allowed['AWS_SECRET_ACCESS_KEY']).toBeUndefined();
   });
 
+  test('the goal store URL (with its password) is never passed to commands, even when the spec names it', () => {
+    expect(env['LONGHAUL_STORE_URL']).toBeUndefined();
+    expect(isWorkerSecretName('LONGHAUL_STORE_URL')).toBe(true);
+    expect(commandEnv({}, WORKER_ENV, ['LONGHAUL_STORE_URL'])['LONGHAUL_STORE_URL']).toBeUndefined();
+    // The non-secret schema name stays.
+    expect(commandEnv({}, { LONGHAUL_STORE_SCHEMA: 'longhaul' })['LONGHAUL_STORE_SCHEMA']).toBe('longhaul');
+  });
+
   test("extra variables (the shell tool's non-interactive settings) are added", () => {
     expect(commandEnv({ PAGER: 'cat' }, WORKER_ENV)['PAGER']).toBe('cat');
   });
@@ -186,11 +195,26 @@ describe('redaction', () => {
       WORKER_ENV['PGPASSWORD']!,
       WORKER_ENV['STRIPE_API_KEY']!,
       'db-url-password',
+      WORKER_ENV['LONGHAUL_STORE_URL']!,
+      'store-Pa55word%21',
+      'store-Pa55word!',
     ];
     for (const v of values) {
       expect(redact(`before ${v} after`)).toBe(`before ${REDACTED} after`);
     }
     expect(redact(`keys=${WORKER_ENV['LONGHAUL_ENCRYPTION_KEYS']!}`)).toBe(`keys=${REDACTED}`);
+  });
+
+  test('the goal store URL’s password is redacted in the URL, alone, and percent-decoded', () => {
+    const url = WORKER_ENV['LONGHAUL_STORE_URL']!;
+    expect(redact(`connecting to ${url} ...`)).toBe(`connecting to ${REDACTED} ...`);
+    expect(redact('psql: password store-Pa55word! rejected')).toBe(`psql: password ${REDACTED} rejected`);
+    expect(redact('postgres://longhaul:store-Pa55word%21@replica:5432/x')).toBe(
+      `postgres://longhaul:${REDACTED}@replica:5432/x`,
+    );
+    const inParam = createRedactor([], () => ({ LONGHAUL_STORE_URL: 'postgres://u@db/x?password=param-Pa55word' }));
+    expect(inParam('the password is param-Pa55word')).toBe(`the password is ${REDACTED}`);
+    expect(secretValues(WORKER_ENV)).toEqual(expect.arrayContaining(['store-Pa55word%21', 'store-Pa55word!']));
   });
 
   test('values that are not secrets stay: a region, a base URL, short values', () => {
@@ -289,10 +313,13 @@ describe('the shell tool: scrubbed environment and redacted output', () => {
     ...extra,
   });
 
-  const saved = Object.fromEntries(['SHELL_TEST_TOKEN', 'AWS_SECRET_ACCESS_KEY'].map((k) => [k, process.env[k]]));
+  const saved = Object.fromEntries(
+    ['SHELL_TEST_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'LONGHAUL_STORE_URL'].map((k) => [k, process.env[k]]),
+  );
   beforeAll(() => {
     process.env['SHELL_TEST_TOKEN'] = 'shell-test-token-value';
     process.env['AWS_SECRET_ACCESS_KEY'] = 'shell-aws-secret-value';
+    process.env['LONGHAUL_STORE_URL'] = 'postgres://longhaul:shell-store-Pa55@db:5432/longhaul';
   });
   afterAll(() => {
     for (const [k, v] of Object.entries(saved)) {
@@ -310,6 +337,14 @@ describe('the shell tool: scrubbed environment and redacted output', () => {
     const allowed = await runTool(input(ws, 'echo "tok=[$SHELL_TEST_TOKEN]"', { allowEnv: ['SHELL_TEST_TOKEN'] }));
     expect(allowed.output).toContain(`tok=[${REDACTED}]`);
     expect(allowed.output).not.toContain('shell-test-token-value');
+  });
+
+  test('the goal store URL is not in the environment, and its password is redacted from output', async () => {
+    const ws = workspace();
+    const r = await runTool(input(ws, 'echo "url=[$LONGHAUL_STORE_URL]"; echo "typed: shell-store-Pa55"'));
+    expect(r.output).toContain('url=[]');
+    expect(r.output).toContain(`typed: ${REDACTED}`);
+    expect(r.output).not.toContain('shell-store-Pa55');
   });
 
   test('a file full of secrets is shown redacted, and so is the full output kept in the store', async () => {

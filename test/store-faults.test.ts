@@ -1,11 +1,12 @@
 /**
- * The goal store when the disk fails: a write that fails leaves no temp file and never a half-written file that
- * is read back; an append torn half-way (disk full) is cut off before the next one and never parsed; and on a real
- * dev server, a goal whose store writes fail for a while retries the activity and ends normally.
+ * The file goal store when the disk fails: a write that fails leaves no temp file and never a half-written file
+ * that is read back; an append torn half-way (disk full) is cut off before the next one and never parsed; and on a
+ * real dev server, a goal whose store writes fail for a while retries the activity and ends normally.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
-import { GoalStore } from '../activities/store';
+import { goalDir } from '../activities/goal-files';
+import { FileGoalStore } from '../activities/store/files';
 import { createHarness, runGoal } from './helpers/goal-harness';
 import { NO_FINISHING } from './helpers/finishing';
 import { useServerAndFake } from './helpers/suite';
@@ -13,9 +14,9 @@ import { scoreMetric, scoreWorkspace, tempDir, writeScore } from './helpers/work
 
 describe('the goal store on a failing disk', () => {
   test('an append torn half-way is never read back, and the next append cuts it off first', async () => {
-    const store = new GoalStore(tempDir('longhaul-store-'));
+    const store = new FileGoalStore(tempDir('longhaul-store-'));
     await store.appendLedger('g', [{ n: 1 }, { n: 2 }]);
-    const file = path.join(store.goalDir('g'), 'ledger.jsonl');
+    const file = path.join(goalDir(store.home, 'g'), 'ledger.jsonl');
     appendFileSync(file, '{"n":3,"val'); // what a full disk leaves behind
     expect(await store.readLedger('g')).toEqual([{ n: 1 }, { n: 2 }]);
     await store.appendLedger('g', [{ n: 3 }]); // the retry of the torn append
@@ -24,21 +25,21 @@ describe('the goal store on a failing disk', () => {
   });
 
   test('a torn first line (no newline in the file at all) is dropped too', async () => {
-    const store = new GoalStore(tempDir('longhaul-store-'));
-    mkdirSync(store.goalDir('g'), { recursive: true });
-    writeFileSync(path.join(store.goalDir('g'), 'ledger.jsonl'), '{"n":1,"va');
+    const store = new FileGoalStore(tempDir('longhaul-store-'));
+    mkdirSync(goalDir(store.home, 'g'), { recursive: true });
+    writeFileSync(path.join(goalDir(store.home, 'g'), 'ledger.jsonl'), '{"n":1,"va');
     expect(await store.readLedger('g')).toEqual([]);
     await store.appendLedger('g', [{ n: 1 }]);
     expect(await store.readLedger('g')).toEqual([{ n: 1 }]);
   });
 
   test('a write that fails leaves no temp file behind and the target as it was', async () => {
-    const store = new GoalStore(tempDir('longhaul-store-'));
+    const store = new FileGoalStore(tempDir('longhaul-store-'));
     // summary.json is a (non-empty) folder: the write of the temp file works, the rename over it fails.
-    const target = path.join(store.goalDir('g'), 'summary.json');
+    const target = path.join(goalDir(store.home, 'g'), 'summary.json');
     mkdirSync(path.join(target, 'x'), { recursive: true });
     await expect(store.writeSummary('g', { through: 1, text: 's', at: 'now' })).rejects.toThrow();
-    expect(readdirSync(store.goalDir('g'))).toEqual(['summary.json']);
+    expect(readdirSync(goalDir(store.home, 'g'))).toEqual(['summary.json']);
     expect(existsSync(path.join(target, 'x'))).toBe(true);
   });
 });
@@ -53,8 +54,8 @@ describe('a goal whose store writes fail for a while', () => {
     suite.fake.setScript(() => {
       if (suite.fake.requests.length === 2) {
         // Turn 2's results folder cannot be created (a file is in the way) until the "disk" comes back 2.5 s later.
-        const goalDir = new GoalStore(h.home).goalDir('disk-fails');
-        blocker = path.join(goalDir, 'turns', '000002.results');
+        const dir = goalDir(h.home, 'disk-fails');
+        blocker = path.join(dir, 'turns', '000002.results');
         mkdirSync(path.dirname(blocker), { recursive: true });
         writeFileSync(blocker, 'not a folder');
         setTimeout(() => rmSync(blocker!, { force: true }), 2500);
@@ -77,7 +78,7 @@ describe('a goal whose store writes fail for a while', () => {
     expect(Math.max(...attempts)).toBeGreaterThan(1);
     expect(description.status.name).toBe('COMPLETED');
     // What is stored parses: no torn or temp files left in the goal's turns.
-    const turns = path.join(new GoalStore(h.home).goalDir('disk-fails'), 'turns');
+    const turns = path.join(goalDir(h.home, 'disk-fails'), 'turns');
     const leftovers = readdirSync(turns, { recursive: true }).map(String);
     expect(leftovers.filter((f) => f.endsWith('.tmp'))).toEqual([]);
     for (const f of leftovers.filter((x) => x.endsWith('.json'))) {

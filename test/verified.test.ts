@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { JUDGE_INSTRUCTIONS } from '../activities/judge';
-import { GoalStore } from '../activities/store';
+import { FileGoalStore } from '../activities/store/files';
 import { allText, lastToolResults, type FakeReply, type RecordedRequest } from './fakes/openai-server';
 import { createHarness, runGoal } from './helpers/goal-harness';
 import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace, tempDir } from './helpers/workspace';
@@ -43,7 +43,7 @@ test('a relative target is met by paired runs against the baseline worktree: slo
   expect(metric.baseline!).toBeGreaterThan(0.25);
   expect(metric.latest!).toBeLessThan(0.25);
   expect(status.integrity.protectedFiles).toBe(1); // bench.sh, named by the metric command
-  const ledger = await new GoalStore(h.home).readLedger('faster-bench');
+  const ledger = await new FileGoalStore(h.home).readLedger('faster-bench');
   const paired = ledger.filter((r) => r.kind === 'paired-sample' && r.label === 'turn 1');
   expect(paired.filter((r) => r.role === 'baseline').length).toBe(metric.pairs!.n);
   expect(paired.filter((r) => r.role === 'candidate').length).toBe(metric.pairs!.n);

@@ -33,3 +33,35 @@ test('a bad capacity setting is refused with the variable, the rule and an examp
     'LONGHAUL_STICKY_TIMEOUT_SECONDS must be a number of seconds, e.g. 2',
   );
 });
+
+test('the goal store: files under LONGHAUL_HOME by default, PostgreSQL with LONGHAUL_STORE_URL (and a schema)', () => {
+  expect(loadWorkerConfig(base).store).toEqual({ kind: 'files' });
+  const url = 'postgres://longhaul:s3cret@db:5432/longhaul';
+  expect(loadWorkerConfig({ ...base, LONGHAUL_STORE_URL: url }).store).toEqual({ kind: 'postgres', url });
+  expect(
+    loadWorkerConfig({ ...base, LONGHAUL_STORE_URL: `postgresql://db/x`, LONGHAUL_STORE_SCHEMA: 'longhaul' }).store,
+  ).toEqual({ kind: 'postgres', url: 'postgresql://db/x', schema: 'longhaul' });
+  expect(loadWorkerConfig({ ...base, LONGHAUL_STORE_URL: '' }).store).toEqual({ kind: 'files' });
+});
+
+test('a bad goal store setting is refused with the fix, never repeating the URL (it holds a password)', () => {
+  for (const bad of ['mysql://u:hunter2-secret@db/x', 'db:5432', 'postgres://', 'hunter2-secret']) {
+    let message = '';
+    try {
+      loadWorkerConfig({ ...base, LONGHAUL_STORE_URL: bad });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toContain(
+      'LONGHAUL_STORE_URL must be a postgres:// URL, e.g. postgres://longhaul:<password>@db:5432/longhaul',
+    );
+    expect(message).not.toContain('hunter2');
+  }
+  expect(() =>
+    loadWorkerConfig({ ...base, LONGHAUL_STORE_URL: 'postgres://db/x', LONGHAUL_STORE_SCHEMA: 'Bad-Name' }),
+  ).toThrow('LONGHAUL_STORE_SCHEMA must be a PostgreSQL schema name of lower-case letters, digits and "_"');
+  expect(() => loadWorkerConfig({ ...base, LONGHAUL_STORE_SCHEMA: 'longhaul' })).toThrow(
+    'LONGHAUL_STORE_SCHEMA is set without LONGHAUL_STORE_URL: set both, or neither',
+  );
+});

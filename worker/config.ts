@@ -3,10 +3,13 @@
  * how to fix it. Secrets (OPENAI_API_KEY) stay in the worker process and never enter workflow history.
  */
 import { slackConfigFromEnv, type SlackConfig } from '../activities/slack/notifier';
+import type { GoalStoreChoice } from '../activities/store/open';
+import { isPostgresUrl, SCHEMA_NAME } from '../activities/store/settings';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../goal/messages';
+import { hostNameProblem } from '../goal/placement';
 import type { GoalWorkerTuning } from './worker';
 
 /** Thrown when an environment variable is missing or invalid; the message names it and the fix. */
@@ -22,6 +25,12 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   LONGHAUL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   LONGHAUL_HOME: z.string().min(1).optional(),
+  LONGHAUL_HOST: z
+    .string()
+    .refine((v) => hostNameProblem(v) === null, {
+      error: (i) => `LONGHAUL_HOST: ${hostNameProblem(String(i.input))}`,
+    })
+    .optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url('OPENAI_BASE_URL must be a URL, e.g. http://localhost:11434/v1').optional(),
   LONGHAUL_MODEL: z.string().min(1).default('gpt-5.1'),
@@ -34,6 +43,21 @@ const envSchema = z.object({
   LONGHAUL_STICKY_TIMEOUT_SECONDS: z.coerce
     .number({ error: 'LONGHAUL_STICKY_TIMEOUT_SECONDS must be a number of seconds, e.g. 2' })
     .positive('LONGHAUL_STICKY_TIMEOUT_SECONDS must be a number of seconds, e.g. 2')
+    .optional(),
+  // The value holds a password: no message repeats it.
+  LONGHAUL_STORE_URL: z
+    .string()
+    .refine(
+      isPostgresUrl,
+      'LONGHAUL_STORE_URL must be a postgres:// URL, e.g. postgres://longhaul:<password>@db:5432/longhaul (percent-encode special characters of the password), or unset for files under LONGHAUL_HOME',
+    )
+    .optional(),
+  LONGHAUL_STORE_SCHEMA: z
+    .string()
+    .regex(
+      SCHEMA_NAME,
+      'LONGHAUL_STORE_SCHEMA must be a PostgreSQL schema name of lower-case letters, digits and "_", e.g. longhaul (default public)',
+    )
     .optional(),
 });
 
@@ -51,6 +75,8 @@ export interface TemporalConfig {
 
 export interface WorkerConfig extends TemporalConfig {
   readonly home: string;
+  /** This machine's name for goal placement (LONGHAUL_HOST, default the host name): its worker polls `<queue>@<host>`. */
+  readonly host: string;
   readonly openai: { readonly apiKey: string; readonly baseURL?: string };
   readonly defaultModel: string;
   readonly defaultApi: 'responses' | 'chat';
@@ -58,6 +84,8 @@ export interface WorkerConfig extends TemporalConfig {
   readonly slack: SlackConfig | null;
   /** Capacity and caching (LONGHAUL_MAX_*, LONGHAUL_STICKY_TIMEOUT_SECONDS); the SDK's defaults where unset. */
   readonly tuning: GoalWorkerTuning;
+  /** The goal store (LONGHAUL_STORE_URL, LONGHAUL_STORE_SCHEMA): PostgreSQL, or files under `home` when unset. */
+  readonly store: GoalStoreChoice;
 }
 
 function parseEnv(env: NodeJS.ProcessEnv): z.infer<typeof envSchema> {
@@ -71,6 +99,26 @@ function parseEnv(env: NodeJS.ProcessEnv): z.infer<typeof envSchema> {
 
 export function longhaulHome(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.LONGHAUL_HOME || path.join(os.homedir(), '.longhaul'));
+}
+
+/**
+ * This machine's host name for goal placement: LONGHAUL_HOST, else the OS host name cut to its first label and to
+ * the characters a host name may have (goal/placement.ts). The CLI that starts a goal and the worker beside the
+ * workspace agree on it by default.
+ */
+export function hostName(env: NodeJS.ProcessEnv = process.env): string {
+  const e = parseEnv(env);
+  return e.LONGHAUL_HOST ?? defaultHostName();
+}
+
+function defaultHostName(): string {
+  const name = os
+    .hostname()
+    .split('.')[0]!
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 63);
+  return name || 'localhost';
 }
 
 /** What a client needs: where Temporal is. */
@@ -104,10 +152,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     namespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.LONGHAUL_TASK_QUEUE,
     home: longhaulHome(env),
+    host: e.LONGHAUL_HOST ?? defaultHostName(),
     openai: { apiKey, ...(e.OPENAI_BASE_URL ? { baseURL: e.OPENAI_BASE_URL } : {}) },
     defaultModel: e.LONGHAUL_MODEL,
     defaultApi,
     slack: slackFromEnv(env),
+    store: storeFromEnv(e),
     tuning: {
       ...(e.LONGHAUL_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: e.LONGHAUL_MAX_CACHED_WORKFLOWS } : {}),
       ...(e.LONGHAUL_MAX_CONCURRENT_ACTIVITIES !== undefined
@@ -120,5 +170,19 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
         ? { stickyQueueScheduleToStartTimeout: e.LONGHAUL_STICKY_TIMEOUT_SECONDS * 1000 }
         : {}),
     },
+  };
+}
+
+function storeFromEnv(e: z.infer<typeof envSchema>): GoalStoreChoice {
+  if (e.LONGHAUL_STORE_URL === undefined) {
+    if (e.LONGHAUL_STORE_SCHEMA !== undefined) {
+      throw new ConfigError('LONGHAUL_STORE_SCHEMA is set without LONGHAUL_STORE_URL: set both, or neither');
+    }
+    return { kind: 'files' };
+  }
+  return {
+    kind: 'postgres',
+    url: e.LONGHAUL_STORE_URL,
+    ...(e.LONGHAUL_STORE_SCHEMA !== undefined ? { schema: e.LONGHAUL_STORE_SCHEMA } : {}),
   };
 }

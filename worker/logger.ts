@@ -9,6 +9,7 @@
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import type { Logger, LogLevel } from '@temporalio/common';
 import { ConfigError } from './config';
+import { storeUrlPasswords } from '../activities/store/settings';
 
 const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
@@ -33,7 +34,7 @@ const SECRET_NAME = /(token|secret|password|passwd|api[-_]?key|authorization|cre
 
 /** Values of the environment that are secrets: they are masked wherever they appear in a JSON log line. */
 const SECRET_VARIABLES =
-  /^(OPENAI_API_KEY|SLACK_BOT_TOKEN|TEMPORAL_API_KEY|TEMPORAL_TLS_CLIENT_KEY_DATA|LONGHAUL_ENCRYPTION_KEYS?)$/;
+  /^(OPENAI_API_KEY|SLACK_BOT_TOKEN|TEMPORAL_API_KEY|TEMPORAL_TLS_CLIENT_KEY_DATA|LONGHAUL_ENCRYPTION_KEYS?|LONGHAUL_STORE_URL)$/;
 
 /** The secret values `env` holds (each at least 8 characters, so masking cannot garble ordinary words). */
 export function secretValues(env: NodeJS.ProcessEnv): string[] {
@@ -44,6 +45,8 @@ export function secretValues(env: NodeJS.ProcessEnv): string[] {
     for (const part of [value, ...value.split(',').map((e) => e.slice(e.indexOf(':') + 1))]) {
       if (part.trim().length >= 8) values.push(part.trim());
     }
+    // LONGHAUL_STORE_URL: after the whole URL, its password, as written and decoded, wherever it appears alone.
+    if (name === 'LONGHAUL_STORE_URL') values.push(...storeUrlPasswords(value).filter((p) => p.length >= 8));
   }
   return values;
 }

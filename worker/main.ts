@@ -6,7 +6,8 @@ import { workerStatusLine } from './logger';
 import { installWorkerRuntime, metricsFromEnv } from './telemetry';
 import { tracingFromEnv } from './tracing';
 import { describeTemporalConnection, temporalConnection } from './temporal-connection';
-import { activityDepsFrom, createGoalWorker } from './worker';
+import { activityDepsFrom, createGoalWorkers } from './worker';
+import { openGoalStore } from '../activities/store/open';
 import { workflowBundleFromEnv } from './workflow-bundle';
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -18,14 +19,16 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const metrics = metricsFromEnv(env);
   installWorkerRuntime(env); // the logger and the Prometheus exporter, before the first connection
   const tracing = tracingFromEnv('longhaul-worker', env);
+  const store = openGoalStore(config.store, config.home); // connects on first use
   try {
     const connection = await NativeConnection.connect(temporal.options);
     try {
-      const worker = await createGoalWorker({
+      const workers = await createGoalWorkers({
         connection,
+        host: config.host,
         namespace: temporal.namespace,
         taskQueue: config.taskQueue,
-        activities: activityDepsFrom(config),
+        activities: activityDepsFrom(config, store),
         tuning: config.tuning,
         ...(workflowBundle ? { workflowBundle } : {}),
         ...(dataConverter ? { dataConverter } : {}),
@@ -40,15 +43,16 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
         workerStatusLine(
           env,
           'INFO',
-          `polling task queue "${config.taskQueue}" on ${describeTemporalConnection(temporal)}; goal store ${config.home}${extras.length ? `; ${extras.join('; ')}` : ''}`,
+          `polling task queue "${config.taskQueue}" on ${describeTemporalConnection(temporal)}; host ${config.host} (queue "${workers.hostQueue}"); goal store ${store.description}${extras.length ? `; ${extras.join('; ')}` : ''}`,
         ),
       );
-      await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
+      await workers.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
     } finally {
       await connection.close();
     }
   } finally {
     await tracing?.shutdown(); // the spans still buffered
+    await store.close(); // after the worker: its activities have stopped using it
   }
 }
 

@@ -1,6 +1,9 @@
 /** Builds a Longhaul worker: the goal workflow plus the activities wired to their dependencies. */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { openGoalStore } from '../activities/store/open';
+import type { GoalStore } from '../activities/store/types';
+import { hostQueue } from '../goal/placement';
 import type { WorkerConfig } from './config';
 import type { Tracing } from './tracing';
 
@@ -35,7 +38,7 @@ export type GoalWorkerTuning = Pick<
   | 'stickyQueueScheduleToStartTimeout'
 >;
 
-export async function createGoalWorker(opts: GoalWorkerOptions): Promise<Worker> {
+export async function createGoalWorker(opts: GoalWorkerOptions, activities = createActivities(opts.activities)) {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -43,7 +46,7 @@ export async function createGoalWorker(opts: GoalWorkerOptions): Promise<Worker>
     ...(opts.workflowBundle && !opts.tracing
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities(opts.activities),
+    activities,
     shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
     ...opts.tuning,
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
@@ -51,13 +54,65 @@ export async function createGoalWorker(opts: GoalWorkerOptions): Promise<Worker>
   });
 }
 
-/** Activity dependencies from a validated worker config. */
-export function activityDepsFrom(config: WorkerConfig): ActivityDeps {
+/** The two workers of a machine: the shared queue's, and its host queue's (the goals whose workspace is here). */
+export interface GoalWorkers {
+  readonly shared: Worker;
+  readonly host: Worker;
+  /** The host queue's name, `<shared queue>@<host>`. */
+  readonly hostQueue: string;
+  /** Runs both until one stops (SIGINT/SIGTERM stop both), then stops the other; rejects with the first failure. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * A worker of the shared queue (workflows, and the activities of goals without a host) and an activities-only
+ * worker of this host's queue (goal/placement.ts), sharing one set of activities.
+ */
+export async function createGoalWorkers(opts: GoalWorkerOptions & { readonly host: string }): Promise<GoalWorkers> {
+  const activities = createActivities({ ...opts.activities, host: opts.host });
+  const shared = await createGoalWorker(opts, activities);
+  const queue = hostQueue(opts.taskQueue, opts.host);
+  const host = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: queue,
+    activities,
+    shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
+    ...(opts.tuning?.maxConcurrentActivityTaskExecutions !== undefined
+      ? { maxConcurrentActivityTaskExecutions: opts.tuning.maxConcurrentActivityTaskExecutions }
+      : {}),
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+    ...(opts.tracing ? { interceptors: { activity: opts.tracing.interceptors.activity ?? [] } } : {}),
+  });
+  const stopBoth = () => {
+    for (const w of [shared, host]) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  return {
+    shared,
+    host,
+    hostQueue: queue,
+    shutdown: stopBoth,
+    run: async () => {
+      const results = await Promise.allSettled([shared.run().finally(stopBoth), host.run().finally(stopBoth)]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+  };
+}
+
+/**
+ * Activity dependencies from a validated worker config, with the goal store the caller opened and closes at
+ * shutdown; without one, the config's store is opened here and stays open until the process exits.
+ */
+export function activityDepsFrom(config: WorkerConfig, store?: GoalStore): ActivityDeps {
   return {
     home: config.home,
+    store: store ?? openGoalStore(config.store, config.home),
     openai: config.openai,
     defaultModel: config.defaultModel,
     defaultApi: config.defaultApi,
     slack: config.slack,
+    host: config.host,
   };
 }

@@ -4,7 +4,14 @@
  * warning. The draft then waits for follow-ups (`revise`) that update the same draft, until the user closes it or
  * the revise window passes. Durable and visible in the Temporal UI like a goal.
  */
-import { ActivityFailure, condition, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   closeDraftSignal,
   draftQuery,
@@ -15,6 +22,7 @@ import {
   type DraftProposal,
   type DraftView,
 } from '../goal/draft';
+import { hostQueue } from '../goal/placement';
 import { goalActivities } from './proxies';
 
 /** Model turns without any tool call before a round gives up (the model is not going to propose). */
@@ -22,11 +30,32 @@ const MAX_IDLE_TURNS = 2;
 /** A proposal whose metric does not parse goes back to the model this many times per round. */
 const MAX_REMEASURES = 2;
 
-/** The goal's activity proxies and retry policies; a draft's model calls give up sooner (someone is waiting). */
-const { model, work } = goalActivities(30_000, 8);
+/** How long a draft's activity waits for its host's worker before the draft gives up (someone is waiting). */
+const HOST_WAIT_MS = 300_000;
+
+/**
+ * The goal's activity proxies and retry policies; a draft's model calls give up sooner (someone is waiting). With a
+ * host, everything runs there (the workspace is there); a lost host ends the draft with what to do.
+ */
+function draftActivities(input: DraftInput) {
+  const host = input.host;
+  if (!host) return goalActivities(30_000, 8);
+  return goalActivities(30_000, 8, {
+    queue: () => hostQueue(workflowInfo().taskQueue, host),
+    workspace: () => input.workspace,
+    waitMs: HOST_WAIT_MS,
+    lost: () =>
+      Promise.reject(
+        ApplicationFailure.nonRetryable(
+          `no worker of host "${host}" took the draft's work within ${HOST_WAIT_MS / 60_000} minutes: start \`longhaul worker\` there (LONGHAUL_HOST=${host})`,
+        ),
+      ),
+  });
+}
 
 export async function draftWorkflow(input: DraftInput): Promise<DraftView> {
   const draftId = workflowInfo().workflowId;
+  const { model, work } = draftActivities(input);
   const state = {
     phase: 'exploring' as DraftPhase,
     turn: 0,

@@ -17,6 +17,7 @@ import { FAILURE, PERMANENT_FAILURES } from '../goal/failures';
 import { GoalRun, type GoalState } from '../goal/run';
 import type { GoalSpec } from '../goal/spec';
 import type { GoalOutcome, MetricResult } from '../goal/status';
+import { placementOf } from './host';
 import { goalActivities, type Acts } from './proxies';
 import { registerHandlers } from './handlers';
 import { announceReport, finalizeWork, writeReport, type Ending } from './finalize';
@@ -40,11 +41,21 @@ export interface GoalTuning {
   readonly outageRetryMinutes?: number;
   /** A model outage this long ends the goal `blocked`. @default 12 */
   readonly maxOutageHours?: number;
+  /**
+   * How long an activity waits for the goal's host's worker to take it before the goal reports that it waits for
+   * its host (goals with a host only). @default 300
+   */
+  readonly hostWaitSeconds?: number;
 }
 
 export interface GoalWorkflowInput {
   readonly spec: GoalSpec;
   readonly tuning?: GoalTuning;
+  /**
+   * The host whose worker holds the workspace (LONGHAUL_HOST of the machine that started the goal): the goal's
+   * activities run on its task queue. Absent: on any worker of the shared queue.
+   */
+  readonly host?: string;
   /** Set only by continue-as-new: the state carried from the previous run. */
   readonly state?: GoalState;
 }
@@ -52,11 +63,12 @@ export interface GoalWorkflowInput {
 export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcome> {
   const run = input.state
     ? GoalRun.restore(input.state)
-    : GoalRun.create(workflowInfo().workflowId, input.spec, Date.now());
+    : GoalRun.create(workflowInfo().workflowId, input.spec, Date.now(), input.host ?? null);
   const heartbeatTimeoutMs = (input.tuning?.heartbeatTimeoutSeconds ?? 30) * 1000;
-  const acts = goalActivities(heartbeatTimeoutMs, input.tuning?.modelMaxAttempts ?? 12);
+  const placement = placementOf(run, { waitMs: (input.tuning?.hostWaitSeconds ?? 300) * 1000, heartbeatTimeoutMs });
+  const acts = goalActivities(heartbeatTimeoutMs, input.tuning?.modelMaxAttempts ?? 12, placement);
   registerHandlers(run, acts);
-  const reporter = startReporter(run, heartbeatTimeoutMs);
+  const reporter = startReporter(run, heartbeatTimeoutMs, placement);
 
   const outage: OutagePolicy = {
     retryMs: (input.tuning?.outageRetryMinutes ?? 10) * 60_000,

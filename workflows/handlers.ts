@@ -1,5 +1,5 @@
 /** The goal's message handlers: status query, edit/pause/resume/ask updates, guidance signal. */
-import { setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { renderSnapshot } from '../goal/brief';
 import { parseGoalEdit, type GoalEdit } from '../goal/edit';
 import {
@@ -7,6 +7,8 @@ import {
   editUpdate,
   guideSignal,
   MAX_QUESTION_CHARS,
+  moveUpdate,
+  type MoveResult,
   pauseUpdate,
   resumeUpdate,
   statusQuery,
@@ -14,6 +16,7 @@ import {
   type EditResult,
   type PauseResult,
 } from '../goal/messages';
+import { resolveMove, type MoveRequest } from '../goal/placement';
 import type { GoalRun } from '../goal/run';
 import type { Acts } from './proxies';
 import { publish } from './publish';
@@ -52,6 +55,19 @@ export function registerHandlers(run: GoalRun, acts: Acts): void {
     { validator: () => run.assertRunning('resume only applies to running goals') },
   );
   setHandler(
+    moveUpdate,
+    async (request: MoveRequest): Promise<MoveResult> => {
+      run.requestMove(resolveMove(request, placementView(run), Date.now()));
+      publish(run);
+      await condition(() => run.state.host.move === null); // the goal's wait for its host carries it out
+      const last = run.state.host.lastMove;
+      if (!last?.ok)
+        throw ApplicationFailure.create({ message: last?.text ?? 'the move did not happen', nonRetryable: true });
+      return { host: last.host, workspace: run.spec.workspace, text: last.text };
+    },
+    { validator: (request: MoveRequest) => void resolveMove(request, placementView(run), Date.now()) },
+  );
+  setHandler(
     askUpdate,
     async (arg): Promise<AskResult> => {
       const question = questionOf(arg);
@@ -85,4 +101,10 @@ export function registerHandlers(run: GoalRun, acts: Acts): void {
 
 function questionOf(arg: string | { question: string } | undefined): string {
   return (typeof arg === 'string' ? arg : typeof arg?.question === 'string' ? arg.question : '').trim();
+}
+
+/** What a move is checked against: the goal must be running and waiting for its lost host. */
+function placementView(run: GoalRun) {
+  run.assertRunning('a goal moves only while it runs');
+  return { host: run.state.host, workspace: run.spec.workspace, remote: run.spec.git.remote };
 }

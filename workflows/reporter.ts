@@ -16,6 +16,7 @@ import type { GoalActivities, SlackUpdateResult } from '../activities';
 import type { SlackStatus } from '../activities/slack/render';
 import type { GoalRun } from '../goal/run';
 import type { GoalStatusView } from '../goal/status';
+import type { Placement } from './proxies';
 
 /** The status refresh interval (progress document and Slack status message). */
 export const REFRESH_MS = 3_600_000;
@@ -33,12 +34,23 @@ export interface Reporter {
   finalFlush(): Promise<void>;
 }
 
-export function startReporter(run: GoalRun, heartbeatTimeoutMs: number): Reporter {
-  const report = proxyActivities<GoalActivities>({
+export function startReporter(run: GoalRun, heartbeatTimeoutMs: number, placement?: Placement): Reporter {
+  const options = {
     startToCloseTimeout: '2 minutes',
     heartbeatTimeout: heartbeatTimeoutMs,
     retry: { initialInterval: '5s', maximumInterval: '1 minute', maximumAttempts: 4 },
-  });
+  } as const;
+  // Slack from any worker; the progress document (and its mirror in the workspace) on the goal's host, without
+  // waiting for a lost one: the goal loop does the waiting, and Slack must still say that it waits.
+  const report = proxyActivities<GoalActivities>(options);
+  const onHost = () =>
+    placement
+      ? proxyActivities<GoalActivities>({
+          ...options,
+          taskQueue: placement.queue(),
+          scheduleToStartTimeout: placement.waitMs,
+        })
+      : report;
   const scope = new CancellationScope();
   let stopping = false;
   let progressWritten = -1;
@@ -50,7 +62,7 @@ export function startReporter(run: GoalRun, heartbeatTimeoutMs: number): Reporte
     progressWritten = run.state.progressVersion;
     const mirror = run.spec.report.mirror;
     try {
-      await report.writeProgress.executeWithOptions({ summary: 'progress document' }, [
+      await onHost().writeProgress.executeWithOptions({ summary: 'progress document' }, [
         {
           goalId: run.state.goalId,
           workspace: run.spec.workspace,

@@ -33,12 +33,11 @@ export async function turn(
 ): Promise<TurnResult> {
   const n = run.beginTurn();
   const { goalId } = run.state;
-  const workspace = run.spec.workspace;
   publish(run);
   const notes = run.takeNotes();
   const input = {
     goalId,
-    workspace,
+    workspace: run.spec.workspace,
     turn: n,
     brief: renderBrief(run, Date.now()),
     ...(run.spec.plan !== undefined ? { plan: run.spec.plan } : {}),
@@ -79,7 +78,7 @@ export async function turn(
     if (!READ_ONLY_TOOLS.includes(call.name as ToolName)) mayHaveChanged = true;
     try {
       const r = await acts.work.executeTool.executeWithOptions({ summary: `turn ${n} · ${call.summary}` }, [
-        { goalId, workspace, turn: n, callId: call.callId, ...security },
+        { goalId, workspace: run.spec.workspace, turn: n, callId: call.callId, ...security },
       ]);
       run.recordToolOutcome({ sig: r.sig, summary: call.summary, failed: r.isError }, Date.now());
       const c = r.control;

@@ -19,13 +19,13 @@ export async function baseline(run: GoalRun, acts: Acts): Promise<boolean> {
   setCurrentDetails(`**Baseline**: measuring ${spec.metrics.length} metric(s) and ${spec.checks.length} check(s)`);
   publish(run);
   const ws = await acts.quick.prepareWorkspace.executeWithOptions({ summary: 'prepare workspace' }, [
-    { goalId, workspace: spec.workspace },
+    { goalId, workspace: run.spec.workspace },
   ]);
   if (ws.startCommit) run.setStartCommit(ws.startCommit);
   const guard = await acts.quick.protectWorkspace.executeWithOptions({ summary: 'record protected paths' }, [
     {
       goalId,
-      workspace: spec.workspace,
+      workspace: run.spec.workspace,
       protect: spec.protect,
       commands: [...spec.metrics.map((m) => m.command), ...spec.checks.map((c) => c.command)],
     },
@@ -33,7 +33,7 @@ export async function baseline(run: GoalRun, acts: Acts): Promise<boolean> {
   run.setProtectedFiles(guard.files);
   if (ws.startCommit && spec.metrics.some(isPaired)) {
     const { dir } = await acts.quick.ensureBaselineWorktree.executeWithOptions({ summary: 'baseline worktree' }, [
-      { goalId, workspace: spec.workspace, startCommit: ws.startCommit },
+      { goalId, workspace: run.spec.workspace, startCommit: ws.startCommit },
     ]);
     run.setBaselineDir(dir);
   }
@@ -47,7 +47,7 @@ export async function baseline(run: GoalRun, acts: Acts): Promise<boolean> {
 }
 
 /** Relative targets on noisy metrics are decided by paired runs against the baseline worktree. */
-function isPaired(metric: MetricSpec): boolean {
+export function isPaired(metric: MetricSpec): boolean {
   return 'relative' in metric.target && !isDeterministic(metric);
 }
 
@@ -93,7 +93,6 @@ export async function measureRound(
   paired: boolean,
 ): Promise<VerificationRound> {
   const { goalId } = run.state;
-  const workspace = run.spec.workspace;
   const metrics: MetricResult[] = [];
   for (const metric of run.spec.metrics) {
     metrics.push(
@@ -104,7 +103,7 @@ export async function measureRound(
   }
   const runOne = (check: CheckSpec, summary: string) =>
     acts.work.runCheck.executeWithOptions({ summary, startToCloseTimeout: (check.timeoutSeconds + 120) * 1000 }, [
-      { goalId, workspace, check, label, ...allowEnvOf(run.spec) },
+      { goalId, workspace: run.spec.workspace, check, label, ...allowEnvOf(run.spec) },
     ]);
   const checks: CheckResult[] = [];
   for (const check of run.spec.checks) checks.push(await runOne(check, `check: ${check.name}`));

@@ -1,5 +1,5 @@
 /**
- * Writes the progress document (progress.md and progress.html) into the goal's store folder, and a copy into
+ * Writes the progress document (progress.md and progress.html) into the goal's host-local folder, and a copy into
  * a folder of the workspace when asked. Each file is replaced atomically: a reader sees the old or the new
  * document, never half of one.
  */
@@ -8,7 +8,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { GoalStatusView } from '../../goal/status';
-import type { GoalStore } from '../store';
+import { goalDir } from '../goal-files';
+import type { GoalStore } from '../store/types';
 import { buildProgressDoc, withoutHoldoutNames } from './doc';
 import { renderProgressHtml, renderProgressMarkdown } from './render';
 
@@ -36,17 +37,20 @@ export interface ProgressPaths {
   readonly html: string;
 }
 
-/** Where the progress document of a goal lives in the store (for `longhaul report`). */
-export function progressPaths(store: GoalStore, goalId: string): ProgressPaths {
-  const dir = store.goalDir(goalId);
+/** Where the progress document of a goal lives on its worker's host, under `home` (for `longhaul report`). */
+export function progressPaths(home: string, goalId: string): ProgressPaths {
+  const dir = goalDir(home, goalId);
   return { markdown: path.join(dir, PROGRESS_FILES.markdown), html: path.join(dir, PROGRESS_FILES.html) };
 }
 
-/** Renders the document from the view and the ledger and writes it; returns the store's file paths. */
-export async function writeProgress(store: GoalStore, input: WriteProgressInput): Promise<ProgressPaths> {
+/**
+ * Renders the document from the view and the store's ledger and writes it into the goal's folder under `home`
+ * (host-local, whichever the store); returns the file paths.
+ */
+export async function writeProgress(store: GoalStore, home: string, input: WriteProgressInput): Promise<ProgressPaths> {
   const mirrorDir = input.mirrorDir === undefined ? undefined : checkMirrorDir(input.mirrorDir, input.view.workspace);
   const doc = buildProgressDoc(input.view, await store.readLedger(input.goalId), new Date().toISOString());
-  const paths = progressPaths(store, input.goalId);
+  const paths = progressPaths(home, input.goalId);
   await fs.mkdir(path.dirname(paths.markdown), { recursive: true });
   await writeAtomic(paths.markdown, renderProgressMarkdown(doc));
   await writeAtomic(paths.html, renderProgressHtml(doc));

@@ -4,7 +4,7 @@
  * writeFinalReport (so no report text travels through workflow history), with held-out checks unnamed.
  */
 import { commitMilestone, type CommitMilestoneResult } from '../milestone';
-import type { GoalStore } from '../store';
+import type { GoalStore } from '../store/types';
 import { renderFinalReport, REPORT_FILES, type FinalReportInput } from './final';
 
 export interface CommitFinalReportInput {

@@ -1,5 +1,5 @@
 /**
- * The final report of a goal (REPORT.md and report.html in the goal's store folder): the outcome against the
+ * The final report of a goal (REPORT.md and report.html in the goal's host-local folder): the outcome against the
  * criteria, what was tried, the clean-up, remaining risks, cost and milestones. Rendering is pure and
  * deterministic (same view, ledger and reflection → same bytes), so committing it twice adds nothing.
  */
@@ -9,7 +9,8 @@ import type { GoalStatusView } from '../../goal/status';
 import { buildProgressDoc, withoutHoldoutNames, type ProgressDoc } from '../progress/doc';
 import { html, htmlPage, htmlTable } from '../html-page';
 import { metricCharts } from '../progress/render';
-import type { GoalStore } from '../store';
+import { goalDir } from '../goal-files';
+import type { GoalStore } from '../store/types';
 import { writeAtomic } from './atomic';
 import { reportContent, type AttemptNote, type CleanupOutcome, type Section } from './content';
 
@@ -49,9 +50,9 @@ export interface ReportPaths {
   readonly html: string;
 }
 
-/** Where the final report of a goal lives in the store. */
-export function reportPaths(store: GoalStore, goalId: string): ReportPaths {
-  const dir = store.goalDir(goalId);
+/** Where the final report of a goal lives on its worker's host, under `home`. */
+export function reportPaths(home: string, goalId: string): ReportPaths {
+  const dir = goalDir(home, goalId);
   return { markdown: path.join(dir, REPORT_FILES.markdown), html: path.join(dir, REPORT_FILES.html) };
 }
 
@@ -76,10 +77,13 @@ export function renderFinalReport(
   };
 }
 
-/** Renders the report from the input and the goal's ledger and writes both files atomically; returns their paths. */
-export async function writeFinalReport(store: GoalStore, input: FinalReportInput): Promise<ReportPaths> {
+/**
+ * Renders the report from the input and the store's ledger and writes both files atomically into the goal's
+ * folder under `home` (host-local, whichever the store); returns their paths.
+ */
+export async function writeFinalReport(store: GoalStore, home: string, input: FinalReportInput): Promise<ReportPaths> {
   const report = renderFinalReport(input, await store.readLedger(input.goalId));
-  const paths = reportPaths(store, input.goalId);
+  const paths = reportPaths(home, input.goalId);
   await fs.mkdir(path.dirname(paths.markdown), { recursive: true });
   await writeAtomic(paths.markdown, report.markdown);
   await writeAtomic(paths.html, report.html);

@@ -122,6 +122,7 @@ const EVENT_EMOJI: Record<SlackEventKind, string> = {
   paused: '⏸️',
   resumed: '▶️',
   attention: '⚠️',
+  host: '🖥️',
   final: '🏁',
 };
 

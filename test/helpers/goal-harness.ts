@@ -7,7 +7,7 @@ import { parseGoalSpec, type GoalSpecInput } from '../../goal/spec';
 import { statusQuery } from '../../goal/messages';
 import type { GoalOutcome, GoalStatusView } from '../../goal/status';
 import type { ActivityDeps } from '../../activities';
-import { createGoalWorker, type GoalWorkerOptions } from '../../worker/worker';
+import { createGoalWorker, createGoalWorkers, type GoalWorkerOptions } from '../../worker/worker';
 import type { FakeOpenAI } from '../fakes/openai-server';
 import { workflowBundle } from './temporal';
 import { tempDir } from './workspace';
@@ -19,7 +19,8 @@ export interface Harness {
   readonly fake: FakeOpenAI;
   readonly home: string;
   readonly taskQueue: string;
-  readonly worker: Worker;
+  /** Runs the worker (with a host: the shared queue's and the host queue's workers) while `fn` runs. */
+  readonly worker: Pick<Worker, 'runUntil'>;
 }
 
 export async function createHarness(
@@ -27,11 +28,12 @@ export async function createHarness(
   fake: FakeOpenAI,
   api: 'responses' | 'chat' = 'responses',
   extra: Partial<ActivityDeps> = {},
-  workerOptions: Pick<GoalWorkerOptions, 'dataConverter'> = {},
+  workerOptions: Pick<GoalWorkerOptions, 'dataConverter'> & { readonly host?: string } = {},
 ): Promise<Harness> {
   const home = tempDir('longhaul-home-');
   const taskQueue = `test-${process.pid}-${++taskQueueSeq}`;
-  const worker = await createGoalWorker({
+  const { host, ...rest } = workerOptions;
+  const options: GoalWorkerOptions = {
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
@@ -43,9 +45,17 @@ export async function createHarness(
       defaultApi: api,
       ...extra,
     },
-    ...workerOptions,
-  });
-  return { env, fake, home, taskQueue, worker };
+    ...rest,
+  };
+  if (host) {
+    // Goals started with this host (as `longhaul start` does, from LONGHAUL_HOST) run their activities there.
+    const workers = await createGoalWorkers({ ...options, host });
+    const worker: Pick<Worker, 'runUntil'> = {
+      runUntil: (fn) => workers.host.runUntil(workers.shared.runUntil(fn)),
+    };
+    return { env, fake, home, taskQueue, worker };
+  }
+  return { env, fake, home, taskQueue, worker: await createGoalWorker(options) };
 }
 
 export interface GoalRunResult {
