@@ -3,39 +3,14 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidEditError } from '../goal/edit';
-import { InvalidSpecError } from '../goal/spec';
 import { GOAL_STATUSES, type GoalStatusName } from '../goal/status';
 import { ConfigError, hostName, loadTemporalConfig, longhaulHome } from '../worker/config';
 import { connectClient, TemporalUnreachableError } from './connect';
-import { prepareDemo } from './demo';
-import {
-  closeDraft,
-  lastDraftId,
-  reviseDraft,
-  startDraft,
-  waitForProposal,
-  writeDraftFiles,
-  writeExampleSpec,
-} from './draft';
-import { renderDraftSummary } from '../goal/draft';
 import { EXIT } from './exit-codes';
+import type { EditFlags, InlineGoalOptions } from './spec-input';
 import { formatList, formatStatus } from './format';
 import { cancelGoal, goalStatus, listGoals, startGoal, waitForGoal } from './goals';
-import {
-  editFromFlags,
-  finalizeSpec,
-  inlineSpec,
-  readSpecFile,
-  type EditFlags,
-  type InlineGoalOptions,
-} from './spec-input';
-import { formatReport, progressReport, ProgressNotWrittenError, readProgressMarkdown } from './report';
-import { askGoal, editGoal, GoalEndedError, guideGoal, moveGoal, pauseGoal, RejectedError, resumeGoal } from './steer';
-import { hostWorkerWarning } from './placement';
 import { hostNameProblem } from '../goal/placement';
-import { watchEvents, watchGoal } from './watch';
-import { TemporalCliNotFoundError } from './temporal-cli';
 
 interface DraftCliOptions {
   workspace: string;
@@ -100,6 +75,7 @@ program
   .option('--goal <spec>', 'start this goal spec once the worker runs')
   .option('--exit-when-done', 'stop when that goal ends; exit code 0 only if it was achieved')
   .action(async (o: { port: string; uiPort?: string; goal?: string; exitWhenDone?: boolean }) => {
+    const { finalizeSpec, readSpecFile } = await import('./spec-input');
     const goal = o.goal ? finalizeSpec(readSpecFile(o.goal)) : undefined;
     const { runDev } = await import('./dev'); // the worker SDK loads only for commands that run a worker
     const status = await runDev({
@@ -118,6 +94,7 @@ program
   .option('--port <port>', 'Temporal gRPC port', '7233')
   .option('--ui-port <port>', 'Web UI port (default: port + 1000)')
   .action(async (o: { port: string; uiPort?: string }) => {
+    const { prepareDemo } = await import('./demo');
     const goal = prepareDemo(longhaulHome());
     err(`demo workspace: ${goal.workspace}`);
     const { runDev } = await import('./dev'); // the worker SDK loads only for commands that run a worker
@@ -193,6 +170,8 @@ program
   .option('--wait', 'block until the goal ends; exit 0 only if achieved')
   .option('--json', 'machine-readable output')
   .action(async (arg: string, o: StartOptions) => {
+    const { finalizeSpec, inlineSpec, readSpecFile } = await import('./spec-input');
+    const { hostWorkerWarning } = await import('./placement');
     const isFile = /\.(ya?ml|json)$/i.test(arg) && existsSync(arg);
     const spec = finalizeSpec(isFile ? readSpecFile(arg) : inlineSpec(arg, o));
     const config = loadTemporalConfig();
@@ -241,6 +220,10 @@ program
   .option('--any-host', 'no host: any worker may explore it')
   .option('--json', 'machine-readable output')
   .action(async (request: string | undefined, o: DraftCliOptions & { host?: string; anyHost?: boolean }) => {
+    const { closeDraft, lastDraftId, reviseDraft, startDraft, waitForProposal, writeDraftFiles } =
+      await import('./draft');
+    const { renderDraftSummary } = await import('../goal/draft');
+    const { hostWorkerWarning } = await import('./placement');
     const config = loadTemporalConfig();
     const home = longhaulHome();
     await withClient(async (client) => {
@@ -265,7 +248,10 @@ program
           events: r.before.eventsTotal,
         };
       } else {
-        if (!request?.trim()) throw new InvalidSpecError(['say what you want: longhaul draft "the build is too slow"']);
+        if (!request?.trim()) {
+          const { InvalidSpecError } = await import('../goal/spec');
+          throw new InvalidSpecError(['say what you want: longhaul draft "the build is too slow"']);
+        }
         const host = o.anyHost ? undefined : (o.host ?? hostName());
         const warning = host ? await hostWorkerWarning(client, config.namespace, config.taskQueue, host) : null;
         if (warning) err(`warning: ${warning.replace('the goal waits', 'the draft waits')}`);
@@ -298,7 +284,8 @@ program
   .command('init')
   .description('write a commented example goal spec to edit by hand (or let `longhaul draft` propose one)')
   .argument('[file]', 'where to write it', 'goal.yaml')
-  .action((file: string) => {
+  .action(async (file: string) => {
+    const { writeExampleSpec } = await import('./draft');
     out(`wrote ${writeExampleSpec(file)}: edit it, then run \`longhaul start ${file}\``);
   });
 
@@ -353,6 +340,8 @@ program
   .option('--file <edit>', 'an edit as YAML/JSON: objective, guidance, metrics, targets, checks, budget, reason')
   .option('--json', 'machine-readable output')
   .action(async (goalId: string, o: EditFlags & { json?: boolean }) => {
+    const { editFromFlags } = await import('./spec-input');
+    const { editGoal } = await import('./steer');
     const edit = editFromFlags(o);
     await withClient(async (client) => {
       const result = await editGoal(client, goalId, edit);
@@ -370,6 +359,7 @@ program
   .argument('<goalId>')
   .argument('<text...>', 'the guidance')
   .action(async (goalId: string, words: string[]) => {
+    const { guideGoal } = await import('./steer');
     await withClient(async (client) => {
       await guideGoal(client, goalId, words.join(' '));
       err(`${goalId}: guidance sent; the agent gets it at its next turn`);
@@ -383,6 +373,7 @@ program
   .option('--reason <text>', 'why (shown in status)')
   .option('--json', 'machine-readable output')
   .action(async (goalId: string, o: { reason?: string; json?: boolean }) => {
+    const { pauseGoal } = await import('./steer');
     await withClient(async (client) => {
       const r = await pauseGoal(client, goalId, o.reason);
       out(
@@ -404,6 +395,7 @@ program
   .option('--remote <url>', "the URL or path to clone from (default the goal's git.remote, if a URL)")
   .option('--json', 'machine-readable output')
   .action(async (goalId: string, o: { to: string; workspace?: string; remote?: string; json?: boolean }) => {
+    const { moveGoal } = await import('./steer');
     await withClient(async (client) => {
       const request = {
         host: o.to,
@@ -422,6 +414,7 @@ program
   .argument('<goalId>')
   .option('--json', 'machine-readable output')
   .action(async (goalId: string, o: { json?: boolean }) => {
+    const { resumeGoal } = await import('./steer');
     await withClient(async (client) => {
       const r = await resumeGoal(client, goalId);
       out(o.json ? JSON.stringify(r) : `${goalId}: resumed at turn ${r.turn}`);
@@ -435,6 +428,7 @@ program
   .argument('<question...>')
   .option('--json', 'machine-readable output')
   .action(async (goalId: string, words: string[], o: { json?: boolean }) => {
+    const { askGoal } = await import('./steer');
     await withClient(async (client) => {
       const r = await askGoal(client, goalId, words.join(' '));
       out(o.json ? JSON.stringify(r) : r.answer);
@@ -451,6 +445,7 @@ program
     'one JSON line per new event ({type:"event",seq,at,kind,text,turn,status,progress}), then {type:"end",outcome}',
   )
   .action(async (goalId: string, o: { interval: number; json?: boolean }) => {
+    const { watchEvents, watchGoal } = await import('./watch');
     await withClient(async (client) => {
       const status = o.json
         ? await watchEvents(client, goalId, { intervalMs: o.interval, emit: (line) => out(JSON.stringify(line)) })
@@ -473,7 +468,8 @@ program
   .argument('<goalId>')
   .addOption(new Option('--print', 'write the Markdown document to stdout (for a terminal or SSH)').conflicts('json'))
   .option('--json', 'machine-readable output: {markdown, html, exists, updatedAt}')
-  .action((goalId: string, o: { print?: boolean; json?: boolean }) => {
+  .action(async (goalId: string, o: { print?: boolean; json?: boolean }) => {
+    const { formatReport, progressReport, readProgressMarkdown, ProgressNotWrittenError } = await import('./report');
     const home = longhaulHome();
     if (o.print) {
       process.stdout.write(readProgressMarkdown(home, goalId));
@@ -500,16 +496,19 @@ function exitCodeFor(e: unknown): number {
       ? EXIT.ok
       : EXIT.usage;
   }
-  if (e instanceof GoalEndedError) {
+  if (!(e instanceof Error)) {
+    err(`longhaul: ${String(e)}`);
+    return EXIT.error;
+  }
+  const name = e.name;
+  if (name === 'GoalEndedError') {
     err(`longhaul: ${e.message}`);
     return EXIT.ended;
   }
+  // By name: the modules that define most of them load only with the commands that use them.
   if (
-    e instanceof InvalidSpecError ||
-    e instanceof InvalidEditError ||
-    e instanceof RejectedError ||
-    e instanceof ConfigError ||
-    e instanceof TemporalCliNotFoundError
+    ['InvalidSpecError', 'InvalidEditError', 'RejectedError', 'TemporalCliNotFoundError'].includes(name) ||
+    e instanceof ConfigError
   ) {
     err(`longhaul: ${e.message}`);
     return EXIT.usage;
@@ -518,7 +517,7 @@ function exitCodeFor(e: unknown): number {
     err(`longhaul: ${e.message}`);
     return EXIT.unreachable;
   }
-  if (e instanceof ProgressNotWrittenError) {
+  if (name === 'ProgressNotWrittenError') {
     err(`longhaul: ${e.message}`);
     return EXIT.notFound;
   }
@@ -526,7 +525,7 @@ function exitCodeFor(e: unknown): number {
     err(`longhaul: no goal with that id (${e.message}): see \`longhaul list\``);
     return EXIT.notFound;
   }
-  err(`longhaul: ${e instanceof Error ? e.message : String(e)}`);
+  err(`longhaul: ${e.message}`);
   return EXIT.error;
 }
 

@@ -1,6 +1,6 @@
 /** Human-readable renderings of goal status for the terminal. */
 import type { GoalListEntry } from './goals';
-import { formatValue } from '../goal/run';
+import { formatValue } from '../goal/values';
 import type { GoalStatusView } from '../goal/status';
 
 /** A text progress bar: `[████████░░░░░░░░░░░░]  40%`. */

@@ -1,5 +1,6 @@
 /** The goal's current details for the Temporal UI: a Markdown status table (phase, criteria, budget, last event). */
-import { formatValue, type GoalRun } from './run';
+import type { GoalRun } from './run';
+import { formatValue } from './values';
 
 export function renderDetails(run: GoalRun, now: number): string {
   const v = run.view(now);

@@ -5,7 +5,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { median } from './decision';
-import { formatValue } from './run';
+import { formatValue } from './values';
 import { detectable, noiseEstimate } from './stats';
 
 /** What the draft workflow starts from. */

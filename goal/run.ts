@@ -34,6 +34,7 @@ import type {
   Phase,
 } from './status';
 import type { TokenUsage } from './transcript';
+import { formatValue } from './values';
 import { newHostState, type HostMove, type HostState } from './placement';
 
 export const STATE_VERSION = 1;
@@ -1110,10 +1111,4 @@ export class GoalRun {
     if (!c) throw new Error(`unknown check ${name}`);
     return c;
   }
-}
-
-/** A metric value for people: integers as they are, others to 4 significant digits, `n/a` when missing. */
-export function formatValue(v: number | null): string {
-  if (v === null) return 'n/a';
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { REFLECT_INSTRUCTIONS } from '../activities/reflect';
 import { startGoal } from '../client/goals';
 import { statusQuery } from '../goal/messages';
-import { formatValue } from '../goal/run';
+import { formatValue } from '../goal/values';
 import type { GoalStatusView } from '../goal/status';
 import { parseGoalSpec, type GoalSpecInput } from '../goal/spec';
 import { allText, type FakeReply, type RecordedRequest } from './fakes/openai-server';

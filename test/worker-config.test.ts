@@ -3,8 +3,11 @@ import { ConfigError, loadWorkerConfig } from '../worker/config';
 
 const base = { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' };
 
-test('capacity and caching come from LONGHAUL_MAX_* and LONGHAUL_STICKY_TIMEOUT_SECONDS; unset means the SDK defaults', () => {
-  expect(loadWorkerConfig(base).tuning).toEqual({});
+test("capacity and caching come from LONGHAUL_MAX_* and LONGHAUL_STICKY_TIMEOUT_SECONDS; unset means Longhaul's defaults (bench/RESULTS.md), else the SDK's", () => {
+  expect(loadWorkerConfig(base).tuning).toEqual({
+    maxConcurrentActivityTaskExecutions: 1000,
+    stickyQueueScheduleToStartTimeout: 1000,
+  });
   expect(
     loadWorkerConfig({
       ...base,

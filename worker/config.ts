@@ -2,7 +2,7 @@
  * Worker and client configuration from the environment, validated once at start; every error says
  * how to fix it. Secrets (OPENAI_API_KEY) stay in the worker process and never enter workflow history.
  */
-import { slackConfigFromEnv, type SlackConfig } from '../activities/slack/notifier';
+import { slackConfigFromEnv, type SlackConfig } from '../activities/slack/config';
 import type { GoalStoreChoice } from '../activities/store/open';
 import { isPostgresUrl, SCHEMA_NAME } from '../activities/store/settings';
 import os from 'node:os';
@@ -60,6 +60,11 @@ const envSchema = z.object({
     )
     .optional(),
 });
+
+/** How long a goal's next step waits for the worker that holds it in memory (LONGHAUL_STICKY_TIMEOUT_SECONDS). */
+export const DEFAULT_STICKY_TIMEOUT_SECONDS = 1;
+/** Activity slots of a worker (LONGHAUL_MAX_CONCURRENT_ACTIVITIES): about one per goal it carries. */
+export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 1000;
 
 /** A whole-number variable of at least `min`; the message names it and gives an example. */
 function count(name: string, min: number, example: string) {
@@ -160,15 +165,15 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     store: storeFromEnv(e),
     tuning: {
       ...(e.LONGHAUL_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: e.LONGHAUL_MAX_CACHED_WORKFLOWS } : {}),
-      ...(e.LONGHAUL_MAX_CONCURRENT_ACTIVITIES !== undefined
-        ? { maxConcurrentActivityTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_ACTIVITIES }
-        : {}),
+      // Each running goal holds an activity slot most of the time (its model call or tool): the SDK's 100 would cap a
+      // worker at 100 goals (bench/concurrency.ts).
+      maxConcurrentActivityTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_ACTIVITIES ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
       ...(e.LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined
         ? { maxConcurrentWorkflowTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS }
         : {}),
-      ...(e.LONGHAUL_STICKY_TIMEOUT_SECONDS !== undefined
-        ? { stickyQueueScheduleToStartTimeout: e.LONGHAUL_STICKY_TIMEOUT_SECONDS * 1000 }
-        : {}),
+      // 1 s, not the SDK's 10 s: after a crash, a goal's next step waits this long for the dead worker before
+      // another worker replays it (bench/recovery.ts). A live worker takes its sticky tasks within milliseconds.
+      stickyQueueScheduleToStartTimeout: (e.LONGHAUL_STICKY_TIMEOUT_SECONDS ?? DEFAULT_STICKY_TIMEOUT_SECONDS) * 1000,
     },
   };
 }

@@ -2,7 +2,7 @@
  * An inline SVG line chart of one metric over time: every sample a dot, the best-so-far a step line, the
  * baseline and the target dashed lines, with axes and a legend. Pure; no script, no external resource.
  */
-import { formatValue } from '../../goal/run';
+import { formatValue } from '../../goal/values';
 
 /** One point; a null or non-finite `y` is skipped. */
 export interface ChartPoint {

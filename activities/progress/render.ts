@@ -2,7 +2,7 @@
  * The progress document as Markdown and as a self-contained HTML page (inline CSS and SVG charts, no
  * script, nothing fetched). Every piece of user or command text is escaped. Pure.
  */
-import { formatValue } from '../../goal/run';
+import { formatValue } from '../../goal/values';
 import type { GoalStatusView } from '../../goal/status';
 import { html, htmlPage, htmlTable, type Table } from '../html-page';
 import { renderMetricChart } from './chart';

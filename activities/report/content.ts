@@ -2,7 +2,7 @@
  * What the final report says, as sections both renderings share: the figures from the status view and the
  * ledger, the agent's reflection (untrusted model text, kept as text) and the clean-up's outcome. Pure.
  */
-import { formatValue } from '../../goal/run';
+import { formatValue } from '../../goal/values';
 import type { GoalStatusView, MetricStatus } from '../../goal/status';
 import type { Measurement, ProgressDoc } from '../progress/doc';
 

@@ -6,7 +6,7 @@
  * lands in mrkdwn, so it can neither mention (`<!channel>`) nor link, and every text is capped to Slack's limits
  * ({@link SLACK_LIMITS}) so a long objective or report can never get a message rejected.
  */
-import { formatValue } from '../../goal/run';
+import { formatValue } from '../../goal/values';
 import type { Verdict } from '../../goal/decision';
 import { EVENT_KINDS, type EventKind, type GoalStatusName, type Phase } from '../../goal/status';
 
