@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { gitDetached } from './git';
+import { gitDetached, gitIn } from './git';
 import { redactCredentials } from './publish-branch';
 import type { GoalStore } from './store/types';
 
@@ -84,13 +84,13 @@ export async function cloneGoalBranch(
       }
       throw new Error(message);
     }
-    await gitOk(staging, ['checkout', '--quiet', '--detach'], timeoutMs);
+    await gitIn(staging, ['checkout', '--quiet', '--detach']);
     await fs.rm(workspace, { recursive: true, force: true }); // an empty folder, or nothing
     await fs.rename(staging, workspace);
   } finally {
     await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
   }
-  return { commit: (await gitOk(workspace, ['rev-parse', 'HEAD'], timeoutMs)).trim() };
+  return { commit: (await gitIn(workspace, ['rev-parse', 'HEAD'])).trim() };
 }
 
 /** The HEAD of an earlier clone of `remote`'s `branch` in `dir` (a retried move), or null if `dir` is anything else. */
@@ -103,10 +103,4 @@ async function cloneAt(dir: string, remote: string, branch: string, timeoutMs: n
   if (url.code !== 0 || head.code !== 0 || tip.code !== 0) return null;
   if (url.stdout.trim() !== remote || head.stdout.trim() !== tip.stdout.trim()) return null;
   return head.stdout.trim();
-}
-
-async function gitOk(cwd: string, args: readonly string[], timeoutMs: number): Promise<string> {
-  const r = await gitDetached(cwd, args, timeoutMs);
-  if (r.code !== 0 || r.timedOut) throw new Error(`git ${args.join(' ')} failed in ${cwd}: ${r.stderr.trim()}`);
-  return r.stdout;
 }

@@ -18,7 +18,7 @@ import {
 import { runTool } from './tools/dispatch';
 import { protectedMatcher } from './integrity';
 import { killProcessGroup } from './tools/shell';
-import type { GoalStore } from './store/types';
+import { findToolCall, type GoalStore } from './store/types';
 import { readToolPid, writeToolPidSync } from './goal-files';
 
 export interface ExecuteToolInput {
@@ -104,7 +104,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
 
   const isProtected = await deps.protection(input.goalId);
   const commandPolicy = policyOf(input.commands);
-  const call = await store.findToolCall(input.goalId, input.turn, input.callId);
+  const call = await findToolCall(store, input.goalId, input.turn, input.callId);
   if (!call) throw new Error(`tool call ${input.callId} of turn ${input.turn} is not in the goal store`);
   // A draft's shell runs in a throw-away copy: a command that wrote there is reported, to the model and the user.
   const watchWrites = input.mode === 'draft' && call.name === 'shell';
@@ -154,7 +154,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
 }
 
 async function argumentsOf(store: GoalStore, input: ExecuteToolInput): Promise<string> {
-  return (await store.findToolCall(input.goalId, input.turn, input.callId))?.arguments ?? '';
+  return (await findToolCall(store, input.goalId, input.turn, input.callId))?.arguments ?? '';
 }
 
 function signature(name: string, args: string): string {

@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { GOAL_STATUSES, type GoalStatusName } from '../goal/status';
-import { ConfigError, hostName, loadTemporalConfig, longhaulHome } from '../worker/config';
+import { ConfigError, loadTemporalConfig, longhaulHome } from '../worker/config';
 import { connectClient, TemporalUnreachableError } from './connect';
 import { EXIT } from './exit-codes';
 import type { EditFlags, InlineGoalOptions } from './spec-input';
@@ -175,7 +175,7 @@ program
     const isFile = /\.(ya?ml|json)$/i.test(arg) && existsSync(arg);
     const spec = finalizeSpec(isFile ? readSpecFile(arg) : inlineSpec(arg, o));
     const config = loadTemporalConfig();
-    const host = o.anyHost ? undefined : (o.host ?? hostName());
+    const host = o.anyHost ? undefined : (o.host ?? config.host);
     await withClient(async (client) => {
       const warning = host ? await hostWorkerWarning(client, config.namespace, config.taskQueue, host) : null;
       if (warning) err(`warning: ${warning}`);
@@ -252,7 +252,7 @@ program
           const { InvalidSpecError } = await import('../goal/spec');
           throw new InvalidSpecError(['say what you want: longhaul draft "the build is too slow"']);
         }
-        const host = o.anyHost ? undefined : (o.host ?? hostName());
+        const host = o.anyHost ? undefined : (o.host ?? config.host);
         const warning = host ? await hostWorkerWarning(client, config.namespace, config.taskQueue, host) : null;
         if (warning) err(`warning: ${warning.replace('the goal waits', 'the draft waits')}`);
         const { host: _given, anyHost: _any, ...rest } = o;

@@ -39,6 +39,9 @@ import { newHostState, type HostMove, type HostState } from './placement';
 
 export const STATE_VERSION = 1;
 
+/** How a goal's needs-attention line about its lost host begins. */
+const HOST_WAIT_TEXT = 'waiting for host';
+
 interface MetricState {
   name: string;
   baseline: number | null;
@@ -330,7 +333,7 @@ export class GoalRun {
     if (h.lostSince !== null || h.name === null) return;
     h.lostSince = now;
     this.needsAttention(
-      `waiting for host "${h.name}": its worker is not taking the goal's work. Restart the worker there, or move the goal: longhaul move ${this.state.goalId} --to <host>`,
+      `${HOST_WAIT_TEXT} "${h.name}": its worker is not taking the goal's work. Restart the worker there, or move the goal: longhaul move ${this.state.goalId} --to <host>`,
       now,
     );
   }
@@ -340,8 +343,13 @@ export class GoalRun {
     const h = this.state.host;
     if (h.lostSince === null) return;
     h.lostSince = null;
-    if (this.state.attention?.text.startsWith('waiting for host')) this.state.attention = null;
+    this.clearHostAttention();
     this.event(`host "${h.name}" is back; the goal continues`, now, 'host');
+  }
+
+  /** The wait for the host is over: its needs-attention line goes (a later, other one stays). */
+  private clearHostAttention(): void {
+    if (this.state.attention?.text.startsWith(HOST_WAIT_TEXT)) this.state.attention = null;
   }
 
   /** Queues a move (validated by the `move` update's validator with resolveMove). */
@@ -368,7 +376,7 @@ export class GoalRun {
     this.state.spec = { ...this.state.spec, workspace: move.workspace };
     this.state.verifiedFingerprint = null;
     this.state.baselineDir = null;
-    if (this.state.attention?.text.startsWith('waiting for host')) this.state.attention = null;
+    this.clearHostAttention();
     const text = `moved from host "${from}" to "${move.host}": ${move.workspace} re-cloned from ${move.remote} at ${commit.slice(0, 10)}${behind ? ` (the remote is behind the last milestone ${last.slice(0, 10)}, which stayed on "${from}")` : ''}`;
     h.lastMove = { host: move.host, ok: true, text, at: now };
     this.event(text, now, 'host');

@@ -179,6 +179,17 @@ function specProblems(err: unknown): readonly string[] {
   return [...err.problems];
 }
 
+/** The spec `parse` returns, or the problems it is refused with, and how long it took. */
+function timedSpec(parse: () => GoalSpec): { value: GoalSpec | readonly string[]; ms: number } {
+  return timed(() => {
+    try {
+      return parse();
+    } catch (err) {
+      return specProblems(err);
+    }
+  });
+}
+
 /** A valid spec survives a JSON and a YAML round trip unchanged (the CLI, drafts and histories serialize it). */
 function expectRoundTrips(spec: GoalSpec): void {
   const viaJson = parseGoalSpec(JSON.parse(JSON.stringify(spec)));
@@ -196,13 +207,7 @@ describe('fuzzing goal specs', () => {
     let invalid = 0;
     fc.assert(
       fc.property(anySpecInput, (input) => {
-        const { value, ms } = timed(() => {
-          try {
-            return parseGoalSpec(input);
-          } catch (err) {
-            return specProblems(err);
-          }
-        });
+        const { value, ms } = timedSpec(() => parseGoalSpec(input));
         expect(ms).toBeLessThan(1000);
         if (Array.isArray(value)) {
           invalid++;
@@ -273,13 +278,7 @@ describe('fuzzing goal specs', () => {
       fc.property(document, fc.constantFrom('goal.yaml', 'goal.json', 'goal.yml'), (text, name) => {
         const file = path.join(dir, name);
         writeFileSync(file, text);
-        const { value, ms } = timed(() => {
-          try {
-            return finalizeSpec(readSpecFile(file), {});
-          } catch (err) {
-            return specProblems(err);
-          }
-        });
+        const { value, ms } = timedSpec(() => finalizeSpec(readSpecFile(file), {}));
         expect(ms).toBeLessThan(2000);
         if (Array.isArray(value)) {
           refused++;
@@ -348,13 +347,7 @@ describe('fuzzing goal specs', () => {
     let refused = 0;
     fc.assert(
       fc.property(fc.oneof(fc.constant('make the tests pass'), nastyString), options, (objective, o) => {
-        const { value, ms } = timed(() => {
-          try {
-            return finalizeSpec(inlineSpec(objective, o, cwd), {});
-          } catch (err) {
-            return specProblems(err);
-          }
-        });
+        const { value, ms } = timedSpec(() => finalizeSpec(inlineSpec(objective, o, cwd), {}));
         expect(ms).toBeLessThan(2000);
         if (Array.isArray(value)) {
           refused++;

@@ -74,6 +74,17 @@ afterAll(async () => {
   await client.end();
 });
 
+/** The goal both tests run: the score of a scoreWorkspace to 100, milestones pushed to `remote`. */
+function scoreGoal(workspace: string, remote: string) {
+  return parseGoalSpec({
+    ...NO_FINISHING,
+    objective: 'Raise the score to 100',
+    workspace,
+    metrics: [scoreMetric(100)],
+    git: { remote },
+  });
+}
+
 /** Polls the goal's status until `predicate` holds. */
 async function statusWhen(
   handle: { query: (q: typeof statusQuery) => Promise<GoalStatusView> },
@@ -132,22 +143,12 @@ test("a goal's activities run on its host's queue; when that worker dies the goa
   );
   expect(alpha.output()).toContain(`host alpha (queue "${taskQueue}@alpha")`);
 
-  const handle = await startGoal(
-    suite.env.client,
-    parseGoalSpec({
-      ...NO_FINISHING,
-      objective: 'Raise the score to 100',
-      workspace: ws,
-      metrics: [scoreMetric(100)],
-      git: { remote },
-    }),
-    {
-      taskQueue,
-      goalId: 'moves-host',
-      host: 'alpha',
-      tuning: { heartbeatTimeoutSeconds: 2, hostWaitSeconds: 4 },
-    },
-  );
+  const handle = await startGoal(suite.env.client, scoreGoal(ws, remote), {
+    taskQueue,
+    goalId: 'moves-host',
+    host: 'alpha',
+    tuning: { heartbeatTimeoutSeconds: 2, hostWaitSeconds: 4 },
+  });
   const env = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: taskQueue, LONGHAUL_HOME: home };
 
   // alpha is gone: the goal says it waits for its host, in status and as needs-attention.
@@ -229,17 +230,12 @@ test('a goal whose host comes back continues there; a move to a host without a w
     return writeScore(100);
   });
   alpha = startHost(taskQueue, home, 'alpha');
-  const handle = await startGoal(
-    suite.env.client,
-    parseGoalSpec({
-      ...NO_FINISHING,
-      objective: 'Raise the score to 100',
-      workspace: ws,
-      metrics: [scoreMetric(100)],
-      git: { remote: 'origin' },
-    }),
-    { taskQueue, goalId: 'host-back', host: 'alpha', tuning: { heartbeatTimeoutSeconds: 2, hostWaitSeconds: 3 } },
-  );
+  const handle = await startGoal(suite.env.client, scoreGoal(ws, 'origin'), {
+    taskQueue,
+    goalId: 'host-back',
+    host: 'alpha',
+    tuning: { heartbeatTimeoutSeconds: 2, hostWaitSeconds: 3 },
+  });
   const env = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: taskQueue, LONGHAUL_HOME: home };
   expect(await alpha.exited).toBe('SIGKILL');
   // Workflow tasks need a worker: one on another host takes them, and keeps no workspace of this goal.

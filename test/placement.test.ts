@@ -5,7 +5,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { cloneGoalBranch, type CloneGoalBranchInput } from '../activities/host';
 import { hostNameProblem, hostQueue, newHostState, rebaseArgs, resolveMove } from '../goal/placement';
-import { hostName, loadWorkerConfig } from '../worker/config';
+import { loadTemporalConfig, loadWorkerConfig } from '../worker/config';
 import { git, gitWorkspace, tempDir } from './helpers/workspace';
 
 const lost = { ...newHostState('alpha'), lostSince: 1 };
@@ -59,8 +59,8 @@ test('host names and queues', () => {
   expect(hostQueue('longhaul', null)).toBe('longhaul');
   expect(hostNameProblem('build-box_1.lan')).toBeNull();
   for (const bad of ['', '-x', 'a b', 'a@b', 'x'.repeat(64), 'a/b']) expect(hostNameProblem(bad)).toMatch(/host name/);
-  expect(hostName({ LONGHAUL_HOST: 'alpha' })).toBe('alpha');
-  expect(hostNameProblem(hostName({}))).toBeNull(); // the OS host name, made a valid one
+  expect(loadTemporalConfig({ LONGHAUL_HOST: 'alpha' }).host).toBe('alpha');
+  expect(hostNameProblem(loadTemporalConfig({}).host)).toBeNull(); // the OS host name, made a valid one
   expect(() => loadWorkerConfig({ OPENAI_API_KEY: 'k', LONGHAUL_HOST: 'bad host' })).toThrow(
     /LONGHAUL_HOST: "bad host" is not a host name/,
   );

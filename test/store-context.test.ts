@@ -2,25 +2,15 @@
  * Building a turn's context from the goal store (the file store here; the stores themselves are tested by
  * test/store-files.test.ts and test/store-postgres.test.ts through one contract).
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildContext, type ContextInput } from '../activities/context';
 import { FileGoalStore } from '../activities/store/files';
 import type { GoalStore } from '../activities/store/types';
+import { tempDirsRemovedAfterAll } from './helpers/workspace';
 import { assistant, call, result, storedTurn, user } from './helpers/store-contract';
 
-const tempDirs: string[] = [];
-
-function tempDir(prefix = 'longhaul-store-'): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
-
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsRemovedAfterAll('longhaul-store-');
 
 const G = 'goal-1';
 
@@ -107,7 +97,7 @@ describe('buildContext', () => {
     const { store, ws, input } = setup();
     const outside = path.join(path.dirname(ws), `${path.basename(ws)}-secret.md`);
     writeFileSync(outside, 'SECRET');
-    tempDirs.push(outside);
+    tempDir.track(outside);
     for (const plan of [`../${path.basename(outside)}`, '.', '..']) {
       const built = await buildContext(store, input({ plan }));
       expect(built.instructions).not.toContain('# Plan');
@@ -122,7 +112,7 @@ describe('buildContext', () => {
     const { store, ws, input } = setup();
     const outside = path.join(path.dirname(ws), `${path.basename(ws)}-linked-secret.md`);
     writeFileSync(outside, 'SECRET');
-    tempDirs.push(outside);
+    tempDir.track(outside);
     symlinkSync(outside, path.join(ws, 'PLAN.md'));
     const built = await buildContext(store, input({ plan: 'PLAN.md' }));
     expect(built.instructions).not.toContain('SECRET');

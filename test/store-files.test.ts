@@ -3,24 +3,14 @@
  * layout on disk, no temp files left, stray files ignored, blob paths for humans; and the host-local goal files
  * (activities/goal-files.ts): the goal folder's name and the tool pid records.
  */
-import { mkdtempSync, promises as fs, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { promises as fs, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { goalDir, readToolPid, writeToolPidSync } from '../activities/goal-files';
 import { FileGoalStore } from '../activities/store/files';
+import { tempDirsRemovedAfterAll } from './helpers/workspace';
 import { assistant, call, describeGoalStoreContract, result, storedTurn } from './helpers/store-contract';
 
-const tempDirs: string[] = [];
-
-function tempDir(prefix = 'longhaul-store-'): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
-
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsRemovedAfterAll('longhaul-store-');
 
 const G = 'goal-1';
 

@@ -76,12 +76,15 @@ export interface TemporalConfig {
   readonly address: string;
   readonly namespace: string;
   readonly taskQueue: string;
+  /**
+   * This machine's name for goal placement (LONGHAUL_HOST, else the OS host name cut to its first label and to the
+   * characters a host name may have): a worker polls `<queue>@<host>`, and `start` sends goals there by default.
+   */
+  readonly host: string;
 }
 
 export interface WorkerConfig extends TemporalConfig {
   readonly home: string;
-  /** This machine's name for goal placement (LONGHAUL_HOST, default the host name): its worker polls `<queue>@<host>`. */
-  readonly host: string;
   readonly openai: { readonly apiKey: string; readonly baseURL?: string };
   readonly defaultModel: string;
   readonly defaultApi: 'responses' | 'chat';
@@ -106,16 +109,6 @@ export function longhaulHome(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.LONGHAUL_HOME || path.join(os.homedir(), '.longhaul'));
 }
 
-/**
- * This machine's host name for goal placement: LONGHAUL_HOST, else the OS host name cut to its first label and to
- * the characters a host name may have (goal/placement.ts). The CLI that starts a goal and the worker beside the
- * workspace agree on it by default.
- */
-export function hostName(env: NodeJS.ProcessEnv = process.env): string {
-  const e = parseEnv(env);
-  return e.LONGHAUL_HOST ?? defaultHostName();
-}
-
 function defaultHostName(): string {
   const name = os
     .hostname()
@@ -129,7 +122,12 @@ function defaultHostName(): string {
 /** What a client needs: where Temporal is. */
 export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
   const e = parseEnv(env);
-  return { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.LONGHAUL_TASK_QUEUE };
+  return {
+    address: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.LONGHAUL_TASK_QUEUE,
+    host: e.LONGHAUL_HOST ?? defaultHostName(),
+  };
 }
 
 function slackFromEnv(env: NodeJS.ProcessEnv): SlackConfig | null {

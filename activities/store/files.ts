@@ -11,7 +11,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ToolCallItem } from '../../goal/transcript';
 import { goalDir, padTurn, toolResultFile } from '../goal-files';
 import type { ProtectedManifest } from '../integrity';
 import {
@@ -56,11 +55,6 @@ export class FileGoalStore implements GoalStore {
       if (turn) out.push(turn);
     }
     return out;
-  }
-
-  async findToolCall(goalId: string, turn: number, callId: string): Promise<ToolCallItem | null> {
-    const stored = await this.readTurn(goalId, turn);
-    return stored?.output.find((i): i is ToolCallItem => i.type === 'tool_call' && i.callId === callId) ?? null;
   }
 
   async writeToolResult(goalId: string, turn: number, result: StoredToolResult): Promise<void> {

@@ -17,7 +17,6 @@
  */
 import { createHash } from 'node:crypto';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
-import type { ToolCallItem } from '../../goal/transcript';
 import type { ProtectedManifest } from '../integrity';
 import {
   blobDigest,
@@ -171,11 +170,6 @@ export class PostgresGoalStore implements GoalStore {
       [key(goalId), bound(beforeTurn), limit],
     );
     return rows.map((r) => r.record);
-  }
-
-  async findToolCall(goalId: string, turn: number, callId: string): Promise<ToolCallItem | null> {
-    const stored = await this.readTurn(goalId, turn);
-    return stored?.output.find((i): i is ToolCallItem => i.type === 'tool_call' && i.callId === callId) ?? null;
   }
 
   async writeToolResult(goalId: string, turn: number, result: StoredToolResult): Promise<void> {

@@ -59,7 +59,6 @@ export interface GoalStore {
   /** The stored turns before `beforeTurn`, oldest first (optionally only the last `last` of them). */
   readTurns(goalId: string, beforeTurn: number, last?: number): Promise<StoredTurn[]>;
   /** A call the model made in a stored turn, by its id; null when the turn or the call is not stored. */
-  findToolCall(goalId: string, turn: number, callId: string): Promise<ToolCallItem | null>;
 
   /** Stores a tool call's result under its turn and call id, replacing one stored before. */
   writeToolResult(goalId: string, turn: number, result: StoredToolResult): Promise<void>;
@@ -106,4 +105,15 @@ export function blobDigest(ref: string): string {
 /** The error of getBlob for a well-formed reference the goal does not hold. */
 export function blobNotFound(goalId: string, ref: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`no blob ${ref} in the goal store of ${goalId}`), { code: 'ENOENT' });
+}
+
+/** A tool call of a stored turn, by its id (null when the turn or the call is not stored); one rule for every store. */
+export async function findToolCall(
+  store: Pick<GoalStore, 'readTurn'>,
+  goalId: string,
+  turn: number,
+  callId: string,
+): Promise<ToolCallItem | null> {
+  const stored = await store.readTurn(goalId, turn);
+  return stored?.output.find((i): i is ToolCallItem => i.type === 'tool_call' && i.callId === callId) ?? null;
 }

@@ -5,7 +5,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ProtectedManifest } from '../../activities/integrity';
-import type { GoalStore, StoredAsk, StoredToolResult, StoredTurn } from '../../activities/store/types';
+import {
+  findToolCall,
+  type GoalStore,
+  type StoredAsk,
+  type StoredToolResult,
+  type StoredTurn,
+} from '../../activities/store/types';
 import type { MessageItem, TranscriptItem } from '../../goal/transcript';
 
 export function user(text: string): MessageItem {
@@ -138,9 +144,9 @@ export function describeGoalStoreContract(name: string, makeStore: () => GoalSto
       const store = await open();
       const G = freshGoal();
       await store.writeTurn(G, storedTurn(1, [assistant('x'), call('c1', 'read_file', '{"path":"a"}'), call('c2')]));
-      expect(await store.findToolCall(G, 1, 'c1')).toEqual(call('c1', 'read_file', '{"path":"a"}'));
-      expect(await store.findToolCall(G, 1, 'nope')).toBeNull();
-      expect(await store.findToolCall(G, 2, 'c1')).toBeNull();
+      expect(await findToolCall(store, G, 1, 'c1')).toEqual(call('c1', 'read_file', '{"path":"a"}'));
+      expect(await findToolCall(store, G, 1, 'nope')).toBeNull();
+      expect(await findToolCall(store, G, 2, 'c1')).toBeNull();
     });
   });
 
