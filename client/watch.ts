@@ -22,7 +22,7 @@ interface PollOptions {
   readonly retryErrors?: boolean;
   /**
    * Settles when the workflow has closed, however it ended. A terminated goal never reports phase `done`:
-   * after this settles, one more poll is made and polling stops.
+   * after this settles, one more poll is made and polling stops. Without it, polling stops at phase `done`.
    */
   readonly closed?: Promise<unknown>;
 }
@@ -51,7 +51,9 @@ async function pollStatus(client: Client, goalId: string, o: PollOptions): Promi
       last = key;
       o.onChange(status);
     }
-    if (status.phase === 'done' || closedBefore) return status;
+    // With `closed`, the end is the workflow's close: the events of its last steps (the final milestone, the report)
+    // come after its phase is already `done`.
+    if (closedBefore || (o.closed === undefined && status.phase === 'done')) return status;
     if (Date.now() > deadline) throw new Error(`goal ${goalId} did not end while watching`);
     await pause(o.intervalMs ?? 1000, whenClosed);
   }
@@ -194,6 +196,8 @@ export async function followGoal(
   return pollStatus(client, goalId, {
     signal,
     retryErrors: true,
+    // Its long poll stops with the signal: the connection may close right after.
+    closed: client.withAbortSignal(signal, () => closedSignal(client, goalId)),
     key: (s) => String(s.events.at(-1)?.seq ?? 0),
     onChange: (s) => {
       for (const e of s.events.filter((x) => x.seq > printed)) log(`${e.at.slice(11, 19)} · ${e.text}`);

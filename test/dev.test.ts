@@ -129,6 +129,10 @@ module.exports = { mean, median };
   // Progress, one line per event, as it happens.
   expect(demo.log()).toMatch(/\d\d · Baseline: check "tests pass": FAILS/);
   expect(demo.log()).toMatch(/\d\d · turn 1: 1 tool call/);
+  // Followed to the workflow's close: the events after its phase is done (the final milestone, the report) too.
+  expect(demo.log()).toMatch(
+    /\d\d · final report \(achieved; 1\/1 checks pass\): .*REPORT\.md; committed as [0-9a-f]{10}/,
+  );
 });
 
 test('Ctrl-C during a demo whose model keeps failing: one line per failed attempt, then a clean stop', async () => {
