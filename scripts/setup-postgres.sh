@@ -43,7 +43,10 @@ read -r version _ port status _ <<<"$line"
 
 if [[ "$status" != online* ]]; then
   log "starting the cluster $version/main on port $port"
-  pg_ctlcluster "$version" main start || fail "pg_ctlcluster $version main start failed: see /var/log/postgresql/postgresql-$version-main.log"
+  # To stderr: only the export line may reach stdout (the caller evals it), and pg_ctlcluster prints
+  # "Removed stale pid file." there after a crash. (Not `exec 3>&1 1>&2`: the server would inherit fd 3 and
+  # hold the caller's $(...) open for as long as it runs.)
+  pg_ctlcluster "$version" main start >&2 || fail "pg_ctlcluster $version main start failed: see /var/log/postgresql/postgresql-$version-main.log"
 fi
 
 for _ in $(seq 1 60); do
@@ -54,16 +57,17 @@ pg_isready -q -h 127.0.0.1 -p "$port" || fail "PostgreSQL $version does not acce
 
 # As the postgres superuser over the local socket (peer authentication); from / so psql can read its cwd.
 admin() { (cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -p "$port" -d postgres "$@"); }
+admin_run() { admin "$@" >&2; }
 
 if [[ "$(admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'")" != 1 ]]; then
   log "creating the role $ROLE"
-  admin -c "CREATE ROLE $ROLE LOGIN PASSWORD '$PASSWORD'"
+  admin_run -c "CREATE ROLE $ROLE LOGIN PASSWORD '$PASSWORD'"
 else
-  admin -c "ALTER ROLE $ROLE LOGIN PASSWORD '$PASSWORD'" # the known password, whatever it was
+  admin_run -c "ALTER ROLE $ROLE LOGIN PASSWORD '$PASSWORD'" # the known password, whatever it was
 fi
 if [[ "$(admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")" != 1 ]]; then
   log "creating the database $DATABASE"
-  admin -c "CREATE DATABASE $DATABASE OWNER $ROLE"
+  admin_run -c "CREATE DATABASE $DATABASE OWNER $ROLE"
 fi
 
 url="postgres://$ROLE:$PASSWORD@127.0.0.1:$port/$DATABASE"
