@@ -10,7 +10,9 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
+  sleep,
 } from '@temporalio/workflow';
 import type { GoalActivities, SlackUpdateResult } from '../activities';
 import type { SlackStatus } from '../activities/slack/render';
@@ -26,6 +28,11 @@ const DEBOUNCE_MS = 2_000;
 const STOP_GRACE_MS = 30_000;
 /** After a failed Slack sync, wait at least this long before the next (unless the hour comes first). */
 const SLACK_BACKOFF_MS = 5 * 60_000;
+/**
+ * Runs recorded after this patch keep one timer per hour, never cancelled; earlier runs (replaying after a deploy)
+ * keep the condition timeout that each wake of the loop cancelled and started anew.
+ */
+export const HOURLY_TIMER_PATCH = 'reporter-hourly-timer';
 
 export interface Reporter {
   /** Stops the background loop (before continue-as-new), cancelling a sync in flight. */
@@ -57,6 +64,20 @@ export function startReporter(run: GoalRun, heartbeatTimeoutMs: number, placemen
   let running = false; // an activity of the loop is in flight
   let slackRetryAt = 0;
   const slackPending = () => run.state.outbox.length > 0 && run.state.slack.off === null;
+  // One timer per hour, left to fire: a condition timeout was cancelled (two events) at each wake for an event, and
+  // a cancel of a timer that fired meanwhile strands the time-skipping test server's workflow task (sdk-java#3088).
+  const steadyTimer = patched(HOURLY_TIMER_PATCH);
+  let hour: { due: number; fired: boolean } | null = null;
+  const hourTimer = (due: number) => {
+    if (hour?.due !== due) {
+      const timer = { due, fired: due <= Date.now() };
+      hour = timer;
+      // Outside the loop's scope and never cancelled: a timer left running when the run ends costs nothing.
+      if (!timer.fired)
+        void CancellationScope.nonCancellable(() => sleep(due - Date.now())).then(() => (timer.fired = true));
+    }
+    return hour;
+  };
 
   const writeProgress = async () => {
     progressWritten = run.state.progressVersion;
@@ -116,10 +137,13 @@ export function startReporter(run: GoalRun, heartbeatTimeoutMs: number, placemen
     while (!stopping) {
       const due = (run.state.lastRefreshAt ?? run.state.startedAt) + REFRESH_MS;
       const progressDue = () => run.state.progressVersion !== progressWritten && measured(run);
-      await condition(
-        () => stopping || progressDue() || (slackPending() && Date.now() >= slackRetryAt),
-        Math.max(0, due - Date.now()),
-      );
+      const woken = () => stopping || progressDue() || (slackPending() && Date.now() >= slackRetryAt);
+      if (steadyTimer) {
+        const timer = hourTimer(due);
+        await condition(() => woken() || timer.fired);
+      } else {
+        await condition(woken, Math.max(0, due - Date.now()));
+      }
       if (stopping) return;
       const hourly = Date.now() >= due;
       if (hourly) {
