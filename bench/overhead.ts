@@ -5,6 +5,7 @@
  * the fake server. The goal's history then says where the added time goes.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { startGoal } from '../client/goals';
 import { benchGoal, workspaces } from './lib/goals';
 import { commandFor, main, QUICK, sized } from './lib/cli';
@@ -14,6 +15,8 @@ import { inProcessLoop } from './lib/inprocess';
 import { mean, median, percentile } from './lib/stats';
 import { workflowTasks, type Task } from './lib/history';
 import { figure, printReport } from './results';
+import type { FloorActivities } from './lib/floor-workflow';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, DEFAULT_STICKY_TIMEOUT_SECONDS } from '../worker/config';
 
 interface Side {
   /** Mean ms per turn over the timed turns. */
@@ -62,6 +65,54 @@ async function runGoal(
   await handle.result();
   const { tasks, events } = await workflowTasks(env.client, goalId);
   return { side: sideOf(model.arrivals), tasks, events };
+}
+
+/**
+ * Temporal's floor: a minimal workflow with a goal turn's two activities per turn, each taking as long as the
+ * in-process call it stands for (a no-op would not do: the worker's next poll is not yet out when an activity
+ * completes at once, which adds a wait real turns do not have), on a worker with the goal worker's settings and the
+ * same server. Its turns are timed where the model step starts, as the goal's are.
+ */
+interface Floor {
+  run(turns: number, modelMs: number, toolMs: number): Promise<Side>;
+  close(): Promise<void>;
+}
+
+async function floorWorker(env: TestWorkflowEnvironment): Promise<Floor> {
+  const arrivals: { at: number }[] = [];
+  const step = { modelMs: 0, toolMs: 0 };
+  const after = (ms: number, turn: number) => new Promise<number>((resolve) => setTimeout(() => resolve(turn), ms));
+  const activities: FloorActivities = {
+    modelStep: (turn) => (arrivals.push({ at: Date.now() }), after(step.modelMs, turn)),
+    toolStep: (turn) => after(step.toolMs, turn),
+  };
+  const taskQueue = `bench-floor-${process.pid}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowsPath: require.resolve('./lib/floor-workflow'),
+    activities,
+    maxConcurrentActivityTaskExecutions: DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+    stickyQueueScheduleToStartTimeout: DEFAULT_STICKY_TIMEOUT_SECONDS * 1000,
+  });
+  const running = worker.run();
+  return {
+    async run(turns, modelMs, toolMs) {
+      arrivals.length = 0;
+      Object.assign(step, { modelMs, toolMs });
+      await env.client.workflow.execute('floorTurns', {
+        taskQueue,
+        workflowId: `floor-${process.pid}-${++goalSeq}`,
+        args: [turns],
+      });
+      return sideOf(arrivals);
+    },
+    async close() {
+      worker.shutdown();
+      await running;
+    },
+  };
 }
 
 /** Where a turn's time goes in the goal: per turn, the tasks between one model call's scheduling and the next's. */
@@ -116,8 +167,10 @@ main(async () => {
   const model = await startScriptedModel(0);
   const w = await inProcessWorker(env, model.fake.url);
   const running = w.worker.run();
+  const floor = await floorWorker(env);
   try {
     const results: Record<number, { inproc: Side; goal: Side }[]> = { 0: [], 1000: [] };
+    const floors: Side[] = [];
     const goalTasks: Task[][] = [];
     const durations: Record<string, number[]> = {};
     let events = 0;
@@ -125,6 +178,7 @@ main(async () => {
     model.latencyMs = 0;
     await runInProcess(model, 10, {});
     await runGoal(env, w, model, 10);
+    await floor.run(10, 0, 0);
     for (const latency of [0, 1000]) {
       model.latencyMs = latency;
       const turns = latency === 0 ? turns0 : turns1;
@@ -140,6 +194,10 @@ main(async () => {
           inproc = await runInProcess(model, turns, latency === 0 ? durations : {});
         }
         if (latency === 0) {
+          // The floor's steps take the in-process calls' median times, then count only what Temporal adds.
+          const [modelMs, toolMs] = [median(durations.modelTurn ?? [0]), median(durations.executeTool ?? [0])];
+          const side = await floor.run(turns, modelMs, toolMs);
+          floors.push({ ...side, perTurn: side.perTurn - modelMs - toolMs });
           goalTasks.push(goal.tasks);
           events = Math.max(events, goal.events);
         }
@@ -156,6 +214,8 @@ main(async () => {
     const { lines } = breakdown(goalTasks, durations);
     const addedMs = median(added);
     const ratio = median(ratios);
+    const floorMs = median(floors.map((f) => f.perTurn));
+    const own = median(results[0]!.map((x, i) => x.goal.perTurn - x.inproc.perTurn - floors[i]!.perTurn));
     printReport({
       name: 'overhead',
       title: '1. Overhead per turn (in-process loop against a Longhaul goal)',
@@ -174,6 +234,12 @@ main(async () => {
         figure('goal ms per turn at 0 ms (median)', median(results[0]!.map((x) => x.goal.perTurn)), 'ms'),
         figure('added ms per turn, from median turn intervals', median(addedMedianInterval), 'ms'),
         figure('added ms per turn at 1 s latency (median)', median(addedSlow), 'ms'),
+        figure(
+          "Temporal's floor: ms added per turn to a minimal workflow's two activities of the same length",
+          floorMs,
+          'ms',
+        ),
+        figure("Longhaul's own share of the added ms (added less the floor, median of runs)", own, 'ms'),
         figure('spread of added ms at 0 ms (p10–p90 width)', percentile(added, 90) - percentile(added, 10), 'ms'),
       ],
       details: [
@@ -186,6 +252,7 @@ main(async () => {
     });
     void QUICK;
   } finally {
+    await floor.close();
     w.worker.shutdown();
     await running;
     await model.close();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { buildContext, type ContextInput } from '../activities/context';
 import { FileGoalStore } from '../activities/store/files';
 import type { GoalStore } from '../activities/store/types';
-import { tempDirsRemovedAfterAll } from './helpers/workspace';
+import { tempDirsRemovedAfterAll } from './helpers/temp-dirs';
 import { assistant, call, result, storedTurn, user } from './helpers/store-contract';
 
 const tempDir = tempDirsRemovedAfterAll('longhaul-store-');

@@ -7,7 +7,7 @@ import { promises as fs, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { goalDir, readToolPid, writeToolPidSync } from '../activities/goal-files';
 import { FileGoalStore } from '../activities/store/files';
-import { tempDirsRemovedAfterAll } from './helpers/workspace';
+import { tempDirsRemovedAfterAll } from './helpers/temp-dirs';
 import { assistant, call, describeGoalStoreContract, result, storedTurn } from './helpers/store-contract';
 
 const tempDir = tempDirsRemovedAfterAll('longhaul-store-');

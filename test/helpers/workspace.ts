@@ -1,28 +1,11 @@
 /** Temporary git workspaces for tests. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 export function tempDir(prefix = 'longhaul-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-/**
- * `tempDir` for a test file whose folders are removed after its tests (call at the file's top level); `track`
- * adds another path to remove.
- */
-export function tempDirsRemovedAfterAll(defaultPrefix: string) {
-  const paths: string[] = [];
-  afterAll(() => {
-    for (const p of paths) rmSync(p, { recursive: true, force: true });
-  });
-  const make = (prefix = defaultPrefix): string => {
-    const dir = tempDir(prefix);
-    paths.push(dir);
-    return dir;
-  };
-  return Object.assign(make, { track: (p: string) => void paths.push(p) });
 }
 
 /** Runs git in `ws` and returns its stdout (stderr captured, so a failing command throws with it). */
