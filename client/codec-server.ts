@@ -9,7 +9,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encryptionCodecFromEnv } from '../worker/codec';
-import { ConfigError } from '../worker/config';
+import { ConfigError } from '../worker/temporal-config';
 
 export interface CodecServerOptions {
   readonly codec: PayloadCodec;

@@ -1,7 +1,7 @@
 /** Connecting the CLI to Temporal, with an error that says what to do when nothing answers. */
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../worker/codec';
-import type { TemporalConfig } from '../worker/config';
+import type { TemporalConfig } from '../worker/temporal-config';
 import { otlpTracesUrl } from '../worker/tracing-url';
 import { temporalConnection } from '../worker/temporal-connection';
 

@@ -14,7 +14,7 @@ import {
   encryptionKeysFromEnv,
   PayloadDecryptionError,
 } from '../worker/codec';
-import { ConfigError } from '../worker/config';
+import { ConfigError } from '../worker/temporal-config';
 import { lastToolResults } from './fakes/openai-server';
 import { NO_FINISHING } from './helpers/finishing';
 import { createHarness } from './helpers/goal-harness';

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { cloneGoalBranch, type CloneGoalBranchInput } from '../activities/host';
 import { hostNameProblem, hostQueue, newHostState, rebaseArgs, resolveMove } from '../goal/placement';
-import { loadTemporalConfig, loadWorkerConfig } from '../worker/config';
+import { loadWorkerConfig } from '../worker/config';
+import { loadTemporalConfig } from '../worker/temporal-config';
 import { git, gitWorkspace, tempDir } from './helpers/workspace';
 
 const lost = { ...newHostState('alpha'), lostSince: 1 };

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startGoal } from '../client/goals';
 import { parseGoalSpec } from '../goal/spec';
-import { ConfigError } from '../worker/config';
+import { ConfigError } from '../worker/temporal-config';
 import { metricsFromEnv } from '../worker/telemetry';
 import { otlpTracesUrl } from '../worker/tracing-url';
 import { NO_FINISHING } from './helpers/finishing';

@@ -7,7 +7,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectClient, TemporalUnreachableError } from '../client/connect';
-import { ConfigError, loadTemporalConfig } from '../worker/config';
+import { ConfigError, loadTemporalConfig } from '../worker/temporal-config';
 import { describeTemporalConnection, temporalConnection } from '../worker/temporal-connection';
 import { freePort } from './helpers/ports';
 

@@ -5,32 +5,12 @@
 import { slackConfigFromEnv, type SlackConfig } from '../activities/slack/config';
 import type { GoalStoreChoice } from '../activities/store/open';
 import { isPostgresUrl, SCHEMA_NAME } from '../activities/store/settings';
-import os from 'node:os';
-import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE } from '../goal/messages';
-import { hostNameProblem } from '../goal/placement';
+import { ConfigError, loadTemporalConfig, longhaulHome, type TemporalConfig } from './temporal-config';
 import type { GoalWorkerTuning } from './worker';
 
-/** Thrown when an environment variable is missing or invalid; the message names it and the fix. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
+// The worker's settings beyond Temporal's (worker/temporal-config.ts, which the CLI loads without zod).
 const envSchema = z.object({
-  TEMPORAL_ADDRESS: z
-    .string()
-    .regex(/^[^\s:]+:\d+$/, 'TEMPORAL_ADDRESS must be host:port, e.g. localhost:7233')
-    .default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  LONGHAUL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
-  LONGHAUL_HOME: z.string().min(1).optional(),
-  LONGHAUL_HOST: z
-    .string()
-    .refine((v) => hostNameProblem(v) === null, {
-      error: (i) => `LONGHAUL_HOST: ${hostNameProblem(String(i.input))}`,
-    })
-    .optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url('OPENAI_BASE_URL must be a URL, e.g. http://localhost:11434/v1').optional(),
   LONGHAUL_MODEL: z.string().min(1).default('gpt-5.1'),
@@ -72,17 +52,6 @@ function count(name: string, min: number, example: string) {
   return z.coerce.number({ error: message }).int(message).min(min, message).optional();
 }
 
-export interface TemporalConfig {
-  readonly address: string;
-  readonly namespace: string;
-  readonly taskQueue: string;
-  /**
-   * This machine's name for goal placement (LONGHAUL_HOST, else the OS host name cut to its first label and to the
-   * characters a host name may have): a worker polls `<queue>@<host>`, and `start` sends goals there by default.
-   */
-  readonly host: string;
-}
-
 export interface WorkerConfig extends TemporalConfig {
   readonly home: string;
   readonly openai: { readonly apiKey: string; readonly baseURL?: string };
@@ -105,31 +74,6 @@ function parseEnv(env: NodeJS.ProcessEnv): z.infer<typeof envSchema> {
   return result.data;
 }
 
-export function longhaulHome(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.LONGHAUL_HOME || path.join(os.homedir(), '.longhaul'));
-}
-
-function defaultHostName(): string {
-  const name = os
-    .hostname()
-    .split('.')[0]!
-    .replace(/[^A-Za-z0-9._-]/g, '-')
-    .replace(/^[^A-Za-z0-9]+/, '')
-    .slice(0, 63);
-  return name || 'localhost';
-}
-
-/** What a client needs: where Temporal is. */
-export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
-  const e = parseEnv(env);
-  return {
-    address: e.TEMPORAL_ADDRESS,
-    namespace: e.TEMPORAL_NAMESPACE,
-    taskQueue: e.LONGHAUL_TASK_QUEUE,
-    host: e.LONGHAUL_HOST ?? defaultHostName(),
-  };
-}
-
 function slackFromEnv(env: NodeJS.ProcessEnv): SlackConfig | null {
   try {
     return slackConfigFromEnv(env);
@@ -140,6 +84,7 @@ function slackFromEnv(env: NodeJS.ProcessEnv): SlackConfig | null {
 
 /** What a worker needs: Temporal, the goal store, the model server and (optionally) Slack. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const temporal = loadTemporalConfig(env);
   const e = parseEnv(env);
   if (!e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
     throw new ConfigError(
@@ -151,11 +96,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const defaultApi =
     e.LONGHAUL_MODEL_API ?? (e.OPENAI_BASE_URL && !/api\.openai\.com/.test(e.OPENAI_BASE_URL) ? 'chat' : 'responses');
   return {
-    address: e.TEMPORAL_ADDRESS,
-    namespace: e.TEMPORAL_NAMESPACE,
-    taskQueue: e.LONGHAUL_TASK_QUEUE,
+    ...temporal,
     home: longhaulHome(env),
-    host: e.LONGHAUL_HOST ?? defaultHostName(),
     openai: { apiKey, ...(e.OPENAI_BASE_URL ? { baseURL: e.OPENAI_BASE_URL } : {}) },
     defaultModel: e.LONGHAUL_MODEL,
     defaultApi,

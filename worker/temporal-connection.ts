@@ -9,7 +9,7 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { existsSync } from 'node:fs';
-import { ConfigError, type TemporalConfig } from './config';
+import { ConfigError, type TemporalConfig } from './temporal-config';
 
 /** Connection options both `Connection.connect` (client) and `NativeConnection.connect` (worker) accept. */
 export interface TemporalConnectionOptions {

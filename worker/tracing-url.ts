@@ -1,5 +1,5 @@
 /** Whether tracing is on, and where spans go: read without loading OpenTelemetry (the CLI checks it first). */
-import { ConfigError } from './config';
+import { ConfigError } from './temporal-config';
 
 /** The OTLP/HTTP traces URL the environment names, or undefined when tracing is off. */
 export function otlpTracesUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {

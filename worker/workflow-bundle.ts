@@ -6,7 +6,7 @@
  */
 import { bundleWorkflowCode, type BundleOptions, type WorkerOptions } from '@temporalio/worker';
 import { existsSync, writeFileSync } from 'node:fs';
-import { ConfigError } from './config';
+import { ConfigError } from './temporal-config';
 
 /** Bundles `workflows/` (next to this file once built) and writes the code to `outFile`. */
 export async function writeWorkflowBundle(outFile: string, logger?: BundleOptions['logger']): Promise<void> {
