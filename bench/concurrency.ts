@@ -168,8 +168,8 @@ function row(p: Point): string {
 
 main(async () => {
   const started = Date.now();
-  const sweep = (flag('goals') ?? (QUICK ? '1,10,30' : '1,100,200,300')).split(',').map(Number);
-  const windowMs = sized('window', 20, 8) * 1000;
+  const sweep = (flag('goals') ?? (QUICK ? '1,10,30' : '1,50,100,200')).split(',').map(Number);
+  const windowMs = sized('window', 15, 8) * 1000;
   const compare = !process.argv.includes('--no-compare');
   const env = await startDevServer();
   const address = env.address;

@@ -74,7 +74,7 @@ async function runGoal(
  * same server. Its turns are timed where the model step starts, as the goal's are.
  */
 interface Floor {
-  run(turns: number, modelMs: number, toolMs: number): Promise<Side>;
+  run(turns: number, modelMs: number, toolMs: number, local?: boolean): Promise<Side>;
   close(): Promise<void>;
 }
 
@@ -98,13 +98,13 @@ async function floorWorker(env: TestWorkflowEnvironment): Promise<Floor> {
   });
   const running = worker.run();
   return {
-    async run(turns, modelMs, toolMs) {
+    async run(turns, modelMs, toolMs, local = false) {
       arrivals.length = 0;
       Object.assign(step, { modelMs, toolMs });
       await env.client.workflow.execute('floorTurns', {
         taskQueue,
         workflowId: `floor-${process.pid}-${++goalSeq}`,
-        args: [turns],
+        args: [turns, local],
       });
       return sideOf(arrivals);
     },
@@ -160,9 +160,9 @@ function breakdown(runs: readonly Task[][], inprocess: Record<string, number[]>)
 
 main(async () => {
   const started = Date.now();
-  const turns0 = sized('turns', 150, 40);
-  const turns1 = sized('slow-turns', 10, 6);
-  const reps = sized('reps', 5, 2);
+  const turns0 = sized('turns', 100, 40);
+  const turns1 = sized('slow-turns', 8, 6);
+  const reps = sized('reps', 4, 2);
   const env = await startDevServer();
   const model = await startScriptedModel(0);
   const w = await inProcessWorker(env, model.fake.url);
@@ -171,6 +171,7 @@ main(async () => {
   try {
     const results: Record<number, { inproc: Side; goal: Side }[]> = { 0: [], 1000: [] };
     const floors: Side[] = [];
+    const localFloors: Side[] = [];
     const goalTasks: Task[][] = [];
     const durations: Record<string, number[]> = {};
     let events = 0;
@@ -198,6 +199,8 @@ main(async () => {
           const [modelMs, toolMs] = [median(durations.modelTurn ?? [0]), median(durations.executeTool ?? [0])];
           const side = await floor.run(turns, modelMs, toolMs);
           floors.push({ ...side, perTurn: side.perTurn - modelMs - toolMs });
+          const local = await floor.run(turns, modelMs, toolMs, true);
+          localFloors.push({ ...local, perTurn: local.perTurn - modelMs - toolMs });
           goalTasks.push(goal.tasks);
           events = Math.max(events, goal.events);
         }
@@ -215,6 +218,7 @@ main(async () => {
     const addedMs = median(added);
     const ratio = median(ratios);
     const floorMs = median(floors.map((f) => f.perTurn));
+    const localFloorMs = median(localFloors.map((f) => f.perTurn));
     const own = median(results[0]!.map((x, i) => x.goal.perTurn - x.inproc.perTurn - floors[i]!.perTurn));
     printReport({
       name: 'overhead',
@@ -239,6 +243,7 @@ main(async () => {
           floorMs,
           'ms',
         ),
+        figure('the same floor with the two steps as local activities (inside the workflow task)', localFloorMs, 'ms'),
         figure("Longhaul's own share of the added ms (added less the floor, median of runs)", own, 'ms'),
         figure('spread of added ms at 0 ms (p10–p90 width)', percentile(added, 90) - percentile(added, 10), 'ms'),
       ],

@@ -131,6 +131,7 @@ export function renderResults(reports: readonly BenchReport[], meta: ResultsMeta
     ...(meta.conditions ? [`- Conditions: ${meta.conditions}`] : []),
     '- Each figure is the median of repeated runs; ratios are measured within one run (both sides interleaved), so',
     '  the noise of a shared machine falls on both sides alike.',
+    '- Where a target is missed, what was profiled, what was fixed and what remains (and why): [ANALYSIS.md](ANALYSIS.md).',
     '',
     '## Against the targets',
     '',

@@ -19,6 +19,13 @@ export interface StartGoalOptions {
   readonly host?: string;
 }
 
+/**
+ * New goals continue as new once a run's history holds this many events (about 140 turns): a worker that takes a
+ * goal over (after a crash or a deploy) replays at most this much, about a second (bench/recovery.ts). Set in the
+ * start input, not as the workflow's default, so goals started before keep the threshold they replay with.
+ */
+export const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
+
 export function goalIdFor(objective: string): string {
   return `goal-${slugOf(objective, 40) || 'untitled'}-${Math.random().toString(36).slice(2, 8)}`;
 }
@@ -41,7 +48,7 @@ export async function startGoal(
   const goalId = opts.goalId ?? goalIdFor(spec.objective);
   const input: GoalWorkflowInput = {
     spec,
-    ...(opts.tuning ? { tuning: opts.tuning } : {}),
+    tuning: { maxHistoryEvents: DEFAULT_MAX_HISTORY_EVENTS, ...opts.tuning },
     ...(opts.host ? { host: opts.host } : {}),
   };
   return client.workflow.start<typeof goalWorkflow>(GOAL_WORKFLOW_TYPE, {

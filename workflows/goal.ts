@@ -31,7 +31,10 @@ import { baseline, measureMetric, verifyIfChanged } from './verify';
 export interface GoalTuning {
   /** How long a tool or measurement may go without a heartbeat before Temporal retries it elsewhere. @default 30 */
   readonly heartbeatTimeoutSeconds?: number;
-  /** Continue-as-new once a run's history holds this many events (or Temporal suggests it first). @default 10000 */
+  /**
+   * Continue-as-new once a run's history holds this many events (or Temporal suggests it first). @default 10000 for
+   * an input without it; `startGoal` sets 2000 (client/goals.ts DEFAULT_MAX_HISTORY_EVENTS).
+   */
   readonly maxHistoryEvents?: number;
   /** Continue-as-new once a run's history is this large in bytes. @default 10 MiB */
   readonly maxHistoryBytes?: number;

@@ -1,9 +1,10 @@
 /**
  * The floor under benchmark 1: a workflow that does nothing but what a goal's turn costs Temporal, two activities in
- * sequence (the model turn, then the tool call), here with no-op bodies. Its time per turn is Temporal's round trips
- * on this machine, which no workflow of this shape goes below.
+ * sequence (the model turn, then the tool call). Its time per turn, less the activities' own, is Temporal's round
+ * trips on this machine, which no workflow of this shape goes below. With `local`, the same two steps as local
+ * activities (run inside the workflow task, no task of their own): the design a goal would need to go lower.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 
 export interface FloorActivities {
   modelStep(turn: number): Promise<number>;
@@ -11,11 +12,13 @@ export interface FloorActivities {
 }
 
 const acts = proxyActivities<FloorActivities>({ startToCloseTimeout: '1 minute' });
+const localActs = proxyLocalActivities<FloorActivities>({ startToCloseTimeout: '1 minute' });
 
-export async function floorTurns(turns: number): Promise<number> {
+export async function floorTurns(turns: number, local = false): Promise<number> {
+  const steps = local ? localActs : acts;
   for (let turn = 1; turn <= turns; turn++) {
-    await acts.modelStep(turn);
-    await acts.toolStep(turn);
+    await steps.modelStep(turn);
+    await steps.toolStep(turn);
   }
   return turns;
 }

@@ -35,7 +35,9 @@ export interface WorkerChild {
 
 export function startWorkerChild(o: WorkerChildOptions): WorkerChild {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), o.main ?? BENCH_WORKER], {
+  // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": to profile the workers a benchmark starts.
+  const extra = process.env.BENCH_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extra, ...(o.nodeArgs ?? []), o.main ?? BENCH_WORKER], {
     env: workerProcessEnv({
       address: o.address,
       taskQueue: o.taskQueue,

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     activities: activityDepsFrom(config),
-    tuning,
+    tuning: { ...config.tuning, ...tuning }, // the shipped settings (worker/config.ts), then the benchmark's
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
   });
   console.error(`longhaul worker: polling task queue "${config.taskQueue}"`);
