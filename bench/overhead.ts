@@ -160,9 +160,9 @@ function breakdown(runs: readonly Task[][], inprocess: Record<string, number[]>)
 
 main(async () => {
   const started = Date.now();
-  const turns0 = sized('turns', 100, 40);
+  const turns0 = sized('turns', 80, 40);
   const turns1 = sized('slow-turns', 8, 6);
-  const reps = sized('reps', 4, 2);
+  const reps = sized('reps', 3, 2);
   const env = await startDevServer();
   const model = await startScriptedModel(0);
   const w = await inProcessWorker(env, model.fake.url);

@@ -7,6 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { GoalSpec } from '../goal/spec';
 import { loadWorkerConfig } from '../worker/config';
 import { activityDepsFrom, createGoalWorkers } from '../worker/worker';
+import { workflowBundleFor } from '../worker/workflow-bundle';
 import { startDevServer } from './dev-server';
 import { startGoal, waitForGoal } from './goals';
 import { followGoal } from './watch';
@@ -27,6 +28,7 @@ export interface DevOptions {
 export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
   const config = loadWorkerConfig({ ...env, TEMPORAL_ADDRESS: `127.0.0.1:${opts.port}` });
   const dataConverter = dataConverterFromEnv(env); // LONGHAUL_ENCRYPTION_KEY*: worker and client alike
+  const workflowBundle = workflowBundleFor(env);
   installWorkerRuntime(env);
   const server = await startDevServer({
     home: config.home,
@@ -42,6 +44,7 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
     taskQueue: config.taskQueue,
     activities: activityDepsFrom(config),
     tuning: config.tuning,
+    ...(workflowBundle ? { workflowBundle } : {}),
     // Ctrl-C should be quick: an interrupted tool call or measurement is retried when dev runs again.
     shutdownGraceTime: '3s',
     ...(dataConverter ? { dataConverter } : {}),

@@ -7,7 +7,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import Ajv from 'ajv';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
@@ -17,7 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import { locateTemporalCli } from '../client/temporal-cli';
 import { SEARCH_ATTRIBUTES } from '../goal/search-attributes';
 import { ConfigError } from '../worker/temporal-config';
-import { workflowBundleFromEnv, writeWorkflowBundle } from '../worker/workflow-bundle';
+import { builtBundleIsFresh, workflowBundleFromEnv, writeWorkflowBundle } from '../worker/workflow-bundle';
 import { startTestServer } from './helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -303,6 +303,28 @@ describe('the prebuilt workflow bundle', () => {
     expect(() => workflowBundleFromEnv({ LONGHAUL_WORKFLOW_BUNDLE: '/nonexistent/bundle.js' })).toThrow(
       /node dist\/worker\/workflow-bundle\.js/,
     );
+  });
+
+  it("the build's bundle is used while it is newer than every compiled workflow file, not once one is newer", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'longhaul-built-'));
+    try {
+      const bundle = path.join(dir, 'workflow-bundle.js');
+      expect(builtBundleIsFresh(bundle)).toBe(false); // no bundle
+      for (const sub of ['workflows', 'goal']) {
+        mkdirSync(path.join(dir, sub));
+        writeFileSync(path.join(dir, sub, 'a.js'), '');
+      }
+      const past = new Date(Date.now() - 60_000);
+      for (const sub of ['workflows', 'goal']) utimesSync(path.join(dir, sub, 'a.js'), past, past);
+      writeFileSync(bundle, '');
+      expect(builtBundleIsFresh(bundle)).toBe(true);
+      utimesSync(path.join(dir, 'goal', 'a.js'), new Date(), new Date(Date.now() + 60_000)); // a tsc run after it
+      expect(builtBundleIsFresh(bundle)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // `npm run build` (before the tests) left a fresh one beside the compiled worker.
+    expect(builtBundleIsFresh(path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js'))).toBe(true);
   });
 
   it('holds the goal workflow', async () => {

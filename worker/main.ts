@@ -8,13 +8,13 @@ import { tracingFromEnv } from './tracing';
 import { describeTemporalConnection, temporalConnection } from './temporal-connection';
 import { activityDepsFrom, createGoalWorkers } from './worker';
 import { openGoalStore } from '../activities/store/open';
-import { workflowBundleFromEnv } from './workflow-bundle';
+import { workflowBundleFor } from './workflow-bundle';
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // Every setting is checked before anything starts: a bad key or address stops the worker with the fix.
   const config = loadWorkerConfig(env);
   const temporal = temporalConnection(config, env);
-  const workflowBundle = workflowBundleFromEnv(env);
+  const workflowBundle = workflowBundleFor(env);
   const dataConverter = dataConverterFromEnv(env);
   const metrics = metricsFromEnv(env);
   installWorkerRuntime(env); // the logger and the Prometheus exporter, before the first connection

@@ -15,9 +15,11 @@ export interface WorkerChildOptions {
   readonly taskQueue: string;
   readonly home: string;
   readonly modelUrl: string;
-  /** The shipped worker (bundles the workflows at start) or the benchmark's (tuning, prebuilt bundle). */
+  /** The shipped worker (worker/main.js: the build's bundle, or bundling at start) or the benchmark's (tuning, prebuilt bundle). */
   readonly main?: string;
   readonly tuning?: GoalWorkerTuning;
+  /** `tuning` over the SDK's defaults rather than over the shipped worker's settings. */
+  readonly sdkBase?: boolean;
   readonly bundlePath?: string;
   readonly nodeArgs?: readonly string[];
 }
@@ -47,6 +49,7 @@ export function startWorkerChild(o: WorkerChildOptions): WorkerChild {
       env: {
         LONGHAUL_LOG_LEVEL: 'WARN',
         ...(o.tuning ? { LONGHAUL_BENCH_TUNING: JSON.stringify(o.tuning) } : {}),
+        ...(o.sdkBase ? { LONGHAUL_BENCH_BASE: 'sdk' } : {}),
         ...(o.bundlePath ? { LONGHAUL_BENCH_BUNDLE: o.bundlePath } : {}),
       },
     }),

@@ -1,6 +1,7 @@
 /**
  * A Longhaul worker process for the benchmarks: worker/main.ts plus what they vary, from the environment:
- * LONGHAUL_BENCH_TUNING (JSON of GoalWorkerTuning) and LONGHAUL_BENCH_BUNDLE (a prebuilt workflow bundle's path).
+ * LONGHAUL_BENCH_TUNING (JSON of GoalWorkerTuning, over the shipped settings, or over the SDK's defaults with
+ * LONGHAUL_BENCH_BASE=sdk) and LONGHAUL_BENCH_BUNDLE (a prebuilt workflow bundle's path).
  */
 import { NativeConnection } from '@temporalio/worker';
 import { loadWorkerConfig } from '../../worker/config';
@@ -18,7 +19,8 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     activities: activityDepsFrom(config),
-    tuning: { ...config.tuning, ...tuning }, // the shipped settings (worker/config.ts), then the benchmark's
+    // The shipped settings (worker/config.ts) under the benchmark's, unless LONGHAUL_BENCH_BASE=sdk.
+    tuning: { ...(process.env.LONGHAUL_BENCH_BASE === 'sdk' ? {} : config.tuning), ...tuning },
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
   });
   console.error(`longhaul worker: polling task queue "${config.taskQueue}"`);
