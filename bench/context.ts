@@ -58,20 +58,15 @@ main(async () => {
   // each whole cycle (from one compaction to the next), and their slopes over the run.
   const cycles = cyclesOf(prompts, 0.2 * bound);
   const cycleMid = cycles.map((c) => (c[0]!.turn + c[c.length - 1]!.turn) / 2);
-  const meanSlope =
+  const cycleSlope = (of: (tokens: number[]) => number) =>
     cycles.length >= 2
       ? slope(
           cycleMid,
-          cycles.map((c) => mean(c.map((p) => p.tokens))),
+          cycles.map((c) => of(c.map((p) => p.tokens))),
         )
       : NaN;
-  const peakSlope =
-    cycles.length >= 2
-      ? slope(
-          cycleMid,
-          cycles.map((c) => Math.max(...c.map((p) => p.tokens))),
-        )
-      : NaN;
+  const meanSlope = cycleSlope(mean);
+  const peakSlope = cycleSlope((tokens) => Math.max(...tokens));
   const firstTenth = mean(tokens.slice(Math.floor(turns * 0.1), Math.floor(turns * 0.2)));
   const lastTenth = mean(tokens.slice(Math.floor(turns * 0.9)));
   // Flat: the cycles' mean prompt would move by less than 5% of the bound over a run as long as this one.

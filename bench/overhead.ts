@@ -71,7 +71,8 @@ async function runGoal(
  * Temporal's floor: a minimal workflow with a goal turn's two activities per turn, each taking as long as the
  * in-process call it stands for (a no-op would not do: the worker's next poll is not yet out when an activity
  * completes at once, which adds a wait real turns do not have), on a worker with the goal worker's settings and the
- * same server. Its turns are timed where the model step starts, as the goal's are.
+ * same server. Its turns are timed where the model step starts, as the goal's are; `perTurn` counts only what
+ * Temporal adds (the steps' own time taken off).
  */
 interface Floor {
   run(turns: number, modelMs: number, toolMs: number, local?: boolean): Promise<Side>;
@@ -106,7 +107,8 @@ async function floorWorker(env: TestWorkflowEnvironment): Promise<Floor> {
         workflowId: `floor-${process.pid}-${++goalSeq}`,
         args: [turns, local],
       });
-      return sideOf(arrivals);
+      const side = sideOf(arrivals);
+      return { ...side, perTurn: side.perTurn - modelMs - toolMs };
     },
     async close() {
       worker.shutdown();
@@ -195,12 +197,10 @@ main(async () => {
           inproc = await runInProcess(model, turns, latency === 0 ? durations : {});
         }
         if (latency === 0) {
-          // The floor's steps take the in-process calls' median times, then count only what Temporal adds.
+          // The floor's steps take the in-process calls' median times.
           const [modelMs, toolMs] = [median(durations.modelTurn ?? [0]), median(durations.executeTool ?? [0])];
-          const side = await floor.run(turns, modelMs, toolMs);
-          floors.push({ ...side, perTurn: side.perTurn - modelMs - toolMs });
-          const local = await floor.run(turns, modelMs, toolMs, true);
-          localFloors.push({ ...local, perTurn: local.perTurn - modelMs - toolMs });
+          floors.push(await floor.run(turns, modelMs, toolMs));
+          localFloors.push(await floor.run(turns, modelMs, toolMs, true));
           goalTasks.push(goal.tasks);
           events = Math.max(events, goal.events);
         }

@@ -67,16 +67,12 @@ export function startReporter(run: GoalRun, heartbeatTimeoutMs: number, placemen
   // One timer per hour, left to fire: a condition timeout was cancelled (two events) at each wake for an event, and
   // a cancel of a timer that fired meanwhile strands the time-skipping test server's workflow task (sdk-java#3088).
   const steadyTimer = patched(HOURLY_TIMER_PATCH);
-  let hour: { due: number; fired: boolean } | null = null;
-  const hourTimer = (due: number) => {
-    if (hour?.due !== due) {
-      const timer = { due, fired: due <= Date.now() };
-      hour = timer;
-      // Outside the loop's scope and never cancelled: a timer left running when the run ends costs nothing.
-      if (!timer.fired)
-        void CancellationScope.nonCancellable(() => sleep(due - Date.now())).then(() => (timer.fired = true));
-    }
-    return hour;
+  let timerDue: number | null = null;
+  /** Starts the timer that wakes the loop at `due`, once per hour (outside the loop's scope: never cancelled). */
+  const wakeAt = (due: number) => {
+    if (timerDue === due || due <= Date.now()) return;
+    timerDue = due;
+    void CancellationScope.nonCancellable(() => sleep(due - Date.now()));
   };
 
   const writeProgress = async () => {
@@ -139,8 +135,8 @@ export function startReporter(run: GoalRun, heartbeatTimeoutMs: number, placemen
       const progressDue = () => run.state.progressVersion !== progressWritten && measured(run);
       const woken = () => stopping || progressDue() || (slackPending() && Date.now() >= slackRetryAt);
       if (steadyTimer) {
-        const timer = hourTimer(due);
-        await condition(() => woken() || timer.fired);
+        wakeAt(due);
+        await condition(() => woken() || Date.now() >= due);
       } else {
         await condition(woken, Math.max(0, due - Date.now()));
       }
