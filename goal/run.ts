@@ -715,7 +715,14 @@ export class GoalRun {
   waitOver(now: number): boolean {
     const w = this.state.waiting;
     if (!w) return true;
-    return now >= w.until || this.paused || this.hasPendingEdits || this.lastGuidanceAt() !== w.lastGuidanceAt;
+    return now >= w.until || this.waitCutShort();
+  }
+
+  /** The user paused, edited the goal or sent guidance since the wait began (the wait's own end aside). */
+  waitCutShort(): boolean {
+    const w = this.state.waiting;
+    if (!w) return true;
+    return this.paused || this.hasPendingEdits || this.lastGuidanceAt() !== w.lastGuidanceAt;
   }
 
   private lastGuidanceAt(): number {

@@ -129,8 +129,11 @@ describe('waits', () => {
     run.requestWait(120, 'nightly job', 0);
     expect(run.state.waiting).toMatchObject({ until: 3_600_000, reason: 'nightly job' });
     expect(run.waitOver(1000)).toBe(false);
+    expect(run.waitOver(3_600_000)).toBe(true);
+    expect(run.waitCutShort()).toBe(false); // time alone never cuts it short: the wait's timer ends it
     run.guide('stop waiting', 2000);
     expect(run.waitOver(2000)).toBe(true);
+    expect(run.waitCutShort()).toBe(true);
     run.endWait(2000);
     expect(run.state.waiting).toBeNull();
     expect(run.takeNotes().at(-1)).toMatch(/cut short/);

@@ -11,6 +11,7 @@ import {
   condition,
   isCancellation,
   makeContinueAsNewFunc,
+  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FAILURE, PERMANENT_FAILURES } from '../goal/failures';
@@ -26,6 +27,14 @@ import { publish } from './publish';
 import { startReporter, type Reporter } from './reporter';
 import { turn, type OutagePolicy } from './turn';
 import { baseline, measureMetric, verifyIfChanged } from './verify';
+
+/**
+ * Runs recorded after this patch end a wait on time by its timer alone. Earlier runs (replaying after a deploy) also
+ * read the clock in the wait's predicate, which could hold in an activation just before the timer's fire arrived:
+ * the wait then cancelled a timer that had fired, which strands the time-skipping test server's workflow task
+ * (sdk-java#3088; the real server drops the fire instead).
+ */
+export const WAIT_TIMER_PATCH = 'wait-ends-by-its-timer';
 
 /** Knobs for how the workflow drives activities; defaults suit real goals, tests shorten them. */
 export interface GoalTuning {
@@ -173,7 +182,12 @@ async function turnBoundary(run: GoalRun, acts: Acts): Promise<void> {
   const waiting = run.state.waiting;
   if (waiting) {
     publish(run);
-    await condition(() => run.waitOver(Date.now()), Math.max(0, waiting.until - Date.now()));
+    const left = waiting.until - Date.now();
+    if (patched(WAIT_TIMER_PATCH)) {
+      if (left > 0) await condition(() => run.waitCutShort(), left);
+    } else {
+      await condition(() => run.waitOver(Date.now()), Math.max(0, left));
+    }
     run.endWait(Date.now());
   }
   if (run.hasPendingEdits) await applyEdits(run, acts);
