@@ -4,6 +4,7 @@
  * `budget_exhausted` at 120 working hours with the turn numbering continuous across continue-as-new.
  */
 import type { WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startGoal } from '../client/goals';
 import { pauseUpdate, resumeUpdate, statusQuery } from '../goal/messages';
@@ -29,28 +30,50 @@ afterAll(async () => {
 const HOUR = 3_600_000;
 
 /**
- * Runs the test's steps under one deadline; past it, prints what the goal was doing (the step, its pending activities
- * and workflow task, its last events) so that a hang says where it hung instead of just timing out.
+ * Runs the test's steps under one deadline. Past it, the running step fails with what the goal was doing (the step,
+ * its pending activities and workflow task, its last events one per line), so that a hang says where it hung in the
+ * failure itself, which CI keeps when it cuts a long log.
  */
-function hangReport(handle: WorkflowHandle, deadlineMs: number) {
+function underDeadline(handle: WorkflowHandle, deadlineMs: number) {
   let current = 'start';
-  const timer = setTimeout(() => {
-    void (async () => {
-      const described = await handle.describe().catch((err: Error) => err);
-      const history = await handle.fetchHistory().catch((err: Error) => err);
-      const raw = described instanceof Error ? described.message : described.raw;
-      const events = history instanceof Error ? history.message : (history.events ?? []).slice(-40);
-      process.stderr.write(
-        `simulated-150h hung in step "${current}" for ${deadlineMs / 1000} s:\n` +
-          `${JSON.stringify({ pendingActivities: raw, lastEvents: events }, null, 1).slice(0, 30_000)}\n`,
-      );
-    })();
-  }, deadlineMs);
+  let expire: (err: Error) => void = () => undefined;
+  const deadline = new Promise<never>((_, reject) => (expire = reject));
+  deadline.catch(() => undefined); // raced by each step; unobserved when no step is running
+  const timer = setTimeout(() => void describeHang(handle, current, deadlineMs).then(expire), deadlineMs);
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     current = name;
-    return fn();
+    return Promise.race([fn(), deadline]);
   };
   return Object.assign(step, { done: () => clearTimeout(timer) });
+}
+
+async function describeHang(handle: WorkflowHandle, step: string, deadlineMs: number): Promise<Error> {
+  const described = await handle.describe().catch((err: Error) => err);
+  const history = await handle.fetchHistory().catch((err: Error) => err);
+  const pending =
+    described instanceof Error
+      ? described.message
+      : JSON.stringify({
+          activities: (described.raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} ${a.state}`),
+          workflowTask: described.raw.pendingWorkflowTask ?? null,
+        });
+  const events = history instanceof Error ? [history.message] : (history.events ?? []).slice(-30).map(eventLine);
+  return new Error(
+    `simulated-150h hung in step "${step}" for ${deadlineMs / 1000} s\npending: ${pending}\nlast events:\n${events.join('\n')}`,
+  );
+}
+
+/** One history event as one line: id, virtual time, kind, and the attributes that tell timers and activities apart. */
+function eventLine(event: temporal.api.history.v1.IHistoryEvent): string {
+  const [key, attrs] = Object.entries(event).find(([k, v]) => k.endsWith('EventAttributes') && v) ?? ['?', {}];
+  const a = attrs as Record<string, unknown>;
+  const brief = {
+    ...(a.timerId ? { timer: a.timerId } : {}),
+    ...(a.startToFireTimeout ? { fireAfterS: Number((a.startToFireTimeout as { seconds?: unknown }).seconds) } : {}),
+    ...(a.activityType ? { activity: (a.activityType as { name?: string }).name } : {}),
+  };
+  const at = new Date(Number(event.eventTime?.seconds ?? 0) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6);
+  return `${String(event.eventId)} ${at.toISOString()} ${key.replace(/EventAttributes$/, '')} ${JSON.stringify(brief)}`;
 }
 
 test('paused for a 60-hour weekend (and a half), refreshed hourly throughout, ended by maxHours at 120 working hours', async () => {
@@ -74,7 +97,7 @@ test('paused for a 60-hour weekend (and a half), refreshed hourly throughout, en
       goalId: 'simulated-150h',
       tuning: { maxHistoryEvents: 2_000 },
     });
-    const step = hangReport(handle, 240_000);
+    const step = underDeadline(handle, 240_000);
     // The user steps in between the hour marks, where the goal's timers fall: the time-skipping server strands a
     // workflow task that cancels a timer which fired while the task was with the worker (sdk-java#3088), a race
     // the real server does not have (the goal itself cancels no timer unless the user steps in).
