@@ -36,7 +36,7 @@ interface Recording {
 }
 const recordings: Recording[] = [];
 /** The goals (and the draft) recorded below. */
-const GOALS = 5;
+const GOALS = 6;
 
 const isAsk = (req: RecordedRequest) => String(req.body.instructions ?? '').startsWith(ASK_INSTRUCTIONS.slice(0, 40));
 
@@ -158,6 +158,19 @@ describeRecording('recording goal histories for replay', () => {
       script: (_req, i) => writeScore(i + 2),
     });
     expect(r.outcome).toBe('budget_exhausted after 5 turn(s)'); // 2 turns, then 3 clean-up turns
+  });
+
+  test('a goal whose wait ends by its timer', async () => {
+    const wait = { name: 'wait', arguments: { minutes: 60, reason: 'the nightly job' } };
+    const r = await record(env, fake, {
+      workflowId: 'waited',
+      about:
+        'the agent asks to wait an hour; the wait, capped by the hours budget (maxHours 0.002, 7.2 s), ' +
+        'ends by its timer; budget_exhausted',
+      spec: { ...scoreGoal(100, 10), budget: { maxTurns: 10, maxHours: 0.002 } },
+      script: (_req, i) => (i === 0 ? { toolCalls: [wait] } : writeScore(2)),
+    });
+    expect(r.outcome).toMatch(/^budget_exhausted after/);
   });
 
   test('a goal that continues-as-new', async () => {

@@ -45,9 +45,16 @@ async function replayAll(bundle: WorkflowBundleWithSourceMap): Promise<Map<strin
   return results;
 }
 
-test('the recorded histories cover a simple goal, a steered one, one out of budget, a continued-as-new chain and a draft', () => {
+test('the recorded histories cover a simple goal, a steered one, one out of budget, one that waited, a continued-as-new chain and a draft', () => {
   const ids = new Set(histories.map((h) => h.workflowId));
-  expect([...ids].sort()).toEqual(['budget-exhausted', 'continue-as-new', 'draft', 'simple-achieved', 'steered']);
+  expect([...ids].sort()).toEqual([
+    'budget-exhausted',
+    'continue-as-new',
+    'draft',
+    'simple-achieved',
+    'steered',
+    'waited',
+  ]);
   expect(files.filter((f) => f.startsWith('continue-as-new.run-')).length).toBeGreaterThan(1);
 });
 
