@@ -16,7 +16,7 @@ import { mean, median, percentile } from './lib/stats';
 import { workflowTasks, type Task } from './lib/history';
 import { figure, printReport } from './results';
 import type { FloorActivities } from './lib/floor-workflow';
-import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, DEFAULT_STICKY_TIMEOUT_SECONDS } from '../worker/config';
+import { workerTuningFromEnv } from '../worker/config';
 
 interface Side {
   /** Mean ms per turn over the timed turns. */
@@ -94,8 +94,7 @@ async function floorWorker(env: TestWorkflowEnvironment): Promise<Floor> {
     taskQueue,
     workflowsPath: require.resolve('./lib/floor-workflow'),
     activities,
-    maxConcurrentActivityTaskExecutions: DEFAULT_MAX_CONCURRENT_ACTIVITIES,
-    stickyQueueScheduleToStartTimeout: DEFAULT_STICKY_TIMEOUT_SECONDS * 1000,
+    ...workerTuningFromEnv({}), // as the goal's worker (bench/lib/temporal.ts inProcessWorker)
   });
   const running = worker.run();
   return {
@@ -219,7 +218,7 @@ main(async () => {
     const ratio = median(ratios);
     const floorMs = median(floors.map((f) => f.perTurn));
     const localFloorMs = median(localFloors.map((f) => f.perTurn));
-    const own = median(results[0]!.map((x, i) => x.goal.perTurn - x.inproc.perTurn - floors[i]!.perTurn));
+    const own = median(added.map((a, i) => a - floors[i]!.perTurn));
     printReport({
       name: 'overhead',
       title: '1. Overhead per turn (in-process loop against a Longhaul goal)',

@@ -6,7 +6,7 @@ import { slackConfigFromEnv, type SlackConfig } from '../activities/slack/config
 import type { GoalStoreChoice } from '../activities/store/open';
 import { isPostgresUrl, SCHEMA_NAME } from '../activities/store/settings';
 import { z } from 'zod';
-import { ConfigError, loadTemporalConfig, longhaulHome, type TemporalConfig } from './temporal-config';
+import { ConfigError, loadTemporalConfig, longhaulHome, withoutBlanks, type TemporalConfig } from './temporal-config';
 import type { GoalWorkerTuning } from './worker';
 
 // The worker's settings beyond Temporal's (worker/temporal-config.ts, which the CLI loads without zod).
@@ -42,9 +42,9 @@ const envSchema = z.object({
 });
 
 /** How long a goal's next step waits for the worker that holds it in memory (LONGHAUL_STICKY_TIMEOUT_SECONDS). */
-export const DEFAULT_STICKY_TIMEOUT_SECONDS = 1;
+const DEFAULT_STICKY_TIMEOUT_SECONDS = 1;
 /** Activity slots of a worker (LONGHAUL_MAX_CONCURRENT_ACTIVITIES): about one per goal it carries. */
-export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 1000;
+const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 1000;
 
 /** A whole-number variable of at least `min`; the message names it and gives an example. */
 function count(name: string, min: number, example: string) {
@@ -65,9 +65,10 @@ export interface WorkerConfig extends TemporalConfig {
   readonly store: GoalStoreChoice;
 }
 
-function parseEnv(env: NodeJS.ProcessEnv): z.infer<typeof envSchema> {
-  const blank = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  const result = envSchema.safeParse(blank);
+type Env = z.infer<typeof envSchema>;
+
+function parseEnv(env: NodeJS.ProcessEnv): Env {
+  const result = envSchema.safeParse(withoutBlanks(env));
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
   }
@@ -103,22 +104,34 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     defaultApi,
     slack: slackFromEnv(env),
     store: storeFromEnv(e),
-    tuning: {
-      ...(e.LONGHAUL_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: e.LONGHAUL_MAX_CACHED_WORKFLOWS } : {}),
-      // Each running goal holds an activity slot most of the time (its model call or tool): the SDK's 100 would cap a
-      // worker at 100 goals (bench/concurrency.ts).
-      maxConcurrentActivityTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_ACTIVITIES ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
-      ...(e.LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined
-        ? { maxConcurrentWorkflowTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS }
-        : {}),
-      // 1 s, not the SDK's 10 s: after a crash, a goal's next step waits this long for the dead worker before
-      // another worker replays it (bench/recovery.ts). A live worker takes its sticky tasks within milliseconds.
-      stickyQueueScheduleToStartTimeout: (e.LONGHAUL_STICKY_TIMEOUT_SECONDS ?? DEFAULT_STICKY_TIMEOUT_SECONDS) * 1000,
-    },
+    tuning: tuningOf(e),
   };
 }
 
-function storeFromEnv(e: z.infer<typeof envSchema>): GoalStoreChoice {
+/**
+ * The worker's capacity and caching as shipped, with the environment's LONGHAUL_MAX_* and
+ * LONGHAUL_STICKY_TIMEOUT_SECONDS over them (the benchmarks' workers take it with an empty environment).
+ */
+export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): GoalWorkerTuning {
+  return tuningOf(parseEnv(env));
+}
+
+function tuningOf(e: Env): GoalWorkerTuning {
+  return {
+    ...(e.LONGHAUL_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: e.LONGHAUL_MAX_CACHED_WORKFLOWS } : {}),
+    // Each running goal holds an activity slot most of the time (its model call or tool): the SDK's 100 would cap a
+    // worker at 100 goals (bench/concurrency.ts).
+    maxConcurrentActivityTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_ACTIVITIES ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+    ...(e.LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined
+      ? { maxConcurrentWorkflowTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS }
+      : {}),
+    // 1 s, not the SDK's 10 s: after a crash, a goal's next step waits this long for the dead worker before
+    // another worker replays it (bench/recovery.ts). A live worker takes its sticky tasks within milliseconds.
+    stickyQueueScheduleToStartTimeout: (e.LONGHAUL_STICKY_TIMEOUT_SECONDS ?? DEFAULT_STICKY_TIMEOUT_SECONDS) * 1000,
+  };
+}
+
+function storeFromEnv(e: Env): GoalStoreChoice {
   if (e.LONGHAUL_STORE_URL === undefined) {
     if (e.LONGHAUL_STORE_SCHEMA !== undefined) {
       throw new ConfigError('LONGHAUL_STORE_SCHEMA is set without LONGHAUL_STORE_URL: set both, or neither');

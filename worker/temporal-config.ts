@@ -24,22 +24,27 @@ export interface TemporalConfig {
   readonly host: string;
 }
 
-/** What a client needs: where Temporal is. An empty variable counts as unset. */
+/** The environment without its empty variables: everywhere in Longhaul's settings, an empty variable counts as unset. */
+export function withoutBlanks(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+}
+
+/** What a client needs: where Temporal is. */
 export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
-  const value = (name: string) => (env[name] === '' ? undefined : env[name]);
+  const e = withoutBlanks(env);
   const problems: string[] = [];
-  const address = value('TEMPORAL_ADDRESS') ?? 'localhost:7233';
+  const address = e.TEMPORAL_ADDRESS ?? 'localhost:7233';
   if (!/^[^\s:]+:\d+$/.test(address)) {
     problems.push('TEMPORAL_ADDRESS must be host:port, e.g. localhost:7233');
   }
-  const host = value('LONGHAUL_HOST');
+  const host = e.LONGHAUL_HOST;
   const hostProblem = host === undefined ? null : hostNameProblem(host);
   if (hostProblem) problems.push(`LONGHAUL_HOST: ${hostProblem}`);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return {
     address,
-    namespace: value('TEMPORAL_NAMESPACE') ?? 'default',
-    taskQueue: value('LONGHAUL_TASK_QUEUE') ?? DEFAULT_TASK_QUEUE,
+    namespace: e.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: e.LONGHAUL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     host: host ?? defaultHostName(),
   };
 }

@@ -2,7 +2,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
-import { createGoalWorker, type GoalWorkerTuning } from '../../worker/worker';
+import { workerTuningFromEnv } from '../../worker/config';
+import { createGoalWorker } from '../../worker/worker';
 import { startTestServer, workflowBundle } from '../../test/helpers/temporal';
 import { tempDir } from '../../test/helpers/workspace';
 
@@ -23,12 +24,11 @@ export interface InProcessWorker {
 
 let seq = 0;
 
-/** A Longhaul worker in this process (as test/helpers/goal-harness.ts builds it), on its own task queue. */
-export async function inProcessWorker(
-  env: TestWorkflowEnvironment,
-  modelUrl: string,
-  tuning?: GoalWorkerTuning,
-): Promise<InProcessWorker> {
+/**
+ * A Longhaul worker in this process (as test/helpers/goal-harness.ts builds it) with the shipped settings, on its own
+ * task queue.
+ */
+export async function inProcessWorker(env: TestWorkflowEnvironment, modelUrl: string): Promise<InProcessWorker> {
   const home = tempDir('longhaul-bench-home-');
   const taskQueue = `bench-${process.pid}-${++seq}`;
   const worker = await createGoalWorker({
@@ -42,7 +42,7 @@ export async function inProcessWorker(
       defaultModel: 'fake-model',
       defaultApi: 'responses',
     },
-    ...(tuning ? { tuning } : {}),
+    tuning: workerTuningFromEnv({}),
   });
   return { worker, taskQueue, home };
 }
