@@ -28,14 +28,25 @@ console.log('all tests pass');
 `,
 };
 
-/** Creates (once) the demo workspace under `home` and returns the goal spec for it. */
+/** The demo workspace's own branch, at its first commit: where each demo run starts. */
+const DEMO_BRANCH = 'demo';
+
+/**
+ * Creates the demo workspace under `home`, or restores it, and returns the goal spec for it. Every run starts from
+ * the failing test (a goal leaves its fix in the working tree): the branch `demo` is reset to the first commit and
+ * untracked files are removed. The goal branches of earlier runs stay, with what their agents did.
+ */
 export function prepareDemo(home: string): GoalSpec {
   const dir = path.join(home, 'demo-workspace');
-  if (!existsSync(path.join(dir, '.git'))) {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe', encoding: 'utf8' });
+  if (existsSync(path.join(dir, '.git'))) {
+    const first = git('rev-list', '--max-parents=0', 'HEAD').trim().split('\n').at(-1)!;
+    git('checkout', '-q', '-f', '-B', DEMO_BRANCH, first);
+    git('clean', '-q', '-f', '-d');
+  } else {
     mkdirSync(dir, { recursive: true });
     for (const [name, text] of Object.entries(FILES)) writeFileSync(path.join(dir, name), text);
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
-    git('init', '-q');
+    git('init', '-q', '-b', DEMO_BRANCH);
     git('add', '-A');
     git(
       '-c',
