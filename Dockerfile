@@ -16,6 +16,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY goal ./goal
 COPY workflows ./workflows
 COPY activities ./activities
+COPY common ./common
 COPY worker ./worker
 COPY client ./client
 RUN npm run build \

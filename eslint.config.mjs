@@ -31,9 +31,9 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['**/activities', '**/activities/**', '**/worker', '**/worker/**', '**/client', '**/client/**'],
+              regex: '^(\\.\\.?/)+(activities|common|worker|client)(/|$)',
               allowTypeImports: true,
-              message: 'workflows/ and goal/ may import activities, worker and client code as types only.',
+              message: 'workflows/ and goal/ may import activities, common, worker and client code as types only.',
             },
           ],
         },

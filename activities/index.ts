@@ -2,33 +2,43 @@
  * The activities of a goal, built by a factory with their dependencies injected, so tests pass real
  * fakes (a loopback model server, a temp goal store) instead of mocking modules.
  */
-import { answerQuestion, type AnswerQuestionInput } from './ask';
-import { protectWorkspace, verifyIntegrity, type ProtectWorkspaceInput, type VerifyIntegrityInput } from './guard';
-import { judgeChecklist, type JudgeInput } from './judge';
-import { measureMetric, runCheck, type MeasureMetricInput, type RunCheckInput } from './measure';
-import { ensureBaselineWorktree, measurePairs, type BaselineWorktreeInput, type MeasurePairsInput } from './paired';
+import { answerQuestion, type AnswerQuestionInput } from './agent/ask';
+import {
+  protectWorkspace,
+  verifyIntegrity,
+  type ProtectWorkspaceInput,
+  type VerifyIntegrityInput,
+} from './security/protect-workspace';
+import { judgeChecklist, type JudgeInput } from './verification/judge';
+import { measureMetric, runCheck, type MeasureMetricInput, type RunCheckInput } from './verification/measure';
+import {
+  ensureBaselineWorktree,
+  measurePairs,
+  type BaselineWorktreeInput,
+  type MeasurePairsInput,
+} from './verification/paired';
 import type { ModelDeps } from './model/call';
 import { createModelProvider, type ModelProvider } from './model/provider';
-import { goalDir } from './goal-files';
+import { goalDir } from '../common/goal-files';
 import { FileGoalStore } from './store/files';
 import type { GoalStore } from './store/types';
-import { createRedactor } from './redact';
-import { executeTool, protectionOf, type ExecuteToolInput } from './tool-call';
-import { modelTurn, type ModelTurnInput } from './turn';
-import { fingerprintWorkspace, prepareWorkspace } from './workspace';
-import { commitMilestone, type CommitMilestoneInput } from './milestone';
-import { writeProgress, type WriteProgressInput } from './progress/write';
-import { syncSlack, type SlackConfig, type SlackSyncInput, type SlackSyncResult } from './slack/notifier';
-import { excludeFromGit } from './git';
+import { createRedactor } from './security/redact';
+import { executeTool, protectionOf, type ExecuteToolInput } from './tools/execute';
+import { modelTurn, type ModelTurnInput } from './agent/turn';
+import { fingerprintWorkspace, prepareWorkspace } from './workspace/prepare';
+import { commitMilestone, type CommitMilestoneInput } from './workspace/milestone';
+import { writeProgress, type WriteProgressInput } from './reporting/progress/write';
+import { syncSlack, type SlackConfig, type SlackSyncInput, type SlackSyncResult } from './reporting/slack/notifier';
+import { excludeFromGit } from './workspace/git';
 import { heartbeating } from './heartbeat';
-import { pushGoalBranch, type PushGoalBranchInput } from './publish-branch';
-import { reflect, type ReflectInput } from './reflect';
-import { commitFinalReport, type CommitFinalReportInput } from './report/commit';
-import { writeFinalReport, type FinalReportInput } from './report/final';
-import { restoreWorkingTree, type RestoreWorkingTreeInput } from './restore';
+import { pushGoalBranch, type PushGoalBranchInput } from './workspace/push';
+import { reflect, type ReflectInput } from './agent/reflect';
+import { commitFinalReport, type CommitFinalReportInput } from './reporting/report/commit';
+import { writeFinalReport, type FinalReportInput } from './reporting/report/final';
+import { restoreWorkingTree, type RestoreWorkingTreeInput } from './workspace/restore';
 import { makeDraftCopy, removeDraftCopies } from './draft/copy';
 import { measureDraft } from './draft/measure';
-import { cloneGoalBranch, hostAlive, type CloneGoalBranchInput } from './host';
+import { cloneGoalBranch, hostAlive, type CloneGoalBranchInput } from './workspace/placement';
 
 export interface ActivityDeps {
   /** LONGHAUL_HOME: the file goal store's folder, and this host's files of each goal (progress, reports, pids). */

@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { milestoneLog } from '../activities/milestone';
+import { milestoneLog } from '../activities/workspace/milestone';
 import { startDevServer, type DevServer } from '../client/dev-server';
 import { startGoal } from '../client/goals';
 import { editUpdate, guideSignal, statusQuery } from '../goal/messages';

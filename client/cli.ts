@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { GOAL_STATUSES, type GoalStatusName } from '../goal/status';
-import { ConfigError, loadTemporalConfig, longhaulHome } from '../worker/temporal-config';
+import { ConfigError, loadTemporalConfig, longhaulHome } from '../common/temporal-config';
 import { connectClient, TemporalUnreachableError } from './connect';
 import { EXIT } from './exit-codes';
 import type { EditFlags, InlineGoalOptions } from './spec-input';

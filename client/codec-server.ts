@@ -8,8 +8,8 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { encryptionCodecFromEnv } from '../worker/codec';
-import { ConfigError } from '../worker/temporal-config';
+import { encryptionCodecFromEnv } from '../common/codec';
+import { ConfigError } from '../common/temporal-config';
 
 export interface CodecServerOptions {
   readonly codec: PayloadCodec;

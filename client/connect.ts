@@ -1,9 +1,9 @@
 /** Connecting the CLI to Temporal, with an error that says what to do when nothing answers. */
 import { Client, Connection } from '@temporalio/client';
-import { dataConverterFromEnv } from '../worker/codec';
-import type { TemporalConfig } from '../worker/temporal-config';
-import { otlpTracesUrl } from '../worker/tracing-url';
-import { temporalConnection } from '../worker/temporal-connection';
+import { dataConverterFromEnv } from '../common/codec';
+import type { TemporalConfig } from '../common/temporal-config';
+import { otlpTracesUrl } from '../common/tracing-url';
+import { temporalConnection } from '../common/temporal-connection';
 
 /** Thrown when the Temporal server cannot be reached. */
 export class TemporalUnreachableError extends Error {
@@ -12,9 +12,9 @@ export class TemporalUnreachableError extends Error {
 
 /**
  * Connects to Temporal as the environment configures it (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
- * TEMPORAL_TLS_*, TEMPORAL_PROFILE and its config file; see worker/temporal-connection.ts), falling back to
+ * TEMPORAL_TLS_*, TEMPORAL_PROFILE and its config file; see common/temporal-connection.ts), falling back to
  * `config`'s address and namespace. Payloads are encrypted and decrypted as the worker does when
- * LONGHAUL_ENCRYPTION_KEY* is set (worker/codec.ts); client calls are traced when OTEL_EXPORTER_OTLP_ENDPOINT is
+ * LONGHAUL_ENCRYPTION_KEY* is set (common/codec.ts); client calls are traced when OTEL_EXPORTER_OTLP_ENDPOINT is
  * (worker/tracing.ts), and `close` flushes those spans. Throws ConfigError for unusable settings (a bad key
  * included), TemporalUnreachableError when nothing answers.
  */

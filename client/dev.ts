@@ -11,7 +11,7 @@ import { workflowBundleFor } from '../worker/workflow-bundle';
 import { startDevServer } from './dev-server';
 import { startGoal, waitForGoal } from './goals';
 import { followGoal } from './watch';
-import { dataConverterFromEnv } from '../worker/codec';
+import { dataConverterFromEnv } from '../common/codec';
 import { installWorkerRuntime } from '../worker/telemetry';
 
 export interface DevOptions {

@@ -4,8 +4,7 @@
  * the worker's host, whichever goal store the worker uses.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { progressPaths } from '../activities/progress/write';
-import { reportPaths } from '../activities/report/final';
+import { progressPaths, reportPaths } from '../common/goal-files';
 
 export interface ProgressReport {
   readonly markdown: string;

@@ -16,7 +16,7 @@ import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { locateTemporalCli } from '../client/temporal-cli';
 import { SEARCH_ATTRIBUTES } from '../goal/search-attributes';
-import { ConfigError } from '../worker/temporal-config';
+import { ConfigError } from '../common/temporal-config';
 import { builtBundleIsFresh, workflowBundleFromEnv, writeWorkflowBundle } from '../worker/workflow-bundle';
 import { startTestServer } from './helpers/temporal';
 

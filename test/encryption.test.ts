@@ -13,8 +13,8 @@ import {
   encryptionCodecFromEnv,
   encryptionKeysFromEnv,
   PayloadDecryptionError,
-} from '../worker/codec';
-import { ConfigError } from '../worker/temporal-config';
+} from '../common/codec';
+import { ConfigError } from '../common/temporal-config';
 import { lastToolResults } from './fakes/openai-server';
 import { NO_FINISHING } from './helpers/finishing';
 import { createHarness } from './helpers/goal-harness';

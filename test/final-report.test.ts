@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { commitFinalReport } from '../activities/report/commit';
-import { splitRisks, usd } from '../activities/report/content';
-import { renderFinalReport, REPORT_FILES, reportPaths, writeFinalReport } from '../activities/report/final';
-import { sampleRecord } from '../activities/sample';
-import { goalDir } from '../activities/goal-files';
+import { commitFinalReport } from '../activities/reporting/report/commit';
+import { splitRisks, usd } from '../activities/reporting/report/content';
+import { renderFinalReport, REPORT_FILES, reportPaths, writeFinalReport } from '../activities/reporting/report/final';
+import { sampleRecord } from '../activities/verification/sample';
+import { goalDir } from '../common/goal-files';
 import { FileGoalStore } from '../activities/store/files';
 import type { GoalStore } from '../activities/store/types';
 import { GoalRun } from '../goal/run';

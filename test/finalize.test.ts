@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REFLECT_INSTRUCTIONS } from '../activities/reflect';
+import { REFLECT_INSTRUCTIONS } from '../activities/agent/reflect';
 import { startGoal } from '../client/goals';
 import { statusQuery } from '../goal/messages';
 import { formatValue } from '../goal/values';

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { excludeFromGit, workspaceFingerprint } from '../activities/git';
+import { excludeFromGit, workspaceFingerprint } from '../activities/workspace/git';
 import { gitWorkspace } from './helpers/workspace';
 
 test('a folder listed with excludeFromGit never shows as a change; the listing is written once', async () => {

@@ -19,7 +19,7 @@ import {
   protectedMatcher,
   protectedPatterns,
   restoreProtected,
-} from '../activities/integrity';
+} from '../activities/security/protected-paths';
 import { runTool } from '../activities/tools/dispatch';
 
 const tempDirs: string[] = [];

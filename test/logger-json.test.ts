@@ -1,5 +1,5 @@
 import type { LogEntry } from '@temporalio/worker';
-import { ConfigError } from '../worker/temporal-config';
+import { ConfigError } from '../common/temporal-config';
 import { formatLogEntryJson, logFormatFromEnv, secretValues, workerStatusLine } from '../worker/logger';
 
 const at = BigInt(Date.UTC(2026, 10, 24, 12, 3, 7, 250)) * 1_000_000n;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { commitMilestone, DEFAULT_IDENTITY, MILESTONE_FAILURE, milestoneLog } from '../activities/milestone';
+import { commitMilestone, DEFAULT_IDENTITY, MILESTONE_FAILURE, milestoneLog } from '../activities/workspace/milestone';
 import { git, gitWorkspace, tempDir } from './helpers/workspace';
 
 const BRANCH = 'longhaul/goal-1';

@@ -1,12 +1,12 @@
-/** Goal placement's rules (goal/placement.ts) and the re-clone of a move (activities/host.ts), without a server. */
+/** Goal placement's rules (goal/placement.ts) and the re-clone of a move (activities/workspace/placement.ts), without a server. */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { cloneGoalBranch, type CloneGoalBranchInput } from '../activities/host';
+import { cloneGoalBranch, type CloneGoalBranchInput } from '../activities/workspace/placement';
 import { hostNameProblem, hostQueue, newHostState, rebaseArgs, resolveMove } from '../goal/placement';
 import { loadWorkerConfig } from '../worker/config';
-import { loadTemporalConfig } from '../worker/temporal-config';
+import { loadTemporalConfig } from '../common/temporal-config';
 import { git, gitWorkspace, tempDir } from './helpers/workspace';
 
 const lost = { ...newHostState('alpha'), lostSince: 1 };

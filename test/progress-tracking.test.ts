@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { milestoneLog } from '../activities/milestone';
+import { milestoneLog } from '../activities/workspace/milestone';
 import { startGoal } from '../client/goals';
 import { locateTemporalCli } from '../client/temporal-cli';
 import { pauseUpdate, resumeUpdate, statusQuery } from '../goal/messages';

@@ -9,12 +9,12 @@ import {
   bestSoFar,
   renderMetricChart,
   type ChartPoint,
-} from '../activities/progress/chart';
-import { buildProgressDoc } from '../activities/progress/doc';
-import { renderProgressHtml, renderProgressMarkdown } from '../activities/progress/render';
-import { PROGRESS_FAILURE, progressPaths, writeProgress } from '../activities/progress/write';
-import { sampleRecord } from '../activities/sample';
-import { goalDir } from '../activities/goal-files';
+} from '../activities/reporting/progress/chart';
+import { buildProgressDoc } from '../activities/reporting/progress/doc';
+import { renderProgressHtml, renderProgressMarkdown } from '../activities/reporting/progress/render';
+import { PROGRESS_FAILURE, progressPaths, writeProgress } from '../activities/reporting/progress/write';
+import { sampleRecord } from '../activities/verification/sample';
+import { goalDir } from '../common/goal-files';
 import { FileGoalStore } from '../activities/store/files';
 import type { GoalStore } from '../activities/store/types';
 import { GoalRun } from '../goal/run';

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { commitMilestone } from '../activities/milestone';
-import { pushGoalBranch, redactCredentials } from '../activities/publish-branch';
+import { commitMilestone } from '../activities/workspace/milestone';
+import { pushGoalBranch, redactCredentials } from '../activities/workspace/push';
 import { gitWorkspace, tempDir } from './helpers/workspace';
 
 const BRANCH = 'longhaul/goal-1';

@@ -9,7 +9,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ASK_INSTRUCTIONS } from '../activities/ask';
+import { ASK_INSTRUCTIONS } from '../activities/agent/ask';
 import { startGoal } from '../client/goals';
 import { locateTemporalCli } from '../client/temporal-cli';
 import { closeDraftSignal, draftQuery, reviseSignal } from '../goal/draft';

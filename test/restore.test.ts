@@ -14,8 +14,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { commitMilestone } from '../activities/milestone';
-import { RESTORE_FAILURE, restoreWorkingTree } from '../activities/restore';
+import { commitMilestone } from '../activities/workspace/milestone';
+import { RESTORE_FAILURE, restoreWorkingTree } from '../activities/workspace/restore';
 import { git, gitWorkspace, tempDir } from './helpers/workspace';
 
 const BRANCH = 'longhaul/goal-1';

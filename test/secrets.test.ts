@@ -6,8 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { commandEnv, isCredentialName, isWorkerSecretName } from '../activities/command-env';
-import { createRedactor, REDACTED, secretValues } from '../activities/redact';
+import { commandEnv, isCredentialName, isWorkerSecretName } from '../activities/security/command-env';
+import { createRedactor, REDACTED, secretValues } from '../activities/security/redact';
 import { runTool, type RunToolInput } from '../activities/tools/dispatch';
 import { InvalidSpecError, parseGoalSpec } from '../goal/spec';
 import { tempDir } from './helpers/workspace';

@@ -12,7 +12,7 @@ import {
   type SlackDeps,
   type SlackSyncInput,
   type SlackSyncResult,
-} from '../activities/slack/notifier';
+} from '../activities/reporting/slack/notifier';
 import {
   cap,
   escapeMrkdwn,
@@ -24,7 +24,7 @@ import {
   type SlackEvent,
   type SlackEventKind,
   type SlackStatus,
-} from '../activities/slack/render';
+} from '../activities/reporting/slack/render';
 import { FakeSlack, type FakeMessage } from './fakes/slack-server';
 
 /** Distinctive, so a leak anywhere is found by a plain substring scan. */

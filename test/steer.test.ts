@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ASK_INSTRUCTIONS } from '../activities/ask';
+import { ASK_INSTRUCTIONS } from '../activities/agent/ask';
 import { locateTemporalCli } from '../client/temporal-cli';
 import { editUpdate, statusQuery } from '../goal/messages';
 import type { GoalStatusView } from '../goal/status';

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildContext, type ContextInput } from '../activities/context';
+import { buildContext, type ContextInput } from '../activities/agent/context';
 import { FileGoalStore } from '../activities/store/files';
 import type { GoalStore } from '../activities/store/types';
 import { tempDirsRemovedAfterAll } from './helpers/temp-dirs';

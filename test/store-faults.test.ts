@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
-import { goalDir } from '../activities/goal-files';
+import { goalDir } from '../common/goal-files';
 import { FileGoalStore } from '../activities/store/files';
 import { createHarness, runGoal } from './helpers/goal-harness';
 import { NO_FINISHING } from './helpers/finishing';

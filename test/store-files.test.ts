@@ -1,11 +1,11 @@
 /**
  * The file goal store: the shared contract (test/helpers/store-contract.ts), then what only files have: the
  * layout on disk, no temp files left, stray files ignored, blob paths for humans; and the host-local goal files
- * (activities/goal-files.ts): the goal folder's name and the tool pid records.
+ * (common/goal-files.ts): the goal folder's name and the tool pid records.
  */
 import { promises as fs, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { goalDir, readToolPid, writeToolPidSync } from '../activities/goal-files';
+import { goalDir, readToolPid, writeToolPidSync } from '../common/goal-files';
 import { FileGoalStore } from '../activities/store/files';
 import { tempDirsRemovedAfterAll } from './helpers/temp-dirs';
 import { assistant, call, describeGoalStoreContract, result, storedTurn } from './helpers/store-contract';

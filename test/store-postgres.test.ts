@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { goalDir } from '../activities/goal-files';
+import { goalDir } from '../common/goal-files';
 import { PostgresGoalStore } from '../activities/store/postgres';
 import { displayStoreUrl, isPostgresUrl, storeUrlPasswords } from '../activities/store/settings';
 import { NO_FINISHING } from './helpers/finishing';

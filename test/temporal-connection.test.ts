@@ -1,14 +1,14 @@
 /**
  * How TEMPORAL_* variables and Temporal config-file profiles become connection options for the CLI and the
- * worker (worker/temporal-connection.ts). No Temporal Cloud here: the options are checked, and one connection
+ * worker (common/temporal-connection.ts). No Temporal Cloud here: the options are checked, and one connection
  * attempt goes to a closed loopback port.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectClient, TemporalUnreachableError } from '../client/connect';
-import { ConfigError, loadTemporalConfig } from '../worker/temporal-config';
-import { describeTemporalConnection, temporalConnection } from '../worker/temporal-connection';
+import { ConfigError, loadTemporalConfig } from '../common/temporal-config';
+import { describeTemporalConnection, temporalConnection } from '../common/temporal-connection';
 import { freePort } from './helpers/ports';
 
 const API_KEY = 'tmprl-test-api-key-do-not-log';

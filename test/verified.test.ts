@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { JUDGE_INSTRUCTIONS } from '../activities/judge';
+import { JUDGE_INSTRUCTIONS } from '../activities/verification/judge';
 import { FileGoalStore } from '../activities/store/files';
 import { allText, lastToolResults, type FakeReply, type RecordedRequest } from './fakes/openai-server';
 import { createHarness, runGoal } from './helpers/goal-harness';

@@ -1,6 +1,6 @@
 /** The worker's configuration from the environment: capacity and caching settings, and their errors. */
 import { loadWorkerConfig } from '../worker/config';
-import { ConfigError } from '../worker/temporal-config';
+import { ConfigError } from '../common/temporal-config';
 
 const base = { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' };
 

@@ -2,14 +2,20 @@
  * Worker and client configuration from the environment, validated once at start; every error says
  * how to fix it. Secrets (OPENAI_API_KEY) stay in the worker process and never enter workflow history.
  */
-import { slackConfigFromEnv, type SlackConfig } from '../activities/slack/config';
+import { slackConfigFromEnv, type SlackConfig } from '../activities/reporting/slack/config';
 import type { GoalStoreChoice } from '../activities/store/open';
 import { isPostgresUrl, SCHEMA_NAME } from '../activities/store/settings';
 import { z } from 'zod';
-import { ConfigError, loadTemporalConfig, longhaulHome, withoutBlanks, type TemporalConfig } from './temporal-config';
+import {
+  ConfigError,
+  loadTemporalConfig,
+  longhaulHome,
+  withoutBlanks,
+  type TemporalConfig,
+} from '../common/temporal-config';
 import type { GoalWorkerTuning } from './worker';
 
-// The worker's settings beyond Temporal's (worker/temporal-config.ts, which the CLI loads without zod).
+// The worker's settings beyond Temporal's (common/temporal-config.ts, which the CLI loads without zod).
 const envSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url('OPENAI_BASE_URL must be a URL, e.g. http://localhost:11434/v1').optional(),

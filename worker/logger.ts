@@ -8,7 +8,7 @@
  */
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import type { Logger, LogLevel } from '@temporalio/common';
-import { ConfigError } from './temporal-config';
+import { ConfigError } from '../common/temporal-config';
 import { storeUrlPasswords } from '../activities/store/settings';
 
 const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];

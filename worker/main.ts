@@ -1,11 +1,11 @@
 /** `longhaul worker`: a worker alone, against the Temporal the environment names, until SIGINT/SIGTERM. */
 import { NativeConnection } from '@temporalio/worker';
-import { dataConverterFromEnv } from './codec';
+import { dataConverterFromEnv } from '../common/codec';
 import { loadWorkerConfig } from './config';
 import { workerStatusLine } from './logger';
 import { installWorkerRuntime, metricsFromEnv } from './telemetry';
 import { tracingFromEnv } from './tracing';
-import { describeTemporalConnection, temporalConnection } from './temporal-connection';
+import { describeTemporalConnection, temporalConnection } from '../common/temporal-connection';
 import { activityDepsFrom, createGoalWorkers } from './worker';
 import { openGoalStore } from '../activities/store/open';
 import { workflowBundleFor } from './workflow-bundle';

@@ -5,7 +5,7 @@
  * Tracing is in worker/tracing.ts.
  */
 import { Runtime, type TelemetryOptions } from '@temporalio/worker';
-import { ConfigError } from './temporal-config';
+import { ConfigError } from '../common/temporal-config';
 import { workerLogger } from './logger';
 
 /** The SDK's Prometheus exporter settings: metrics served at http://<bindAddress>/metrics. */

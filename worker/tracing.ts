@@ -15,7 +15,7 @@ import {
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import type { WorkerOptions } from '@temporalio/worker';
-import { otlpTracesUrl } from './tracing-url';
+import { otlpTracesUrl } from '../common/tracing-url';
 
 /** OpenTelemetry tracing set up for this process: interceptors to install, and the flush at exit. */
 export interface Tracing {

@@ -18,7 +18,7 @@ export interface GoalWorkerOptions {
   readonly shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Capacity and caching of the worker (see bench/concurrency.ts); the SDK's defaults where absent. */
   readonly tuning?: GoalWorkerTuning;
-  /** Payload codecs (encryption: worker/codec.ts dataConverterFromEnv); the SDK's default converter when absent. */
+  /** Payload codecs (encryption: common/codec.ts dataConverterFromEnv); the SDK's default converter when absent. */
   readonly dataConverter?: WorkerOptions['dataConverter'];
   /**
    * OpenTelemetry interceptors and the workflow span sink (worker/tracing.ts tracingFromEnv); off when absent.

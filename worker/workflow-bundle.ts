@@ -8,7 +8,7 @@
 import { bundleWorkflowCode, type BundleOptions, type WorkerOptions } from '@temporalio/worker';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from './temporal-config';
+import { ConfigError } from '../common/temporal-config';
 
 /** Where `npm run build` writes the bundle: beside the compiled tree (dist/workflow-bundle.js). */
 export const BUILT_BUNDLE = path.resolve(__dirname, '..', 'workflow-bundle.js');

@@ -9,7 +9,7 @@ import type { GoalRun } from '../goal/run';
 import type { FinalStatus } from '../goal/status';
 import { milestone } from './milestones';
 import type { Acts } from './proxies';
-import { publish } from './publish';
+import { publish } from './visibility';
 import { turn, type OutagePolicy } from './turn';
 import { measureRound } from './verify';
 

@@ -19,7 +19,7 @@ import {
 import { resolveMove, type MoveRequest } from '../goal/placement';
 import type { GoalRun } from '../goal/run';
 import type { Acts } from './proxies';
-import { publish } from './publish';
+import { publish } from './visibility';
 
 export function registerHandlers(run: GoalRun, acts: Acts): void {
   setHandler(statusQuery, () => run.view(Date.now()));

@@ -9,7 +9,7 @@ type Proxies = ReturnType<typeof proxyActivities<GoalActivities>>;
 type Kind = 'model' | 'work' | 'quick' | 'ask';
 
 /**
- * Where a goal's activities go (workflows/host.ts): its host's task queue, how long an activity may wait there for
+ * Where a goal's activities go (workflows/placement.ts): its host's task queue, how long an activity may wait there for
  * the host's worker, and what to do when it waited that long.
  */
 export interface Placement {

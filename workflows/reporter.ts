@@ -15,7 +15,7 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { GoalActivities, SlackUpdateResult } from '../activities';
-import type { SlackStatus } from '../activities/slack/render';
+import type { SlackStatus } from '../activities/reporting/slack/render';
 import type { GoalRun } from '../goal/run';
 import type { GoalStatusView } from '../goal/status';
 import type { Placement } from './proxies';

@@ -6,7 +6,7 @@ import { allowEnvOf } from '../goal/spec';
 import type { GoalRun } from '../goal/run';
 import { READ_ONLY_TOOLS, type ToolName } from '../goal/tools';
 import type { Acts } from './proxies';
-import { publish } from './publish';
+import { publish } from './visibility';
 
 /** How the workflow rides out a model outage once the activity's own retries are exhausted. */
 export interface OutagePolicy {

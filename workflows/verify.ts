@@ -10,7 +10,7 @@ import { decidePaired, DEFAULT_INITIAL_PAIRS, detectable, noiseEstimate } from '
 import type { ChecklistResult, CheckResult, MetricResult, VerificationRound } from '../goal/status';
 import type { Acts } from './proxies';
 import { milestone } from './milestones';
-import { publish } from './publish';
+import { publish } from './visibility';
 
 /** Measures everything at the start; returns true when the criteria already hold. */
 export async function baseline(run: GoalRun, acts: Acts): Promise<boolean> {

@@ -6,9 +6,9 @@
 import { median } from '../../goal/decision';
 import type { DraftMeasurement, MeasuredCheck, MeasuredMetric } from '../../goal/draft';
 import { isDeterministic, type CheckSpec, type GoalSpec, type MetricSpec } from '../../goal/spec';
-import { runCheckCommand } from '../measure';
-import type { Redact } from '../redact';
-import { sampleMetric, warmUp, type SampleOptions } from '../sample';
+import { runCheckCommand } from '../verification/measure';
+import type { Redact } from '../security/redact';
+import { sampleMetric, warmUp, type SampleOptions } from '../verification/sample';
 import { checkProposal } from '../tools/propose';
 import { truncateHeadTail } from '../tools/truncate';
 import { makeDraftCopy, removeDraftCopies } from './copy';

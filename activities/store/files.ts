@@ -11,8 +11,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { goalDir, padTurn, toolResultFile } from '../goal-files';
-import type { ProtectedManifest } from '../integrity';
+import { goalDir, padTurn, toolResultFile } from '../../common/goal-files';
+import type { ProtectedManifest } from '../security/protected-paths';
 import {
   blobDigest,
   type GoalStore,

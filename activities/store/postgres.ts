@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
-import type { ProtectedManifest } from '../integrity';
+import type { ProtectedManifest } from '../security/protected-paths';
 import {
   blobDigest,
   blobNotFound,

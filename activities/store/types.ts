@@ -11,7 +11,7 @@
  */
 import type { MessageItem, ToolCallItem, TranscriptItem } from '../../goal/transcript';
 import type { ToolControl } from '../../goal/tools';
-import type { ProtectedManifest } from '../integrity';
+import type { ProtectedManifest } from '../security/protected-paths';
 
 /** One model turn as stored: the orchestrator's notes given to the model, and what the model produced. */
 export interface StoredTurn {

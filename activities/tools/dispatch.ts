@@ -20,8 +20,8 @@ import {
 } from '../../goal/tools';
 import { checkProposal } from './propose';
 import { editFileTool, listFilesTool, readFileTool, searchTool, writeFileTool, type FileToolResult } from './files';
-import { commandEnv } from '../command-env';
-import { redactEnvSecrets, type Redact } from '../redact';
+import { commandEnv } from '../security/command-env';
+import { redactEnvSecrets, type Redact } from '../security/redact';
 import { compilePolicy, refusalMessage, type CommandPolicy } from './command-policy';
 import { runShell, type ShellProgress, type ShellResult } from './shell';
 import { truncateHeadTail } from './truncate';

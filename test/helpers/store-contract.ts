@@ -4,7 +4,7 @@
  * so stores that share a database (one schema per test file) do not see each other's tests.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { ProtectedManifest } from '../../activities/integrity';
+import type { ProtectedManifest } from '../../activities/security/protected-paths';
 import {
   findToolCall,
   type GoalStore,

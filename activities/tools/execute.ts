@@ -1,0 +1,163 @@
+/**
+ * The tool-call activity: load one call the model made from the goal store, run it in the workspace,
+ * store the result. Idempotent: a result already stored is returned as is, and a retry after a
+ * killed worker first stops the process group the previous attempt left running (recorded in a host-local file,
+ * goal-files.ts: a retry on the same host finds it).
+ */
+import { createHash } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { AgentMode, ToolControl } from '../../goal/tools';
+import { workspaceFingerprint } from '../workspace/git';
+import { redactEnvSecrets, type Redact } from '../security/redact';
+import { compilePolicy, InvalidPolicyPatternError, type CommandPolicy, type CommandPolicySpec } from './command-policy';
+import { runTool } from './dispatch';
+import { protectedMatcher } from '../security/protected-paths';
+import { killProcessGroup } from './shell';
+import { findToolCall, type GoalStore } from '../store/types';
+import { readToolPid, writeToolPidSync } from '../../common/goal-files';
+
+export interface ExecuteToolInput {
+  readonly goalId: string;
+  readonly workspace: string;
+  readonly turn: number;
+  readonly callId: string;
+  /** A draft runs in a throw-away copy with read-only tools and propose_goal. @default 'goal' */
+  readonly mode?: AgentMode;
+  /** The goal spec's env.allow: credential-like variables its shell commands keep. @default [] */
+  readonly allowEnv?: readonly string[];
+  /** The goal spec's commands: deny and allow patterns added to the shell tool's default rules. */
+  readonly commands?: CommandPolicySpec;
+}
+
+export interface ExecuteToolResult {
+  readonly isError: boolean;
+  readonly summary: string;
+  /** A digest of the call (tool name and arguments): equal signatures are the same call repeated. */
+  readonly sig: string;
+  readonly control?: ToolControl;
+}
+
+export interface ToolCallDeps {
+  readonly store: GoalStore;
+  /** LONGHAUL_HOME: where this host records the process groups of running calls (a pid means nothing elsewhere). */
+  readonly home: string;
+  readonly defaultShellTimeoutMs: number;
+  readonly maxOutputChars: number;
+  /** The write tools' guard for a goal's protected paths (see protectionOf). */
+  readonly protection: (goalId: string) => Promise<((relPath: string) => boolean) | undefined>;
+  /** Removes the worker's secrets from outputs and summaries. @default the worker environment's secrets */
+  readonly redact?: Redact;
+}
+
+/** Compiled policies by spec: a goal's policy never changes between its calls, so it is compiled once per worker. */
+const compiledPolicies = new Map<string, CommandPolicy>();
+
+/** The goal's command policy; a pattern that does not compile (the spec validates them) fails the call for good. */
+function policyOf(spec: CommandPolicySpec | undefined): CommandPolicy | undefined {
+  if (spec === undefined) return undefined;
+  const key = JSON.stringify(spec);
+  const cached = compiledPolicies.get(key);
+  if (cached) return cached;
+  try {
+    const policy = compilePolicy(spec);
+    if (compiledPolicies.size >= 1000) compiledPolicies.clear(); // bounded: a worker's goals, not all ever seen
+    compiledPolicies.set(key, policy);
+    return policy;
+  } catch (err) {
+    if (!(err instanceof InvalidPolicyPatternError)) throw err;
+    throw ApplicationFailure.nonRetryable(`the goal's command policy: ${err.message}`, 'InvalidCommandPolicy');
+  }
+}
+
+/**
+ * Per goal, a matcher for the protected paths recorded at baseline, built once per worker: the manifest never
+ * changes after the baseline, so tool calls do not read and compile it again.
+ */
+export function protectionOf(store: GoalStore): ToolCallDeps['protection'] {
+  const cache = new Map<string, (relPath: string) => boolean>();
+  return async (goalId) => {
+    const cached = cache.get(goalId);
+    if (cached) return cached;
+    const manifest = await store.readProtectedManifest(goalId);
+    if (!manifest || manifest.patterns.length === 0) return undefined;
+    const matcher = protectedMatcher(manifest.patterns);
+    cache.set(goalId, matcher);
+    return matcher;
+  };
+}
+
+export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): Promise<ExecuteToolResult> {
+  const { store } = deps;
+  const ctx = Context.current();
+  const existing = await store.readToolResult(input.goalId, input.turn, input.callId);
+  if (existing) return digest(existing, signature(existing.name, await argumentsOf(store, input)));
+
+  const leftover = await readToolPid(deps.home, input.goalId, input.turn, input.callId);
+  if (leftover !== null && killProcessGroup(leftover)) {
+    ctx.log.warn('stopped a leftover process of a previous attempt', { pid: leftover, callId: input.callId });
+  }
+
+  const isProtected = await deps.protection(input.goalId);
+  const commandPolicy = policyOf(input.commands);
+  const call = await findToolCall(store, input.goalId, input.turn, input.callId);
+  if (!call) throw new Error(`tool call ${input.callId} of turn ${input.turn} is not in the goal store`);
+  // A draft's shell runs in a throw-away copy: a command that wrote there is reported, to the model and the user.
+  const watchWrites = input.mode === 'draft' && call.name === 'shell';
+  const before = watchWrites ? (await workspaceFingerprint(input.workspace)).fingerprint : null;
+  const ran = await runTool({
+    mode: input.mode ?? 'goal',
+    workspace: input.workspace,
+    name: call.name,
+    arguments: call.arguments,
+    signal: ctx.cancellationSignal,
+    onProgress: () => ctx.heartbeat(),
+    onSpawn: (pid: number) => {
+      try {
+        writeToolPidSync(deps.home, input.goalId, input.turn, input.callId, pid);
+      } catch (err) {
+        ctx.log.warn('could not record the tool process id', { error: String(err) });
+      }
+    },
+    ...(isProtected ? { isProtected } : {}),
+    ...(commandPolicy ? { commandPolicy } : {}),
+    ...(input.allowEnv ? { allowEnv: input.allowEnv } : {}),
+    redact: deps.redact ?? redactEnvSecrets,
+    defaultShellTimeoutMs: deps.defaultShellTimeoutMs,
+    maxOutputChars: deps.maxOutputChars,
+    storeFullOutput: (text: string) => store.putBlob(input.goalId, text),
+  });
+  const wrote = before !== null && (await workspaceFingerprint(input.workspace)).fingerprint !== before;
+  const result = wrote
+    ? {
+        ...ran,
+        output: `${ran.output}\n[draft] Refused to keep: this command changed files. It ran in a throw-away copy, so the user's workspace is unchanged; the orchestrator measures in a fresh copy. Drafting is read-only: put changes in the plan.`,
+        summary: `wrote to the throw-away copy: ${ran.summary}`.slice(0, 200),
+      }
+    : ran;
+  // runTool redacted output and summary; the draft note above adds nothing secret.
+  const stored = {
+    callId: call.callId,
+    name: call.name,
+    output: result.output,
+    isError: result.isError,
+    summary: result.summary,
+    ...(result.control ? { control: result.control } : {}),
+    ...(result.fullOutputRef ? { fullOutputRef: result.fullOutputRef } : {}),
+  };
+  await store.writeToolResult(input.goalId, input.turn, stored);
+  return digest(stored, signature(call.name, call.arguments));
+}
+
+async function argumentsOf(store: GoalStore, input: ExecuteToolInput): Promise<string> {
+  return (await findToolCall(store, input.goalId, input.turn, input.callId))?.arguments ?? '';
+}
+
+function signature(name: string, args: string): string {
+  return createHash('sha256').update(name).update('\0').update(args).digest('hex').slice(0, 16);
+}
+
+/** The small result the workflow sees (the full output stays in the store). Control texts are already capped. */
+function digest(r: { isError: boolean; summary: string; control?: ToolControl }, sig: string): ExecuteToolResult {
+  const control = r.control?.kind === 'done' ? { ...r.control, summary: r.control.summary.slice(0, 1000) } : r.control;
+  return { isError: r.isError, summary: r.summary, sig, ...(control ? { control } : {}) };
+}
