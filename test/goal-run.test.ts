@@ -623,6 +623,7 @@ describe('GoalRun.restore', () => {
     run.recordModelTurn(usage(10, 5), 1, T0 + 2000);
     const old = JSON.parse(JSON.stringify(run.state)) as Record<string, unknown>;
     for (const key of ['pendingEdits', 'history', 'guidance', 'paused', 'pausedMs', 'asks']) delete old[key];
+    old.v = 1; // such state was written by version 1
 
     const restored = GoalRun.restore(old as unknown as GoalState);
     expect(restored.state).toEqual(run.state);
@@ -1481,7 +1482,7 @@ describe('host placement', () => {
 
   test('a state from before hosts restores without one', () => {
     const { host: _host, ...old } = GoalRun.create('goal-1', spec(), T0).state;
-    expect(GoalRun.restore(old as GoalState).state.host).toEqual({
+    expect(GoalRun.restore({ ...old, v: 1 }).state.host).toEqual({
       name: null,
       lostSince: null,
       move: null,
