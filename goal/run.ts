@@ -5,6 +5,7 @@
  */
 import type { GoalEdit } from './edit';
 import type { HostMove } from './placement';
+import { noiseWarning } from './rounds';
 import type { GoalSpec, MetricSpec } from './spec';
 import type {
   ChecklistResult,
@@ -166,7 +167,7 @@ export class GoalRun {
     return verification.recordBaseline(this.state, m, c, fingerprint, now);
   }
   recordNoise(metric: MetricSpec, pairs: Pairs, now: number): void {
-    const warning = verification.noiseWarning(metric, pairs);
+    const warning = noiseWarning(metric, pairs);
     if (warning) this.warn(warning, now);
   }
   needsVerification(fingerprint: string, claimedDone: boolean): boolean {

@@ -5,7 +5,7 @@
  * into a failed one. Then the final report is written (also for a cancelled goal: where it stood).
  */
 import { ActivityFailure, isCancellation } from '@temporalio/workflow';
-import type { GoalRun } from '../goal/run';
+import { cleanupTampered, type CleanupStart, type GoalRun } from '../goal/run';
 import type { FinalStatus } from '../goal/status';
 import { milestone } from './milestones';
 import type { Acts } from './proxies';
@@ -62,18 +62,17 @@ async function review(run: GoalRun, acts: Acts, ending: Ending, outage: OutagePo
       },
     ]);
     run.recordModelUsage(r.usage);
-    run.state.finalization.reflection = r.text;
-    run.event('reflected on the attempts', Date.now());
+    run.recordReflection(r.text, Date.now());
   }
   if (f.cleanupTurns === 0) return;
 
   // The verified state to come back to: a milestone commit of the workspace as it stands now.
   const checkpoint = await milestone(run, acts, 'before clean-up');
   if (!checkpoint) return; // nothing was ever changed (or milestones are off): nothing to clean up
-  const before = criteria(run, ending.status === 'achieved');
+  const before = run.cleanupStart(ending.status === 'achieved');
   let turns = 0;
   for (; turns < f.cleanupTurns; turns++) {
-    run.note(cleanupNote(run, ending, turns + 1, f.cleanupTurns));
+    run.noteCleanupTurn(ending, turns + 1, f.cleanupTurns);
     // No hours-long outage waits while finishing: an unreachable model ends the clean-up.
     const t = await turn(run, acts, { ...outage, maxMs: 0 }, `clean-up turn ${turns + 1} of ${f.cleanupTurns}`);
     run.setPhase('finalizing');
@@ -87,7 +86,7 @@ async function review(run: GoalRun, acts: Acts, ending: Ending, outage: OutagePo
     [{ workspace: run.spec.workspace }],
   );
   if (fingerprint === run.state.verifiedFingerprint) {
-    run.state.finalization.cleanup = { ran: true, turns, kept: true, reason: 'the clean-up changed nothing' };
+    run.cleanupChangedNothing(turns);
     return;
   }
   const broken = await reverify(run, acts, before);
@@ -95,51 +94,21 @@ async function review(run: GoalRun, acts: Acts, ending: Ending, outage: OutagePo
     await acts.quick.restoreWorkingTree.executeWithOptions({ summary: 'revert the clean-up' }, [
       { workspace: run.spec.workspace, commit: checkpoint },
     ]);
-    run.state.finalization.cleanup = { ran: true, turns, kept: false, reason: `reverted: ${broken}` };
-    run.needsAttention(
-      `the clean-up broke the goal (${broken}); it was reverted to ${checkpoint.slice(0, 10)}`,
-      Date.now(),
-    );
+    run.cleanupReverted(turns, broken, checkpoint, Date.now());
   } else {
-    run.state.finalization.cleanup = { ran: true, turns, kept: true, reason: null };
-    run.event('clean-up kept: the criteria still hold as before', Date.now());
+    run.cleanupKept(turns, Date.now());
   }
-  return;
-}
-
-/** Where each criterion stood before the clean-up. */
-function criteria(run: GoalRun, achieved: boolean) {
-  return {
-    achieved,
-    met: new Set(
-      run
-        .metricStatuses()
-        .filter((m) => m.verdict === 'MET')
-        .map((m) => m.name),
-    ),
-    passing: new Set(run.state.checks.filter((c) => c.latest).map((c) => c.name)),
-    holdout: new Set(run.state.holdout.filter((h) => h.latest).map((h) => h.name)),
-  };
 }
 
 /** Re-verifies after the clean-up; returns what broke, or null (then the new measurements are recorded). */
-async function reverify(run: GoalRun, acts: Acts, before: ReturnType<typeof criteria>): Promise<string | null> {
+async function reverify(run: GoalRun, acts: Acts, before: CleanupStart): Promise<string | null> {
   const integrity = await acts.quick.verifyIntegrity.executeWithOptions({ summary: 'check protected paths' }, [
     { goalId: run.state.goalId, workspace: run.spec.workspace, startCommit: run.state.startCommit },
   ]);
-  if (integrity.violations.length > 0) {
-    return `it changed protected files: ${integrity.violations.map((v) => v.path).join(', ')}`;
-  }
+  if (integrity.violations.length > 0) return cleanupTampered(integrity.violations);
   const round = await measureRound(run, acts, 'after clean-up', true);
-  const lost = [
-    ...round.metrics
-      .filter((m) => before.met.has(m.name) && (m.verdict ?? run.verdictFor(m.name, m.value)) !== 'MET')
-      .map((m) => `metric ${m.name} no longer meets its target`),
-    ...round.checks.filter((c) => before.passing.has(c.name) && !c.passed).map((c) => `check "${c.name}" fails`),
-    ...round.holdout.filter((c) => before.holdout.has(c.name) && !c.passed).map(() => 'a held-out check fails'),
-  ];
-  if (lost.length === 0 && before.achieved && !run.measurableMet(round)) lost.push('the criteria no longer all hold');
-  if (lost.length > 0) return lost.join('; ');
+  const broken = run.cleanupBroke(before, round);
+  if (broken) return broken;
   const { fingerprint } = await acts.quick.fingerprintWorkspace.executeWithOptions(
     { summary: 'fingerprint workspace' },
     [{ workspace: run.spec.workspace }],
@@ -147,17 +116,6 @@ async function reverify(run: GoalRun, acts: Acts, before: ReturnType<typeof crit
   run.recordExtras(round.holdout, round.checklist);
   run.recordVerification(round.metrics, round.checks, fingerprint, false, Date.now());
   return null;
-}
-
-function cleanupNote(run: GoalRun, ending: Ending, k: number, n: number): string {
-  return [
-    `FINALIZING — clean-up turn ${k} of ${n}. The goal has ended (${ending.status}: ${ending.reason}); no new work now.`,
-    ...(k === 1 && run.state.finalization.reflection
-      ? [`Your review of the attempts:\n${run.state.finalization.reflection}`]
-      : []),
-    'Remove the leftovers of ineffective attempts from the diff — debug output, dead flags or options, unused files or functions, commented-out code — without changing what the code does. Keep every change that serves the goal.',
-    'The orchestrator re-verifies afterwards and reverts the whole clean-up if any criterion breaks. Call `done` when the diff is clean, or at once if there is nothing to remove.',
-  ].join('\n\n');
 }
 
 /**
@@ -174,7 +132,7 @@ export async function writeReport(run: GoalRun, acts: Acts): Promise<string | nu
         cleanup: run.state.finalization.cleanup,
       },
     ]);
-    run.state.finalization.report = paths;
+    run.recordReport(paths);
     return paths.markdown;
   } catch (err) {
     if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;

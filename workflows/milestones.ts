@@ -74,7 +74,5 @@ async function push(run: GoalRun, acts: Acts): Promise<void> {
   const r = await acts.quick.pushGoalBranch.executeWithOptions({ summary: `push ${run.state.milestones.branch}` }, [
     { workspace: run.spec.workspace, remote, branch: run.state.milestones.branch },
   ]);
-  const before = run.state.finalization.push;
-  run.state.finalization.push = { pushed: r.pushed, error: r.error };
-  if (!r.pushed && r.error && before?.error !== r.error) run.needsAttention(`push failed: ${r.error}`, Date.now());
+  run.recordPush(r.pushed, r.error, Date.now());
 }

@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GoalActivities } from '../activities';
-import { isPaired } from './verify';
+import { isPaired } from '../goal/rounds';
 import { hostQueue } from '../goal/placement';
 import type { GoalRun } from '../goal/run';
 import { hostGone, type Placement } from './proxies';

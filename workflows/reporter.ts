@@ -113,18 +113,16 @@ export function startReporter(run: GoalRun, heartbeatTimeoutMs: number, placemen
       const cause = err.cause;
       if (cause instanceof ApplicationFailure && cause.nonRetryable) {
         // A configuration problem (bad channel, missing scope): say so, and try again at the next hourly refresh.
-        run.state.slack.off = `Slack: ${cause.message}`;
-        run.warn(run.state.slack.off, Date.now());
+        run.slackMisconfigured(cause.message, Date.now());
       }
       slackRetryAt = Date.now() + SLACK_BACKOFF_MS;
       return;
     }
     if ('off' in result) {
-      run.state.slack.off = result.off; // no token on this worker: stop queueing for Slack
-      run.state.outbox = [];
+      run.slackOff(result.off); // no token on this worker: stop queueing for Slack
       return;
     }
-    run.state.slack = { channel: result.channel, parentTs: result.parentTs, off: null };
+    run.slackThread(result.channel, result.parentTs);
     const last = events.at(-1);
     if (last) run.delivered(last.seq);
   };
@@ -143,9 +141,7 @@ export function startReporter(run: GoalRun, heartbeatTimeoutMs: number, placemen
       if (stopping) return;
       const hourly = Date.now() >= due;
       if (hourly) {
-        run.state.lastRefreshAt = Date.now();
-        run.state.refreshes += 1;
-        run.state.slack.off = null; // the worker may have a token now, or the channel may be fixed
+        run.refreshed(Date.now()); // and Slack is tried again: the worker may have a token now, or the channel is fixed
         slackRetryAt = 0;
       }
       running = true;

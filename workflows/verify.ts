@@ -3,10 +3,10 @@
  * noisy metrics), the integrity check before each round, and the judge for checklist items without a command.
  */
 import { setCurrentDetails } from '@temporalio/workflow';
-import { median } from '../goal/decision';
-import type { GoalRun } from '../goal/run';
-import { allowEnvOf, checklistItems, isDeterministic, repeatsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
-import { decidePaired, DEFAULT_INITIAL_PAIRS, detectable, noiseEstimate } from '../goal/stats';
+import { judgeEvidence, type GoalRun } from '../goal/run';
+import { commandVerdict, failsAtBaselineWarning, isPaired, pairedOutcome } from '../goal/rounds';
+import { allowEnvOf, checklistItems, repeatsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
+import { DEFAULT_INITIAL_PAIRS } from '../goal/stats';
 import type { ChecklistResult, CheckResult, MetricResult, VerificationRound } from '../goal/status';
 import type { Acts } from './proxies';
 import { milestone } from './milestones';
@@ -40,15 +40,10 @@ export async function baseline(run: GoalRun, acts: Acts): Promise<boolean> {
   const round = await measureRound(run, acts, 'baseline', false);
   await estimateNoise(run, acts);
   for (const c of round.checks.filter((x) => !x.passed)) {
-    run.warn(`check "${c.name}" fails at baseline, before any change: the goal must make it pass`, Date.now());
+    run.warn(failsAtBaselineWarning(c.name), Date.now());
   }
   run.recordExtras(round.holdout, round.checklist);
   return run.recordBaseline(round.metrics, round.checks, ws.fingerprint, Date.now()).achieved;
-}
-
-/** Relative targets on noisy metrics are decided by paired runs against the baseline worktree. */
-export function isPaired(metric: MetricSpec): boolean {
-  return 'relative' in metric.target && !isDeterministic(metric);
 }
 
 /** A/A runs of each paired metric at baseline: warns when the target is inside the noise. */
@@ -70,18 +65,7 @@ async function estimateNoise(run: GoalRun, acts: Acts): Promise<void> {
         },
       ],
     );
-    const finite = aa.pairs.filter((p) => Number.isFinite(p.baseline) && Number.isFinite(p.candidate));
-    if (finite.length === 0 || !('relative' in metric.target)) continue;
-    const noise = noiseEstimate(
-      finite.map((p) => p.baseline),
-      finite.map((p) => p.candidate),
-    ).relativeSpread;
-    if (!detectable(metric.target.relative, noise)) {
-      run.warn(
-        `metric ${metric.name}: the target (${(metric.target.relative * 100).toFixed(0)}%) is within the measurement noise (±${(noise * 100).toFixed(1)}% between identical runs); verdicts may stay INCONCLUSIVE: steady the measurement or aim further`,
-        Date.now(),
-      );
-    }
+    run.recordNoise(metric, aa.pairs, Date.now());
   }
 }
 
@@ -116,12 +100,7 @@ export async function measureRound(
       { name: item.item, command: item.command, timeoutSeconds: 900 },
       `checklist: ${item.item.slice(0, 60)}`,
     );
-    checklist.push({
-      item: item.item,
-      verified: r.passed,
-      by: 'command',
-      reason: r.passed ? `\`${item.command}\` exits 0` : `\`${item.command}\` exited ${r.exitCode ?? 'by a signal'}`,
-    });
+    checklist.push(commandVerdict(item.item, item.command, r));
   }
   return { metrics, checks, holdout, checklist };
 }
@@ -159,22 +138,12 @@ async function measureRelative(
     durationMs += r.durationMs;
     pairs.push(...r.pairs);
     if (r.error) return { name: metric.name, value: null, samples: pairs.length, error: r.error, durationMs };
-    const d = decidePaired({ direction: metric.direction, relative: metric.target.relative, pairs });
-    if (d.verdict !== 'INCONCLUSIVE' || d.morePairs === 0) {
-      return {
-        name: metric.name,
-        value: median(pairs.map((p) => p.candidate)),
-        samples: pairs.length,
-        durationMs,
-        verdict: d.verdict === 'INCONCLUSIVE' ? 'NOT_MET' : d.verdict,
-        pairs: { passes: d.passes, n: d.pairs },
-      };
-    }
-    batch = d.morePairs;
+    const outcome = pairedOutcome(metric, metric.target.relative, pairs, durationMs);
+    if ('result' in outcome) return outcome.result;
+    batch = outcome.morePairs;
   }
 }
 
-/** One model turn and its tool calls; returns whether the agent claimed to be done. */
 /** Verifies when the workspace changed since the last verification or the agent claims done. */
 export async function verifyIfChanged(
   run: GoalRun,
@@ -219,11 +188,6 @@ async function judgeIfDue(run: GoalRun, acts: Acts, round: VerificationRound): P
   const items = checklistItems(run.spec).filter((i) => !i.command);
   if (items.length === 0) return;
   if (!run.measurableMet(round)) return;
-  const evidence = [
-    ...round.metrics.map((m) => `metric ${m.name}: ${m.value ?? 'n/a'}${m.verdict ? ` (${m.verdict})` : ''}`),
-    ...round.checks.map((c) => `check "${c.name}": ${c.passed ? 'passes' : 'fails'}`),
-    ...round.checklist.map((c) => `checklist "${c.item}": ${c.reason}`),
-  ];
   const judged = await acts.model.judgeChecklist.executeWithOptions(
     { summary: `judge ${items.length} checklist item(s)` },
     [
@@ -233,7 +197,7 @@ async function judgeIfDue(run: GoalRun, acts: Acts, round: VerificationRound): P
         startCommit: run.state.startCommit,
         objective: run.spec.objective,
         items: items.map((i) => i.item),
-        evidence,
+        evidence: judgeEvidence(round),
         model: run.spec.model,
       },
     ],

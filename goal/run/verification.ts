@@ -1,11 +1,9 @@
 /**
  * What the orchestrator's measurements mean for the goal: the baseline, each verification round (new bests, the
- * verdict, what the agent is told when it falls short), held-out and checklist results, tampering with the
- * evaluator, and the A/A noise of paired metrics.
+ * verdict, what the agent is told when it falls short), held-out and checklist results, and tampering with the
+ * evaluator.
  */
 import { baselineProblem, better, verdictOf } from '../decision';
-import type { MetricSpec } from '../spec';
-import { detectable, noiseEstimate } from '../stats';
 import type { ChecklistResult, CheckResult, IntegrityViolation, MetricResult, VerificationRound } from '../status';
 import { formatValue } from '../values';
 import { afterVerification } from '../watchdog';
@@ -183,22 +181,4 @@ export function recordIntegrityViolation(
     `integrity violation after turn ${s.turn}: ${paths.join(', ')} (restored, measurement discarded)`,
     now,
   );
-}
-
-/**
- * Why a paired metric's target cannot be told from noise, judged from A/A runs (baseline against itself), or null
- * when it can, or when there is nothing to judge (no finite pair, no relative target).
- */
-export function noiseWarning(
-  metric: MetricSpec,
-  pairs: readonly { readonly baseline: number; readonly candidate: number }[],
-): string | null {
-  const finite = pairs.filter((p) => Number.isFinite(p.baseline) && Number.isFinite(p.candidate));
-  if (finite.length === 0 || !('relative' in metric.target)) return null;
-  const noise = noiseEstimate(
-    finite.map((p) => p.baseline),
-    finite.map((p) => p.candidate),
-  ).relativeSpread;
-  if (detectable(metric.target.relative, noise)) return null;
-  return `metric ${metric.name}: the target (${(metric.target.relative * 100).toFixed(0)}%) is within the measurement noise (±${(noise * 100).toFixed(1)}% between identical runs); verdicts may stay INCONCLUSIVE: steady the measurement or aim further`;
 }
