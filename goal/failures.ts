@@ -12,6 +12,11 @@ export const FAILURE = {
   workspaceMissing: 'WorkspaceMissing',
   /** The workspace is not a git repository. */
   workspaceNotGit: 'WorkspaceNotGit',
+  /**
+   * The worker's goal store has no record the goal wrote there earlier (activities/store/missing.ts): the goal was
+   * started against another goal store, so this worker cannot serve it.
+   */
+  goalStoreMismatch: 'GoalStoreMismatch',
 } as const;
 
 /** Failures no retry can fix: the goal ends (blocked or failed) with their message. */

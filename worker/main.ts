@@ -7,7 +7,7 @@ import { installWorkerRuntime, metricsFromEnv } from './telemetry';
 import { tracingFromEnv } from './tracing';
 import { describeTemporalConnection, temporalConnection } from '../common/temporal-connection';
 import { activityDepsFrom, createGoalWorkers } from './worker';
-import { openGoalStore } from '../activities/store/open';
+import { openCheckedGoalStore } from './goal-store';
 import { workflowBundleFor } from './workflow-bundle';
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -18,8 +18,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const dataConverter = dataConverterFromEnv(env);
   const metrics = metricsFromEnv(env);
   installWorkerRuntime(env); // the logger and the Prometheus exporter, before the first connection
+  const { store, storeId } = await openCheckedGoalStore(config); // a store it cannot use stops the worker here
   const tracing = tracingFromEnv('longhaul-worker', env);
-  const store = openGoalStore(config.store, config.home); // connects on first use
   try {
     const connection = await NativeConnection.connect(temporal.options);
     try {
@@ -43,7 +43,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
         workerStatusLine(
           env,
           'INFO',
-          `polling task queue "${config.taskQueue}" on ${describeTemporalConnection(temporal)}; host ${config.host} (queue "${workers.hostQueue}"); goal store ${store.description}${extras.length ? `; ${extras.join('; ')}` : ''}`,
+          `polling task queue "${config.taskQueue}" on ${describeTemporalConnection(temporal)}; host ${config.host} (queue "${workers.hostQueue}"); goal store ${store.description} (id ${storeId})${extras.length ? `; ${extras.join('; ')}` : ''}`,
         ),
       );
       await workers.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM

@@ -4,6 +4,7 @@
  */
 import type { IntegrityViolation } from '../../goal/status';
 import { buildManifest, checkIntegrity, protectedPatterns, restoreProtected } from './protected-paths';
+import { goalNotInStore } from '../store/missing';
 import type { GoalStore } from '../store/types';
 
 export interface ProtectWorkspaceInput {
@@ -50,8 +51,8 @@ export async function protectWorkspace(
 
 export async function verifyIntegrity(store: GoalStore, input: VerifyIntegrityInput): Promise<VerifyIntegrityResult> {
   const manifest = await store.readProtectedManifest(input.goalId);
-  if (!manifest)
-    throw new Error(`goal ${input.goalId} has no protected-paths manifest: the baseline did not record one`);
+  // protectWorkspace records it at baseline, before any verification: without it, this is not the goal's store.
+  if (!manifest) throw await goalNotInStore(store, input.goalId, 'its protected-paths manifest, recorded at baseline');
   const violations = await checkIntegrity(input.workspace, manifest);
   if (violations.length === 0) return { violations: [], restored: [] };
   const restored = await restoreProtected(input.workspace, input.startCommit, manifest, violations);

@@ -7,8 +7,10 @@
  *   blobs/<sha256>.txt                 full outputs
  *   ledger.jsonl, asks.jsonl           the ledger and the ask log, one JSON record a line
  *   summary.json, protected.json       the compaction summary, the protected paths' manifest
+ *
+ * and LONGHAUL_HOME/goal-store-id, the store's id (storeId).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { goalDir, padTurn, toolResultFile } from '../../common/goal-files';
@@ -22,11 +24,25 @@ import {
   type StoredTurn,
 } from './types';
 
+/** The file of the store's id, under LONGHAUL_HOME. */
+export const STORE_ID_FILE = 'goal-store-id';
+
 export class FileGoalStore implements GoalStore {
+  private id: Promise<string> | null = null;
+
   constructor(readonly home: string) {}
 
   get description(): string {
     return this.home;
+  }
+
+  /** Read from LONGHAUL_HOME/goal-store-id; the first caller creates it (of two at once, one wins). */
+  storeId(): Promise<string> {
+    this.id ??= readOrCreateId(path.join(this.home, STORE_ID_FILE)).catch((err: unknown) => {
+      this.id = null; // e.g. LONGHAUL_HOME not writable yet: the next call tries again
+      throw err;
+    });
+    return this.id;
   }
 
   async writeTurn(goalId: string, turn: StoredTurn): Promise<void> {
@@ -125,6 +141,26 @@ export class FileGoalStore implements GoalStore {
   private turnFile(goalId: string, turn: number): string {
     return path.join(this.dir(goalId), 'turns', `${padTurn(turn)}.json`);
   }
+}
+
+/** The id in `file`, written there (atomically, never replacing one) when there is none. */
+async function readOrCreateId(file: string): Promise<string> {
+  const existing = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (existing !== null && existing.trim() !== '') return existing.trim();
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  await fs.writeFile(tmp, `${randomUUID()}\n`);
+  try {
+    await fs.link(tmp, file); // fails with EEXIST when another worker created it first: then its id is the id
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+  return (await fs.readFile(file, 'utf8')).trim();
 }
 
 async function writeJson(file: string, data: unknown): Promise<void> {

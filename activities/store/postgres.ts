@@ -10,12 +10,13 @@
  *   goal_asks (goal_id, seq)                         the ask log                                 ordered append
  *   goal_summaries (goal_id)                         the compaction summary                      upsert
  *   goal_protected_manifests (goal_id)               the protected paths' manifest               upsert
+ *   goal_store (one row)                             the store's id (storeId)                    insert once
  *
  * Records are `json` (not `jsonb`): the text is kept as written, so a record reads back exactly (key order, and
  * a NUL character, which JSON escapes as \u0000 and `jsonb` and `text` reject). Blobs are UTF-8 bytes (`bytea`),
  * NULs included. Ids are stored as given when they are short and plain, else by their sha256.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { ProtectedManifest } from '../security/protected-paths';
 import {
@@ -46,6 +47,7 @@ const TABLES = [
   'goal_asks',
   'goal_summaries',
   'goal_protected_manifests',
+  'goal_store',
 ] as const;
 
 function ddl(s: string): string[] {
@@ -89,6 +91,10 @@ function ddl(s: string): string[] {
       goal_id text PRIMARY KEY,
       record json NOT NULL,
       written_at timestamptz NOT NULL DEFAULT now())`,
+    `CREATE TABLE IF NOT EXISTS ${s}.goal_store (
+      one boolean PRIMARY KEY DEFAULT true CHECK (one),
+      store_id text NOT NULL,
+      written_at timestamptz NOT NULL DEFAULT now())`,
   ];
 }
 
@@ -112,6 +118,7 @@ export class PostgresGoalStore implements GoalStore {
   private readonly s: string;
   private ready: Promise<void> | null = null;
   private closed = false;
+  private id: Promise<string> | null = null;
 
   constructor(options: PostgresGoalStoreOptions) {
     this.schema = options.schema ?? 'public';
@@ -135,6 +142,25 @@ export class PostgresGoalStore implements GoalStore {
     // An idle connection that breaks (the server restarted) is dropped by the pool and replaced on the next query;
     // without a listener, the error would end the process.
     this.pool.on('error', () => undefined);
+  }
+
+  /** The row of goal_store; the first caller inserts it (of two at once, one wins). One id per schema. */
+  storeId(): Promise<string> {
+    this.id ??= this.readOrCreateId().catch((err: unknown) => {
+      this.id = null; // e.g. the database is not up yet: the next call tries again
+      throw err;
+    });
+    return this.id;
+  }
+
+  private async readOrCreateId(): Promise<string> {
+    await this.query(`INSERT INTO ${this.s}.goal_store (store_id) VALUES ($1) ON CONFLICT (one) DO NOTHING`, [
+      randomUUID(),
+    ]);
+    const { rows } = await this.query<{ store_id: string }>(`SELECT store_id FROM ${this.s}.goal_store`, []);
+    const row = rows[0];
+    if (!row) throw new Error(`the goal store ${this.description} has no row in goal_store after inserting one`);
+    return row.store_id;
   }
 
   async writeTurn(goalId: string, turn: StoredTurn): Promise<void> {

@@ -51,6 +51,12 @@ export interface GoalStore {
   /** Where the store is, for people: a folder, or a database URL without its password. */
   readonly description: string;
 
+  /**
+   * The store's id: random, written into the store by the first caller (a worker at start-up), then the same for
+   * every worker that opens this store. Two workers see each other's goal records only if their ids are equal.
+   */
+  storeId(): Promise<string>;
+
   /** Stores a turn, replacing one stored under the same number. */
   writeTurn(goalId: string, turn: StoredTurn): Promise<void>;
   readTurn(goalId: string, turn: number): Promise<StoredTurn | null>;
