@@ -62,6 +62,13 @@ function wholeNumber(min: number) {
   };
 }
 
+/** A commander parser for a TCP port (1–65535). */
+function portNumber(text: string): number {
+  const port = wholeNumber(1)(text);
+  if (port > 65_535) throw new InvalidArgumentError('must be a port number, 1 to 65535');
+  return port;
+}
+
 const program = new Command('longhaul')
   .description('Durable goal mode for coding agents, on Temporal')
   .showHelpAfterError()
@@ -70,17 +77,18 @@ const program = new Command('longhaul')
 program
   .command('dev')
   .description('run the embedded Temporal dev server (SQLite under LONGHAUL_HOME, Web UI) and a worker')
-  .option('--port <port>', 'Temporal gRPC port', '7233')
-  .option('--ui-port <port>', 'Web UI port (default: port + 1000)')
+  // Each `longhaul dev` needs its own ports (and LONGHAUL_HOME): it stops, saying so, when they are taken.
+  .option('--port <port>', 'Temporal gRPC port; must be free', portNumber, 7233)
+  .option('--ui-port <port>', 'Web UI port; must be free (default: port + 1000)', portNumber)
   .option('--goal <spec>', 'start this goal spec once the worker runs')
   .option('--exit-when-done', 'stop when that goal ends; exit code 0 only if it was achieved')
-  .action(async (o: { port: string; uiPort?: string; goal?: string; exitWhenDone?: boolean }) => {
+  .action(async (o: { port: number; uiPort?: number; goal?: string; exitWhenDone?: boolean }) => {
     const { finalizeSpec, readSpecFile } = await import('./spec-input');
     const goal = o.goal ? finalizeSpec(readSpecFile(o.goal)) : undefined;
     const { runDev } = await import('./dev'); // the worker SDK loads only for commands that run a worker
     const status = await runDev({
-      port: Number(o.port),
-      ...(o.uiPort ? { uiPort: Number(o.uiPort) } : {}),
+      port: o.port,
+      ...(o.uiPort !== undefined ? { uiPort: o.uiPort } : {}),
       ...(goal ? { goal } : {}),
       exitWhenDone: Boolean(o.exitWhenDone),
       log: err,

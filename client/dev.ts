@@ -8,6 +8,7 @@ import type { GoalSpec } from '../goal/spec';
 import { loadWorkerConfig } from '../worker/config';
 import { activityDepsFrom, createGoalWorkers } from '../worker/worker';
 import { workflowBundleFor } from '../worker/workflow-bundle';
+import { openCheckedGoalStore } from '../worker/goal-store';
 import { startDevServer } from './dev-server';
 import { startGoal, waitForGoal } from './goals';
 import { followGoal } from './watch';
@@ -30,10 +31,16 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
   const dataConverter = dataConverterFromEnv(env); // LONGHAUL_ENCRYPTION_KEY*: worker and client alike
   const workflowBundle = workflowBundleFor(env);
   installWorkerRuntime(env);
+  const { store, storeId } = await openCheckedGoalStore(config); // a store it cannot use stops dev here
+  // Its ports must be free (DevPortInUseError otherwise): a worker attached to another `longhaul dev`'s server would
+  // serve that one's goals with this one's goal store.
   const server = await startDevServer({
     home: config.home,
     port: opts.port,
     ...(opts.uiPort ? { uiPort: opts.uiPort } : {}),
+  }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
   });
   opts.log(`Temporal dev server on ${server.address}, Web UI ${server.uiUrl} (state: ${server.dbFile})`);
   const nativeConnection = await NativeConnection.connect({ address: server.address });
@@ -42,7 +49,7 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
     host: config.host,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    activities: activityDepsFrom(config),
+    activities: activityDepsFrom(config, store),
     tuning: config.tuning,
     ...(workflowBundle ? { workflowBundle } : {}),
     // Ctrl-C should be quick: an interrupted tool call or measurement is retried when dev runs again.
@@ -51,7 +58,7 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
   });
   const running = workers.run();
   opts.log(
-    `worker polling "${config.taskQueue}" and host ${config.host}'s "${workers.hostQueue}"; goal store ${config.home}. Ctrl-C stops both.`,
+    `worker polling "${config.taskQueue}" and host ${config.host}'s "${workers.hostQueue}"; goal store ${store.description} (id ${storeId}). Ctrl-C stops both.`,
   );
   let finalStatus: string | null = null;
   try {
@@ -90,6 +97,7 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
     workers.shutdown();
     await running.catch(() => undefined);
     await nativeConnection.close();
+    await store.close(); // after the workers: their activities have stopped using it
     await server.stop();
     opts.log('stopped the worker and the dev server');
   }

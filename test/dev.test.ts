@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { GoalStatusView } from '../goal/status';
 import { FakeOpenAI } from './fakes/openai-server';
@@ -69,6 +70,8 @@ test('longhaul dev runs server and worker; Ctrl-C stops both; running it again r
   const first = startDev(port, uiPort, home);
   await waitFor(() => first.log().includes('worker polling'), 90_000, `dev to start:\n${first.log()}`);
   expect(first.log()).toContain(`Web UI http://127.0.0.1:${uiPort}`);
+  const storeId = /goal store .* \(id ([0-9a-f-]{36})\)/.exec(first.log())?.[1];
+  expect(storeId).toBeDefined();
   expect(await isListening(uiPort)).toBe(true);
   const start = await runCli(
     ['start', 'Make the tests pass', '--check', 'node test.js', '--id', 'dev-goal', '--no-review'],
@@ -86,6 +89,7 @@ test('longhaul dev runs server and worker; Ctrl-C stops both; running it again r
 
   const second = startDev(port, uiPort, home);
   await waitFor(() => second.log().includes('worker polling'), 90_000, `dev to restart:\n${second.log()}`);
+  expect(second.log()).toContain(`(id ${storeId})`); // the same goal store as before
   let status: GoalStatusView | undefined;
   const deadline = Date.now() + 60_000;
   while (status?.phase !== 'done' && Date.now() < deadline) {
@@ -99,6 +103,44 @@ test('longhaul dev runs server and worker; Ctrl-C stops both; running it again r
   expect(readFileSync(path.join(ws, 'runs.log'), 'utf8')).toBe('run\nrun\n'); // interrupted tool call re-run once
   expect(fake.requests).toHaveLength(2);
 });
+
+/** A plain TCP listener on 127.0.0.1:port, standing in for the other `longhaul dev`'s server. */
+async function occupy(port: number): Promise<net.Server> {
+  const server = net.createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return server;
+}
+
+test.each([
+  ['gRPC', '--port'],
+  ['Web UI', '--ui-port'],
+] as const)(
+  'a second longhaul dev whose %s port is taken stops within 15 s, naming the port and the fix, and starts no server',
+  async (role, flag) => {
+    const home = tempDir('longhaul-dev-busy-');
+    const [port, uiPort] = [await freePort(), await freePort()];
+    const busy = await occupy(role === 'gRPC' ? port : uiPort);
+    try {
+      const started = Date.now();
+      const dev = startDev(port, uiPort, home);
+      const code = await dev.exited;
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(code).not.toBe(0);
+      const taken = role === 'gRPC' ? port : uiPort;
+      expect(dev.log()).toContain(`127.0.0.1:${taken}, the ${role} port (${flag}), is already in use`);
+      expect(dev.log()).toMatch(
+        /stop the other `longhaul dev`.*or give this one other ports, e\.g\. `longhaul dev --port \d+`/,
+      );
+      expect(dev.log()).not.toContain('worker polling');
+      expect(existsSync(path.join(home, 'temporal-server.log'))).toBe(false); // no server was started
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  },
+);
 
 test('longhaul demo creates its workspace and runs the goal to achieved, exit code 0', async () => {
   const home = tempDir('longhaul-demo-');
