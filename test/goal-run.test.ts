@@ -625,7 +625,7 @@ describe('GoalRun.restore', () => {
     for (const key of ['pendingEdits', 'history', 'guidance', 'paused', 'pausedMs', 'asks']) delete old[key];
     old.v = 1; // such state was written by version 1
 
-    const restored = GoalRun.restore(old as unknown as GoalState);
+    const restored = GoalRun.restore(old);
     expect(restored.state).toEqual(run.state);
     expect(restored.state).toMatchObject({
       pendingEdits: [],
