@@ -25,12 +25,14 @@ import type { GoalStore } from './store/types';
 import { createRedactor } from './security/redact';
 import { executeTool, protectionOf, type ExecuteToolInput } from './tools/execute';
 import { modelTurn, type ModelTurnInput } from './agent/turn';
+import { compactContext, type CompactContextInput } from './agent/compaction';
 import { fingerprintWorkspace, prepareWorkspace } from './workspace/prepare';
 import { commitMilestone, type CommitMilestoneInput } from './workspace/milestone';
 import { writeProgress, type WriteProgressInput } from './reporting/progress/write';
 import { syncSlack, type SlackConfig, type SlackSyncInput, type SlackSyncResult } from './reporting/slack/notifier';
 import { excludeFromGit } from './workspace/git';
 import { heartbeating } from './heartbeat';
+import { ACTIVITY_DEFAULTS } from '../goal/tuning';
 import { pushGoalBranch, type PushGoalBranchInput } from './workspace/push';
 import { reflect, type ReflectInput } from './agent/reflect';
 import { commitFinalReport, type CommitFinalReportInput } from './reporting/report/commit';
@@ -47,17 +49,17 @@ export interface ActivityDeps {
   readonly store?: GoalStore;
   /** Model server access; held by the worker only, never passed through workflow history. */
   readonly openai: { readonly apiKey: string; readonly baseURL?: string; readonly timeoutMs?: number };
-  /** @default 'gpt-5.1' */
+  /** @default ACTIVITY_DEFAULTS.model (goal/tuning.ts) */
   readonly defaultModel?: string;
-  /** @default 'responses' */
+  /** @default ACTIVITY_DEFAULTS.api */
   readonly defaultApi?: 'responses' | 'chat';
-  /** @default 600_000 */
+  /** @default ACTIVITY_DEFAULTS.shellTimeoutMs */
   readonly defaultShellTimeoutMs?: number;
-  /** Tool output the model sees, head+tail. @default 20_000 */
+  /** Tool output the model sees, head+tail. @default ACTIVITY_DEFAULTS.maxOutputChars */
   readonly maxOutputChars?: number;
-  /** Transcript characters sent per turn before the oldest turns are dropped. @default 400_000 */
+  /** Transcript characters sent per turn before the oldest turns are dropped. @default ACTIVITY_DEFAULTS.maxTranscriptChars */
   readonly maxTranscriptChars?: number;
-  /** The host this worker runs on (LONGHAUL_HOST), answered by `hostAlive`. @default 'local' */
+  /** The host this worker runs on (LONGHAUL_HOST), answered by `hostAlive`. @default ACTIVITY_DEFAULTS.host */
   readonly host?: string;
   /** Slack; held by the worker only (the token never enters workflow history). Null or absent: Slack is off. */
   readonly slack?: SlackConfig | null;
@@ -80,8 +82,8 @@ export function createActivities(deps: ActivityDeps) {
       }
       return p;
     },
-    defaultModel: deps.defaultModel ?? 'gpt-5.1',
-    defaultApi: deps.defaultApi ?? 'responses',
+    defaultModel: deps.defaultModel ?? ACTIVITY_DEFAULTS.model,
+    defaultApi: deps.defaultApi ?? ACTIVITY_DEFAULTS.api,
   };
   // The worker's keys as its dependencies hold them (in tests they are not in the environment), plus every secret
   // of the worker's environment: redacted from command and tool output wherever it goes.
@@ -92,10 +94,14 @@ export function createActivities(deps: ActivityDeps) {
     home,
     redact,
     protection: protectionOf(store),
-    defaultShellTimeoutMs: deps.defaultShellTimeoutMs ?? 600_000,
-    maxOutputChars: deps.maxOutputChars ?? 20_000,
+    defaultShellTimeoutMs: deps.defaultShellTimeoutMs ?? ACTIVITY_DEFAULTS.shellTimeoutMs,
+    maxOutputChars: deps.maxOutputChars ?? ACTIVITY_DEFAULTS.maxOutputChars,
   };
-  const turnDeps = { ...model, store, maxTranscriptChars: deps.maxTranscriptChars ?? 400_000 };
+  const turnDeps = {
+    ...model,
+    store,
+    maxTranscriptChars: deps.maxTranscriptChars ?? ACTIVITY_DEFAULTS.maxTranscriptChars,
+  };
   return heartbeating({
     prepareWorkspace,
     fingerprintWorkspace,
@@ -106,6 +112,7 @@ export function createActivities(deps: ActivityDeps) {
     measurePairs: (input: MeasurePairsInput) => measurePairs(store, input, { redact }),
     runCheck: (input: RunCheckInput) => runCheck(measureDeps, input),
     modelTurn: (input: ModelTurnInput) => modelTurn(turnDeps, input),
+    compactContext: (input: CompactContextInput) => compactContext(turnDeps, input),
     executeTool: (input: ExecuteToolInput) => executeTool(toolDeps, input),
     judgeChecklist: (input: JudgeInput) => judgeChecklist({ ...model, store }, input),
     answerQuestion: (input: AnswerQuestionInput) => answerQuestion({ ...model, store }, input),
@@ -132,7 +139,7 @@ export function createActivities(deps: ActivityDeps) {
       }),
     removeDraftCopies: (input: { draftId: string }) => removeDraftCopies(goalDir(home, input.draftId)),
     // Placement (goal/placement.ts): the ping only a goal's host answers, and the re-clone of a move.
-    hostAlive: () => Promise.resolve(hostAlive(deps.host ?? 'local')),
+    hostAlive: () => Promise.resolve(hostAlive(deps.host ?? ACTIVITY_DEFAULTS.host)),
     cloneGoalBranch: (input: CloneGoalBranchInput) => cloneGoalBranch(store, input),
     updateSlack: async (input: SlackUpdateInput): Promise<SlackUpdateResult> => {
       const slack = deps.slack;

@@ -14,24 +14,9 @@ import { workflowTasks } from './lib/history';
 import { startScriptedModel } from './lib/model';
 import { mean, median, percentile } from './lib/stats';
 import { inProcessWorker, startDevServer } from './lib/temporal';
+import { gaussian, mulberry32 as prng } from '../test/helpers/seeded-random';
 import { gitWorkspace } from '../test/helpers/workspace';
 import { figure, printReport, type Figure } from './results';
-
-/** A seeded PRNG (mulberry32), so the simulation is the same on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
 
 /** One verdict as the workflow reaches it (workflows/verify.ts measureRelative): pairs until decided. */
 function trial(random: () => number, noise: number, scale: number): { verdict: string; pairs: number } {

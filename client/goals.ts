@@ -5,7 +5,8 @@ import { GOAL_WORKFLOW_TYPE, statusQuery } from '../goal/messages';
 import { LonghaulPhase, LonghaulProgress, LonghaulStatus, LonghaulTurns } from '../goal/search-attributes';
 import type { GoalSpec } from '../goal/spec';
 import { GOAL_STATUSES, type GoalOutcome, type GoalStatusName, type GoalStatusView } from '../goal/status';
-import type { GoalTuning, GoalWorkflowInput, goalWorkflow } from '../workflows/goal';
+import type { GoalTuning } from '../goal/tuning';
+import type { GoalWorkflowInput, goalWorkflow } from '../workflows/goal';
 
 export interface StartGoalOptions {
   readonly taskQueue: string;
@@ -18,13 +19,6 @@ export interface StartGoalOptions {
    */
   readonly host?: string;
 }
-
-/**
- * New goals continue as new once a run's history holds this many events (about 140 turns): a worker that takes a
- * goal over (after a crash or a deploy) replays at most this much, about a second (bench/recovery.ts). Set in the
- * start input, not as the workflow's default, so goals started before keep the threshold they replay with.
- */
-export const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
 
 export function goalIdFor(objective: string): string {
   return `goal-${slugOf(objective, 40) || 'untitled'}-${Math.random().toString(36).slice(2, 8)}`;
@@ -48,7 +42,7 @@ export async function startGoal(
   const goalId = opts.goalId ?? goalIdFor(spec.objective);
   const input: GoalWorkflowInput = {
     spec,
-    tuning: { maxHistoryEvents: DEFAULT_MAX_HISTORY_EVENTS, ...opts.tuning },
+    ...(opts.tuning ? { tuning: opts.tuning } : {}),
     ...(opts.host ? { host: opts.host } : {}),
   };
   return client.workflow.start<typeof goalWorkflow>(GOAL_WORKFLOW_TYPE, {

@@ -6,7 +6,9 @@
 import { startGoal } from '../client/goals';
 import { statusQuery } from '../goal/messages';
 import { parseGoalSpec, type GoalSpecInput } from '../goal/spec';
-import type { FakeReply } from './fakes/openai-server';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FakeReply, RecordedRequest } from './fakes/openai-server';
 import { createHarness, runGoal } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
 import { scoreMetric, scoreWorkspace, writeScore } from './helpers/workspace';
@@ -128,4 +130,51 @@ test('a context-length refusal that compaction cannot fix blocks the goal, sayin
   const { outcome } = await runGoal(h, spec(), 'context-length-hopeless');
   expect(outcome.status).toBe('blocked');
   expect(outcome.reason).toMatch(/set model.contextWindow/);
+});
+
+test('compaction runs as its own activity between the turn that asks for it and the turn, and its tokens count even when the turn then fails', async () => {
+  // A 3,000-token window (1,800 for the prompt) and a 3,000-character file read every turn: by turn 3 the oldest
+  // turns no longer fit. The turn after the compaction is refused for good (a rejected key).
+  const ws = scoreWorkspace(0);
+  writeFileSync(path.join(ws, 'notes.txt'), 'a line of notes about the score\n'.repeat(100));
+  const isSummary = (r: RecordedRequest) => !Array.isArray(r.body.tools) || r.body.tools.length === 0;
+  let summarised = false;
+  suite.fake.setScript((req): FakeReply => {
+    if (isSummary(req)) {
+      summarised = true;
+      return { text: 'summary: notes.txt read twice', usage: { input: 5_000, output: 700 } };
+    }
+    if (summarised) return { fault: 'auth' };
+    return { toolCalls: [{ name: 'read_file', arguments: { path: 'notes.txt' } }], usage: { input: 10, output: 1 } };
+  });
+  const h = await createHarness(suite.env, suite.fake);
+  const { outcome, status, history } = await h.worker.runUntil(async () => {
+    const handle = await startGoal(
+      h.env.client,
+      parseGoalSpec(spec({ workspace: ws, model: { contextWindow: 3_000, compactAt: 0.6 } })),
+      { taskQueue: h.taskQueue, goalId: 'compaction-activity' },
+    );
+    const outcome = await handle.result();
+    return { outcome, status: await handle.query(statusQuery), history: await handle.fetchHistory() };
+  });
+  expect(outcome.status).toBe('blocked');
+  const answered = suite.fake.requests.filter((r) => !isSummary(r)).length - 1; // the last one was refused
+  expect(suite.fake.requests.filter(isSummary)).toHaveLength(1);
+  expect(status.context.compactions).toBe(1);
+  // The summariser's 5,700 tokens are in the budget although the turn they were spent for never answered.
+  expect(status.budget.tokens.used).toBe(answered * 11 + 5_700);
+
+  const scheduled = (history.events ?? [])
+    .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+    .filter((name): name is string => name === 'modelTurn' || name === 'compactContext');
+  const at = scheduled.indexOf('compactContext');
+  expect(at).toBeGreaterThan(0);
+  expect(scheduled.slice(at - 1, at + 2)).toEqual(['modelTurn', 'compactContext', 'modelTurn']);
+  expect(scheduled.filter((n) => n === 'compactContext')).toHaveLength(1);
+  // Its summary in the UI names the turn and why.
+  const compactEvent = (history.events ?? []).find(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'compactContext',
+  );
+  const summaryText = Buffer.from(compactEvent?.userMetadata?.summary?.data ?? new Uint8Array()).toString('utf8');
+  expect(summaryText).toMatch(/turn \d+ · compact context \(context_full\)/);
 });

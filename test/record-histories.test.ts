@@ -36,7 +36,7 @@ interface Recording {
 }
 const recordings: Recording[] = [];
 /** The goals (and the draft) recorded below. */
-const GOALS = 6;
+const GOALS = 7;
 
 const isAsk = (req: RecordedRequest) => String(req.body.instructions ?? '').startsWith(ASK_INSTRUCTIONS.slice(0, 40));
 
@@ -171,6 +171,27 @@ describeRecording('recording goal histories for replay', () => {
       script: (_req, i) => (i === 0 ? { toolCalls: [wait] } : writeScore(2)),
     });
     expect(r.outcome).toMatch(/^budget_exhausted after/);
+  });
+
+  test('a goal whose context is compacted', async () => {
+    // A window of 3,000 tokens (prompt budget 1,800): each turn reads a 3,000-character file, so from turn 3 on the
+    // oldest turns no longer fit and are summarised before the model is asked.
+    const ws = scoreWorkspace(1);
+    writeFileSync(path.join(ws, 'notes.txt'), `${'a line of notes about the score\n'.repeat(100)}`);
+    const isSummary = (req: RecordedRequest) => !Array.isArray(req.body.tools) || req.body.tools.length === 0;
+    let turns = 0;
+    const r = await record(env, fake, {
+      workflowId: 'compacted',
+      about: 'five turns that each read a long file on a 3,000-token window: older turns summarised; achieved',
+      spec: { ...scoreGoal(5, 10), model: { contextWindow: 3_000, compactAt: 0.6 } },
+      script: (req) => {
+        if (isSummary(req)) return { text: 'summary: read notes.txt; the score is 1' };
+        turns += 1;
+        return turns < 5 ? { toolCalls: [{ name: 'read_file', arguments: { path: 'notes.txt' } }] } : writeScore(5);
+      },
+    });
+    expect(r.outcome).toMatch(/^achieved after/);
+    expect(fake.requests.filter(isSummary).length).toBeGreaterThan(0);
   });
 
   test('a goal that continues-as-new', async () => {

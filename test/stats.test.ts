@@ -9,6 +9,7 @@ import {
   type PairedDecision,
   type PairedSample,
 } from '../goal/stats';
+import { gaussian, mulberry32 } from './helpers/seeded-random';
 
 /** Exact P(X ≥ k | n, ½) with big integers, as the reference. */
 function exactTailAtLeast(k: number, n: number): number {
@@ -219,25 +220,6 @@ describe('noise', () => {
 });
 
 // ---- Simulation: the acceptance criteria of the decision rule under noise ----
-
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A standard normal deviate (Box–Muller). */
-function gaussian(random: () => number): number {
-  const u = 1 - random(); // (0, 1]: log(u) is finite
-  const v = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
 
 interface Scenario {
   /** The candidate's true scale relative to the baseline: 1 = no change, 0.6 = 40% faster. */

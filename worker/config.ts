@@ -6,6 +6,7 @@ import { slackConfigFromEnv, type SlackConfig } from '../activities/reporting/sl
 import type { GoalStoreChoice } from '../activities/store/open';
 import { isPostgresUrl, SCHEMA_NAME } from '../activities/store/settings';
 import { z } from 'zod';
+import { ACTIVITY_DEFAULTS, WORKER_DEFAULTS } from '../goal/tuning';
 import {
   ConfigError,
   loadTemporalConfig,
@@ -19,7 +20,7 @@ import type { GoalWorkerTuning } from './worker';
 const envSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url('OPENAI_BASE_URL must be a URL, e.g. http://localhost:11434/v1').optional(),
-  LONGHAUL_MODEL: z.string().min(1).default('gpt-5.1'),
+  LONGHAUL_MODEL: z.string().min(1).default(ACTIVITY_DEFAULTS.model),
   LONGHAUL_MODEL_API: z
     .enum(['responses', 'chat'], { error: 'LONGHAUL_MODEL_API must be "responses" or "chat"' })
     .optional(),
@@ -46,11 +47,6 @@ const envSchema = z.object({
     )
     .optional(),
 });
-
-/** How long a goal's next step waits for the worker that holds it in memory (LONGHAUL_STICKY_TIMEOUT_SECONDS). */
-const DEFAULT_STICKY_TIMEOUT_SECONDS = 1;
-/** Activity slots of a worker (LONGHAUL_MAX_CONCURRENT_ACTIVITIES): about one per goal it carries. */
-const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 1000;
 
 /** A whole-number variable of at least `min`; the message names it and gives an example. */
 function count(name: string, min: number, example: string) {
@@ -127,13 +123,13 @@ function tuningOf(e: Env): GoalWorkerTuning {
     ...(e.LONGHAUL_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: e.LONGHAUL_MAX_CACHED_WORKFLOWS } : {}),
     // Each running goal holds an activity slot most of the time (its model call or tool): the SDK's 100 would cap a
     // worker at 100 goals (bench/concurrency.ts).
-    maxConcurrentActivityTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_ACTIVITIES ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentActivityTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_ACTIVITIES ?? WORKER_DEFAULTS.maxConcurrentActivities,
     ...(e.LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined
       ? { maxConcurrentWorkflowTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS }
       : {}),
     // 1 s, not the SDK's 10 s: after a crash, a goal's next step waits this long for the dead worker before
     // another worker replays it (bench/recovery.ts). A live worker takes its sticky tasks within milliseconds.
-    stickyQueueScheduleToStartTimeout: (e.LONGHAUL_STICKY_TIMEOUT_SECONDS ?? DEFAULT_STICKY_TIMEOUT_SECONDS) * 1000,
+    stickyQueueScheduleToStartTimeout: (e.LONGHAUL_STICKY_TIMEOUT_SECONDS ?? WORKER_DEFAULTS.stickyTimeoutSeconds) * 1000,
   };
 }
 

@@ -16,16 +16,14 @@ import {
 import { closeDraftSignal, draftQuery, reviseSignal, type DraftInput, type DraftView } from '../goal/draft';
 import { DraftRun } from '../goal/draft-run';
 import { hostQueue } from '../goal/placement';
+import { DRAFT_TUNING } from '../goal/tuning';
 import { goalActivities, type Placement } from './proxies';
-
-/** How long a draft's activity waits for its host's worker before the draft gives up (someone is waiting). */
-const HOST_WAIT_MS = 300_000;
 
 type DraftActs = ReturnType<typeof draftProxies>;
 
 /** The goal's activity proxies and retry policies; a draft's model calls give up sooner (someone is waiting). */
 function draftProxies(placement?: Placement) {
-  return goalActivities(30_000, 8, placement);
+  return goalActivities(DRAFT_TUNING.activities, placement);
 }
 
 /** With a host, everything runs there (the workspace is there); a lost host ends the draft with what to do. */
@@ -35,11 +33,11 @@ function draftActivities(input: DraftInput): DraftActs {
   return draftProxies({
     queue: () => hostQueue(workflowInfo().taskQueue, host),
     workspace: () => input.workspace,
-    waitMs: HOST_WAIT_MS,
+    waitMs: DRAFT_TUNING.hostWaitMs,
     lost: () =>
       Promise.reject(
         ApplicationFailure.nonRetryable(
-          `no worker of host "${host}" took the draft's work within ${HOST_WAIT_MS / 60_000} minutes: start \`longhaul worker\` there (LONGHAUL_HOST=${host})`,
+          `no worker of host "${host}" took the draft's work within ${DRAFT_TUNING.hostWaitMs / 60_000} minutes: start \`longhaul worker\` there (LONGHAUL_HOST=${host})`,
         ),
       ),
   });

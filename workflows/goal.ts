@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import { FAILURE, PERMANENT_FAILURES } from '../goal/failures';
 import { GoalRun, type GoalState } from '../goal/run';
+import { activityTuningOf, resolveGoalTuning, type GoalTuning, type ResolvedGoalTuning } from '../goal/tuning';
 import type { GoalSpec } from '../goal/spec';
 import type { GoalOutcome, MetricResult } from '../goal/status';
 import { placementOf } from './placement';
@@ -23,42 +24,13 @@ import { goalActivities, type Acts } from './proxies';
 import { registerHandlers } from './handlers';
 import { announceReport, finalizeWork, writeReport, type Ending } from './finalize';
 import { finalMilestone } from './milestones';
+import { PATCHES } from './patches';
 import { publish } from './visibility';
 import { startReporter, type Reporter } from './reporter';
 import { turn, type OutagePolicy } from './turn';
 import { baseline, measureMetric, verifyIfChanged } from './verify';
 
-/**
- * Runs recorded after this patch end a wait on time by its timer alone. Earlier runs (replaying after a deploy) also
- * read the clock in the wait's predicate, which could hold in an activation just before the timer's fire arrived:
- * the wait then cancelled a timer that had fired, which strands the time-skipping test server's workflow task
- * (sdk-java#3088; the real server drops the fire instead).
- */
-export const WAIT_TIMER_PATCH = 'wait-ends-by-its-timer';
-
-/** Knobs for how the workflow drives activities; defaults suit real goals, tests shorten them. */
-export interface GoalTuning {
-  /** How long a tool or measurement may go without a heartbeat before Temporal retries it elsewhere. @default 30 */
-  readonly heartbeatTimeoutSeconds?: number;
-  /**
-   * Continue-as-new once a run's history holds this many events (or Temporal suggests it first). @default 10000 for
-   * an input without it; `startGoal` sets 2000 (client/goals.ts DEFAULT_MAX_HISTORY_EVENTS).
-   */
-  readonly maxHistoryEvents?: number;
-  /** Continue-as-new once a run's history is this large in bytes. @default 10 MiB */
-  readonly maxHistoryBytes?: number;
-  /** Attempts of a model call (backoff 1 s doubling to 5 min, or the server's Retry-After). @default 12 */
-  readonly modelMaxAttempts?: number;
-  /** After the model activity's own retries give up, try again this often. @default 10 */
-  readonly outageRetryMinutes?: number;
-  /** A model outage this long ends the goal `blocked`. @default 12 */
-  readonly maxOutageHours?: number;
-  /**
-   * How long an activity waits for the goal's host's worker to take it before the goal reports that it waits for
-   * its host (goals with a host only). @default 300
-   */
-  readonly hostWaitSeconds?: number;
-}
+export type { GoalTuning } from '../goal/tuning';
 
 export interface GoalWorkflowInput {
   readonly spec: GoalSpec;
@@ -76,18 +48,26 @@ export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcom
   const run = input.state
     ? GoalRun.restore(input.state)
     : GoalRun.create(workflowInfo().workflowId, input.spec, Date.now(), input.host ?? null);
-  const heartbeatTimeoutMs = (input.tuning?.heartbeatTimeoutSeconds ?? 30) * 1000;
-  const placement = placementOf(run, { waitMs: (input.tuning?.hostWaitSeconds ?? 300) * 1000, heartbeatTimeoutMs });
-  const acts = goalActivities(heartbeatTimeoutMs, input.tuning?.modelMaxAttempts ?? 12, placement);
+  // Asked only when the input leaves the bound unset: goals started before it keep the 10,000 they replay with.
+  const tuning = resolveGoalTuning(
+    input.tuning,
+    input.tuning?.maxHistoryEvents !== undefined || patched(PATCHES.historyBound2000.id),
+  );
+  const activityTuning = activityTuningOf(tuning);
+  const placement = placementOf(run, {
+    waitMs: tuning.hostWaitSeconds * 1000,
+    heartbeatTimeoutMs: activityTuning.heartbeatTimeoutMs,
+  });
+  const acts = goalActivities(activityTuning, placement);
   registerHandlers(run, acts);
-  const reporter = startReporter(run, heartbeatTimeoutMs, placement);
+  const reporter = startReporter(run, activityTuning.heartbeatTimeoutMs, placement);
 
   const outage: OutagePolicy = {
-    retryMs: (input.tuning?.outageRetryMinutes ?? 10) * 60_000,
-    maxMs: (input.tuning?.maxOutageHours ?? 12) * 3_600_000,
+    retryMs: tuning.outageRetryMinutes * 60_000,
+    maxMs: tuning.maxOutageHours * 3_600_000,
   };
   try {
-    const ending = await finalizeWork(run, acts, await pursue(run, acts, input, reporter, outage), outage);
+    const ending = await finalizeWork(run, acts, await pursue(run, acts, input, tuning, reporter, outage), outage);
     const outcome = finish(run, ending.status, ending.reason);
     await conclude(run, acts, reporter);
     await condition(allHandlersFinished); // let in-flight `ask`s answer before the goal closes
@@ -122,6 +102,7 @@ async function pursue(
   run: GoalRun,
   acts: Acts,
   input: GoalWorkflowInput,
+  tuning: ResolvedGoalTuning,
   reporter: Reporter,
   outage: OutagePolicy,
 ): Promise<Ending> {
@@ -150,7 +131,7 @@ async function pursue(
       return { status: 'achieved', reason: `verified by the orchestrator after turn ${run.state.turn}` };
     }
     publish(run);
-    if (historyFull(input.tuning ?? {})) {
+    if (historyFull(tuning)) {
       await condition(allHandlersFinished);
       await reporter.stop(); // the next run starts its own; undelivered events travel in the state
       const info = workflowInfo();
@@ -165,12 +146,12 @@ async function pursue(
 }
 
 /** Temporal suggests continue-as-new, or the run's history reached our own bound (events or bytes). */
-function historyFull(tuning: GoalTuning): boolean {
+function historyFull(tuning: ResolvedGoalTuning): boolean {
   const info = workflowInfo();
   return (
     info.continueAsNewSuggested ||
-    info.historyLength >= (tuning.maxHistoryEvents ?? 10_000) ||
-    info.historySize >= (tuning.maxHistoryBytes ?? 10 * 1024 * 1024)
+    info.historyLength >= tuning.maxHistoryEvents ||
+    info.historySize >= tuning.maxHistoryBytes
   );
 }
 
@@ -183,7 +164,7 @@ async function turnBoundary(run: GoalRun, acts: Acts): Promise<void> {
   if (waiting) {
     publish(run);
     const left = waiting.until - Date.now();
-    if (patched(WAIT_TIMER_PATCH)) {
+    if (patched(PATCHES.waitEndsByItsTimer.id)) {
       if (left > 0) await condition(() => run.waitCutShort(), left);
     } else {
       await condition(() => run.waitOver(Date.now()), Math.max(0, left));

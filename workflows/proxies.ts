@@ -3,6 +3,7 @@ import { ActivityFailure, proxyActivities, TimeoutFailure, type ActivityOptions 
 import type { GoalActivities } from '../activities';
 import { PERMANENT_FAILURES } from '../goal/failures';
 import { rebaseArgs } from '../goal/placement';
+import type { ActivityTuning } from '../goal/tuning';
 
 export type Acts = ReturnType<typeof goalActivities>;
 type Proxies = ReturnType<typeof proxyActivities<GoalActivities>>;
@@ -33,7 +34,8 @@ export interface Placement {
  * With a `placement` every activity runs on the goal's host, and one that its host's worker does not take in time
  * waits for the host (or a move) and is then sent again.
  */
-export function goalActivities(heartbeatTimeout: number, modelMaxAttempts: number, placement?: Placement) {
+export function goalActivities(tuning: ActivityTuning, placement?: Placement) {
+  const { heartbeatTimeoutMs: heartbeatTimeout, modelMaxAttempts } = tuning;
   const options: Record<Kind, ActivityOptions> = {
     model: {
       startToCloseTimeout: '10 minutes',

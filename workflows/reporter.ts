@@ -18,6 +18,7 @@ import type { GoalActivities, SlackUpdateResult } from '../activities';
 import type { SlackStatus } from '../activities/reporting/slack/render';
 import type { GoalRun } from '../goal/run';
 import type { GoalStatusView } from '../goal/status';
+import { PATCHES } from './patches';
 import type { Placement } from './proxies';
 
 /** The status refresh interval (progress document and Slack status message). */
@@ -28,12 +29,6 @@ const DEBOUNCE_MS = 2_000;
 const STOP_GRACE_MS = 30_000;
 /** After a failed Slack sync, wait at least this long before the next (unless the hour comes first). */
 const SLACK_BACKOFF_MS = 5 * 60_000;
-/**
- * Runs recorded after this patch keep one timer per hour, never cancelled; earlier runs (replaying after a deploy)
- * keep the condition timeout that each wake of the loop cancelled and started anew.
- */
-export const HOURLY_TIMER_PATCH = 'reporter-hourly-timer';
-
 export interface Reporter {
   /** Stops the background loop (before continue-as-new), cancelling a sync in flight. */
   stop(): Promise<void>;
@@ -66,7 +61,7 @@ export function startReporter(run: GoalRun, heartbeatTimeoutMs: number, placemen
   const slackPending = () => run.state.outbox.length > 0 && run.state.slack.off === null;
   // One timer per hour, left to fire: a condition timeout was cancelled (two events) at each wake for an event, and
   // a cancel of a timer that fired meanwhile strands the time-skipping test server's workflow task (sdk-java#3088).
-  const steadyTimer = patched(HOURLY_TIMER_PATCH);
+  const steadyTimer = patched(PATCHES.reporterHourlyTimer.id);
   let timerDue: number | null = null;
   /** Starts the timer that wakes the loop at `due`, once per hour (outside the loop's scope: never cancelled). */
   const wakeAt = (due: number) => {

@@ -5,6 +5,7 @@ import { PERMANENT_FAILURES } from '../goal/failures';
 import { allowEnvOf } from '../goal/spec';
 import type { GoalRun } from '../goal/run';
 import { READ_ONLY_TOOLS, type ToolName } from '../goal/tools';
+import type { CompactionReason, ModelTurnResult } from '../activities/agent/turn';
 import type { Acts } from './proxies';
 import { publish } from './visibility';
 
@@ -46,25 +47,30 @@ export async function turn(
     contextWindow: run.modelInfo().contextWindow,
     compactAt: run.spec.model.compactAt,
   };
-  let result;
-  for (;;) {
-    try {
-      result = await acts.model.modelTurn.executeWithOptions({ summary: `turn ${n} · model` }, [input]);
+  const summary = `turn ${n} · model`;
+  let result: ModelTurnResult | undefined;
+  let compacted: CompactionReason | undefined;
+  while (!result) {
+    const asked = await ridingOutages(run, outage, () =>
+      acts.model.modelTurn.executeWithOptions({ summary }, [
+        { ...input, compaction: 'separate', ...(compacted ? { compacted } : {}) },
+      ]),
+    );
+    if (!asked) return { claimedDone: false, mayHaveChanged: false };
+    if (!('compactFirst' in asked.value)) {
+      result = asked.value;
       break;
-    } catch (err) {
-      if (!isOutage(err)) throw err;
-      run.modelOutage(failureMessage(err), Date.now());
-      const since = run.state.outage?.since ?? Date.now();
-      if (Date.now() - since >= outage.maxMs) {
-        run.stopWith(
-          'blocked',
-          `the model has been unreachable for ${((Date.now() - since) / 3_600_000).toFixed(1)} hours: ${failureMessage(err)}`,
-        );
-        return { claimedDone: false, mayHaveChanged: false };
-      }
-      publish(run);
-      await sleep(outage.retryMs);
     }
+    // The oldest turns no longer fit (or the model refused the prompt): summarise them, then ask for the turn again.
+    const { reason, keepChars } = asked.value.compactFirst;
+    const compaction = await ridingOutages(run, outage, () =>
+      acts.model.compactContext.executeWithOptions({ summary: `turn ${n} · compact context (${reason})` }, [
+        { ...input, reason, keepChars },
+      ]),
+    );
+    if (!compaction) return { claimedDone: false, mayHaveChanged: false };
+    if (compaction.value) run.recordCompaction(compaction.value.through, compaction.value.usage, Date.now());
+    compacted = reason;
   }
   if (result.compaction) run.recordCompaction(result.compaction.through, result.compaction.usage, Date.now());
   run.recordModelTurn(result.usage, result.calls.length, Date.now(), result.model, label);
@@ -94,6 +100,35 @@ export async function turn(
   run.endTurn(Date.now());
   if (wait) run.requestWait(wait.minutes, wait.reason, Date.now());
   return { claimedDone, mayHaveChanged };
+}
+
+/**
+ * Runs a model activity until it answers, waiting out outages durably (the activity's own retries exhausted); null
+ * once the outage has lasted so long that the goal is stopped `blocked`.
+ */
+async function ridingOutages<T>(
+  run: GoalRun,
+  outage: OutagePolicy,
+  call: () => Promise<T>,
+): Promise<{ value: T } | null> {
+  for (;;) {
+    try {
+      return { value: await call() };
+    } catch (err) {
+      if (!isOutage(err)) throw err;
+      run.modelOutage(failureMessage(err), Date.now());
+      const since = run.state.outage?.since ?? Date.now();
+      if (Date.now() - since >= outage.maxMs) {
+        run.stopWith(
+          'blocked',
+          `the model has been unreachable for ${((Date.now() - since) / 3_600_000).toFixed(1)} hours: ${failureMessage(err)}`,
+        );
+        return null;
+      }
+      publish(run);
+      await sleep(outage.retryMs);
+    }
+  }
 }
 
 /** A model failure that outlived the activity's retries (rate limits, 5xx, timeouts), not a permanent one. */

@@ -26,6 +26,8 @@ export interface CompactInput {
   readonly through: number;
   /** Characters per summariser request (fits its prompt budget). */
   readonly chunkChars: number;
+  /** Names this compaction in the stored summary, with what it spent (a retry of the activity finds it). */
+  readonly key?: string;
 }
 
 export interface CompactResult {
@@ -81,7 +83,12 @@ export async function compact(
     last = n;
   }
   await flush(input.through);
-  const summary: StoredSummary = { through: input.through, text, at: new Date().toISOString() };
+  const summary: StoredSummary = {
+    through: input.through,
+    text,
+    at: new Date().toISOString(),
+    ...(input.key ? { by: { key: input.key, usage } } : {}),
+  };
   await store.writeSummary(input.goalId, summary);
   return { summary, usage };
 }

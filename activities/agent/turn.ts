@@ -1,33 +1,33 @@
 /**
- * The model-turn activity: rebuild the context from the goal store (compacting the oldest turns into a summary
- * when they no longer fit the prompt budget), call the model once, store its output under the turn number (so a
- * retry overwrites, never duplicates), return a small digest.
+ * The model-turn activity: rebuild the context from the goal store, call the model once, store its output under
+ * the turn number (so a retry overwrites, never duplicates), return a small digest. When the oldest turns no longer
+ * fit the prompt budget, or the model refuses the prompt as too long, the turn asks the workflow to compact first
+ * (`compactFirst`; the compaction is its own activity, activities/agent/compaction.ts) and is then asked again.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { FAILURE } from '../../goal/failures';
-import { toolDefinitions, type AgentMode } from '../../goal/tools';
-import type { MessageItem, TokenUsage, ToolCallItem } from '../../goal/transcript';
+import type { TokenUsage, ToolCallItem } from '../../goal/transcript';
 import { compact } from './compact';
-import { buildContext, renderInstructions, sizeOf, type BuiltContext } from './context';
-import { callModel, responseText, type ModelChoice, type ModelDeps } from '../model/call';
+import { sizeOf } from './context';
+import { cutPoint, KEEP_SHARE, turnContext, type TurnContextInput } from './turn-context';
+import { callModel, responseText, type ModelDeps } from '../model/call';
 import type { ModelResponse } from '../model/provider';
 import type { GoalStore } from '../store/types';
 
-export interface ModelTurnInput {
-  readonly goalId: string;
-  readonly workspace: string;
-  readonly turn: number;
-  readonly brief: string;
-  readonly plan?: string;
-  /** Orchestrator messages for the agent (verification results, guidance); become this turn's user messages. */
-  readonly notes: readonly string[];
-  readonly model: ModelChoice;
-  /** The model's context window in tokens; the prompt is kept under `compactAt` of it. @default 128000 */
-  readonly contextWindow?: number;
-  /** @default 0.6 */
-  readonly compactAt?: number;
-  /** Pursuing a goal (default) or drafting one: the rules and the tools offered differ. */
-  readonly mode?: AgentMode;
+export { CHARS_PER_TOKEN } from './turn-context';
+
+/** Why a turn asks for compaction first. */
+export type CompactionReason = 'context_full' | 'context_length';
+
+export interface ModelTurnInput extends TurnContextInput {
+  /**
+   * `separate` (what the workflow sends): compaction is the workflow's own activity, so the turn returns
+   * `compactFirst` instead of compacting. Absent: an input scheduled before compaction became an activity, still
+   * in flight after a deploy; the turn compacts inline as it did then.
+   */
+  readonly compaction?: 'separate';
+  /** The compaction the workflow already ran for this turn: the turn does not ask for it again. */
+  readonly compacted?: CompactionReason;
 }
 
 export interface ToolCallDigest {
@@ -41,13 +41,20 @@ export interface ModelTurnResult {
   readonly calls: readonly ToolCallDigest[];
   /** The assistant's text, shortened. */
   readonly text: string;
-  /** Tokens of the turn's own call (compaction's are reported apart). */
+  /** Tokens of the turn's own call. */
   readonly usage: TokenUsage;
   /** The model asked for (the spec's, else the worker's default). */
   readonly model: string;
-  /** Set when older turns were summarised before this turn's call. */
+  /** Set only on the inline path: older turns were summarised before this turn's call. */
   readonly compaction?: { readonly through: number; readonly usage: TokenUsage };
 }
+
+/** The turn made no model call (or one the model refused as too long): compact, then ask for the turn again. */
+export interface CompactFirst {
+  readonly compactFirst: { readonly reason: CompactionReason; readonly keepChars: number };
+}
+
+export type ModelTurnOutcome = ModelTurnResult | CompactFirst;
 
 export interface ModelTurnDeps extends ModelDeps {
   readonly store: GoalStore;
@@ -55,34 +62,13 @@ export interface ModelTurnDeps extends ModelDeps {
   readonly maxTranscriptChars: number;
 }
 
-/** Characters per token assumed when budgeting a prompt (English text and code average about four). */
-export const CHARS_PER_TOKEN = 4;
-/** Characters counted per transcript item for its framing (a few tokens per message). */
-const PER_ITEM_CHARS = 16;
-/** After compaction, the verbatim turns kept fill at most this share of the transcript budget. */
-const KEEP_SHARE = 0.5;
-
-export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Promise<ModelTurnResult> {
-  const notes: MessageItem[] = input.notes.map((text) => ({ type: 'message', role: 'user', text }));
-  const tools = toolDefinitions(input.mode);
-  const promptChars = (input.contextWindow ?? 128_000) * (input.compactAt ?? 0.6) * CHARS_PER_TOKEN;
-  // The instructions and the tools do not depend on the transcript: what is left of the prompt is its budget.
-  const instructions = await renderInstructions(input);
-  const fixed = JSON.stringify(tools).length + sizeOf(notes) + PER_ITEM_CHARS * (notes.length + 1);
-  const budget = Math.max(0, Math.min(deps.maxTranscriptChars, promptChars - fixed - instructions.length));
-  const build = async (): Promise<BuiltContext> => {
-    const summary = await deps.store.readSummary(input.goalId);
-    return buildContext(deps.store, {
-      ...contextInput(input, notes),
-      instructions,
-      maxTranscriptChars: budget,
-      summary,
-    });
-  };
-
-  let built = await build();
+export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Promise<ModelTurnOutcome> {
+  const ctx = await turnContext(deps, input);
+  let built = await ctx.build();
+  const separate = input.compaction === 'separate';
   let compaction: ModelTurnResult['compaction'];
-  const compactNow = async (keepChars: number) => {
+  /** Inline compaction (an input from before the activity existed); false when nothing is left to summarise. */
+  const compactInline = async (keepChars: number) => {
     const through = await cutPoint(deps.store, input, keepChars);
     if (through === null) return false;
     const result = await compact(deps, {
@@ -90,28 +76,46 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
       turn: input.turn,
       model: input.model,
       through,
-      chunkChars: Math.max(4_000, promptChars * 0.8),
+      chunkChars: Math.max(4_000, ctx.promptChars * 0.8),
     });
     compaction = { through, usage: add(compaction?.usage, result.usage) };
-    built = await build();
+    built = await ctx.build();
     return true;
   };
-  if (built.omittedTurns > 0) await compactNow(budget * KEEP_SHARE);
+  if (built.omittedTurns > 0 && input.compacted === undefined) {
+    const keepChars = ctx.budget * KEEP_SHARE;
+    if (!separate) await compactInline(keepChars);
+    else if ((await cutPoint(deps.store, input, keepChars)) !== null) {
+      return { compactFirst: { reason: 'context_full', keepChars } };
+    }
+  }
 
   let response: ModelResponse;
   try {
-    response = await callModel(deps, input.model, { instructions: built.instructions, items: built.items, tools });
+    response = await callModel(deps, input.model, {
+      instructions: built.instructions,
+      items: built.items,
+      tools: ctx.tools,
+    });
   } catch (err) {
     // The window is smaller than we were told: keep a quarter of what was just refused, then give up with a reason.
     if (!(err instanceof ApplicationFailure && err.type === FAILURE.modelContextLength)) throw err;
-    if (!(await compactNow(Math.min(budget, sizeOf(built.items)) * (KEEP_SHARE / 2)))) {
+    const keepChars = Math.min(ctx.budget, sizeOf(built.items)) * (KEEP_SHARE / 2);
+    const canCut = input.compacted !== 'context_length' && (await cutPoint(deps.store, input, keepChars)) !== null;
+    if (separate && canCut) return { compactFirst: { reason: 'context_length', keepChars } };
+    if (!separate && (await compactInline(keepChars))) {
+      response = await callModel(deps, input.model, {
+        instructions: built.instructions,
+        items: built.items,
+        tools: ctx.tools,
+      });
+    } else {
       throw ApplicationFailure.create({
         type: FAILURE.modelContextLength,
         nonRetryable: true,
         message: `${err.message} — even after compaction; set model.contextWindow in the goal to the model's real window (longhaul edit)`,
       });
     }
-    response = await callModel(deps, input.model, { instructions: built.instructions, items: built.items, tools });
   }
 
   // Every tool call needs an id to pair it with its result; some compatible servers send none.
@@ -122,7 +126,7 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
   );
   await deps.store.writeTurn(input.goalId, {
     turn: input.turn,
-    notes,
+    notes: ctx.notes,
     output,
     usage: response.usage,
     at: new Date().toISOString(),
@@ -140,28 +144,9 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
   };
 }
 
-function contextInput(input: ModelTurnInput, notes: MessageItem[]) {
-  return {
-    perItemChars: PER_ITEM_CHARS,
-    goalId: input.goalId,
-    workspace: input.workspace,
-    turn: input.turn,
-    brief: input.brief,
-    ...(input.plan !== undefined ? { plan: input.plan } : {}),
-    ...(input.mode !== undefined ? { mode: input.mode } : {}),
-    notes,
-  };
-}
-
-/**
- * The last turn to summarise so that the newest turns filling `keepChars` stay verbatim (the previous turn always
- * does); null when nothing older than those is left unsummarised.
- */
-async function cutPoint(store: GoalStore, input: ModelTurnInput, keepChars: number): Promise<number | null> {
-  const keep = await buildContext(store, { ...contextInput(input, []), maxTranscriptChars: keepChars, summary: null });
-  const summarised = (await store.readSummary(input.goalId))?.through ?? 0;
-  const through = (keep.firstKeptTurn ?? input.turn) - 1;
-  return through > summarised ? through : null;
+/** Whether a turn's outcome asks for compaction first. */
+export function asksToCompact(outcome: ModelTurnOutcome): outcome is CompactFirst {
+  return 'compactFirst' in outcome;
 }
 
 function add(a: TokenUsage | undefined, b: TokenUsage): TokenUsage {

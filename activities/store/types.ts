@@ -9,7 +9,7 @@
  * Host-local files (progress pages, reports, the baseline worktree, draft copies, tool process ids) are not the
  * store's: see ../goal-files.ts.
  */
-import type { MessageItem, ToolCallItem, TranscriptItem } from '../../goal/transcript';
+import type { MessageItem, TokenUsage, ToolCallItem, TranscriptItem } from '../../goal/transcript';
 import type { ToolControl } from '../../goal/tools';
 import type { ProtectedManifest } from '../security/protected-paths';
 
@@ -37,6 +37,8 @@ export interface StoredSummary {
   readonly through: number;
   readonly text: string;
   readonly at: string;
+  /** The compaction activity that wrote it and what it spent (absent: written inside a model turn). */
+  readonly by?: { readonly key: string; readonly usage: TokenUsage };
 }
 
 /** A side question asked of a running goal and its answer (the ask log; never part of the transcript). */

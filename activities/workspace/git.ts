@@ -1,4 +1,5 @@
 /** Small git helpers for the workspace: the start commit and a fingerprint of the working tree. */
+import { ApplicationFailure } from '@temporalio/activity';
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -146,4 +147,16 @@ export function gitDetached(cwd: string, args: readonly string[], timeoutMs: num
     child.on('error', (err) => done(null, err));
     child.on('close', (code) => done(code));
   });
+}
+
+/**
+ * The commit `rev` names in the repository at `cwd`; when it names none, a non-retryable failure of `type` whose
+ * message is `missing` (each caller says what a missing commit means for it).
+ */
+export async function resolveCommit(cwd: string, rev: string, type: string, missing: string): Promise<string> {
+  try {
+    return (await gitIn(cwd, ['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
+  } catch {
+    throw ApplicationFailure.create({ type, message: missing, nonRetryable: true });
+  }
 }

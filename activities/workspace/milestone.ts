@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gitIn as git } from './git';
+import { gitIn as git, resolveCommit } from './git';
 
 /** Failure types of commitMilestone (permanent: a retry cannot fix them). */
 export const MILESTONE_FAILURE = {
@@ -54,7 +54,12 @@ export async function commitMilestone(input: CommitMilestoneInput): Promise<Comm
   const extraFiles = checkExtraFiles(input.extraFiles ?? {});
   const ref = await branchRef(workspace, branch);
   await refuseCheckedOut(workspace, ref, branch);
-  const start = await resolveCommit(workspace, input.startCommit);
+  const start = await resolveCommit(
+    workspace,
+    input.startCommit,
+    MILESTONE_FAILURE.startCommitMissing,
+    `the start commit ${input.startCommit} is not in the repository at ${workspace}: was the repository replaced or its history rewritten?`,
+  );
   const env = await identityEnv(workspace);
   for (let attempt = 1; ; attempt++) {
     const tip = await resolveRef(workspace, ref);
@@ -98,7 +103,12 @@ export async function milestoneLog(
   startCommit: string,
 ): Promise<MilestoneLogEntry[]> {
   const ref = await branchRef(workspace, branch);
-  const start = await resolveCommit(workspace, startCommit);
+  const start = await resolveCommit(
+    workspace,
+    startCommit,
+    MILESTONE_FAILURE.startCommitMissing,
+    `the start commit ${startCommit} is not in the repository at ${workspace}: was the repository replaced or its history rewritten?`,
+  );
   const tip = await resolveRef(workspace, ref);
   if (!tip) return [];
   const out = await git(workspace, ['log', '--reverse', '--format=%H%x00%cI%x00%s%x00', `${start}..${tip}`, '--']);
@@ -215,18 +225,6 @@ async function refuseCheckedOut(workspace: string, ref: string, branch: string):
     throw ApplicationFailure.create({
       type: MILESTONE_FAILURE.branchCheckedOut,
       message: `the goal branch ${branch} is checked out in the workspace (or one of its worktrees), so milestone commits would change its files: switch that work tree to another branch, or give the goal another branch name`,
-      nonRetryable: true,
-    });
-  }
-}
-
-async function resolveCommit(workspace: string, rev: string): Promise<string> {
-  try {
-    return (await git(workspace, ['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
-  } catch {
-    throw ApplicationFailure.create({
-      type: MILESTONE_FAILURE.startCommitMissing,
-      message: `the start commit ${rev} is not in the repository at ${workspace}: was the repository replaced or its history rewritten?`,
       nonRetryable: true,
     });
   }

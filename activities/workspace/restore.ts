@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gitIn as git } from './git';
+import { gitIn as git, resolveCommit } from './git';
 
 /** Failure types of restoreWorkingTree (permanent: a retry cannot fix them). */
 export const RESTORE_FAILURE = {
@@ -32,7 +32,12 @@ export interface RestoreWorkingTreeResult {
 
 export async function restoreWorkingTree(input: RestoreWorkingTreeInput): Promise<RestoreWorkingTreeResult> {
   const top = (await git(input.workspace, ['rev-parse', '--show-toplevel'])).trim();
-  const commit = await resolveCommit(top, input.commit);
+  const commit = await resolveCommit(
+    top,
+    input.commit,
+    RESTORE_FAILURE.commitMissing,
+    `cannot restore the workspace to ${input.commit}: it is no commit in the repository at ${top}; was the goal branch deleted or the repository replaced? Pass a milestone commit of the goal branch`,
+  );
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'longhaul-restore-'));
   try {
     const env = { GIT_INDEX_FILE: path.join(dir, 'index') };
@@ -107,18 +112,6 @@ async function pruneEmptyDirs(top: string, files: readonly string[]): Promise<vo
   }
   const deepestFirst = [...dirs].sort((a, b) => b.split('/').length - a.split('/').length);
   for (const d of deepestFirst) await fs.rmdir(path.join(top, d)).catch(() => undefined); // not empty: kept
-}
-
-async function resolveCommit(top: string, rev: string): Promise<string> {
-  try {
-    return (await git(top, ['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
-  } catch {
-    throw ApplicationFailure.create({
-      type: RESTORE_FAILURE.commitMissing,
-      message: `cannot restore the workspace to ${rev}: it is no commit in the repository at ${top}; was the goal branch deleted or the repository replaced? Pass a milestone commit of the goal branch`,
-      nonRetryable: true,
-    });
-  }
 }
 
 function splitZ(out: string): string[] {

@@ -60,20 +60,28 @@ export async function inProcessLoop(spec: GoalSpec, goalId: string, modelUrl: st
     async turns(count: number) {
       for (let i = 0; i < count; i++) {
         const n = run.beginTurn();
-        const result = await timed('modelTurn', () =>
-          env.run(acts.modelTurn, {
-            goalId,
-            workspace,
-            turn: n,
-            brief: renderBrief(run, Date.now()),
-            ...(spec.plan !== undefined ? { plan: spec.plan } : {}),
-            notes: run.takeNotes(),
-            model: spec.model,
-            contextWindow: run.modelInfo().contextWindow,
-            compactAt: spec.model.compactAt,
-          }),
-        );
-        if (result.compaction) run.recordCompaction(result.compaction.through, result.compaction.usage, Date.now());
+        const input = {
+          goalId,
+          workspace,
+          turn: n,
+          brief: renderBrief(run, Date.now()),
+          ...(spec.plan !== undefined ? { plan: spec.plan } : {}),
+          notes: run.takeNotes(),
+          model: spec.model,
+          contextWindow: run.modelInfo().contextWindow,
+          compactAt: spec.model.compactAt,
+        };
+        // As the workflow does (workflows/turn.ts): a turn that asks to compact first gets its compaction, then again.
+        let result = await timed('modelTurn', () => env.run(acts.modelTurn, { ...input, compaction: 'separate' }));
+        let compacted: 'context_full' | 'context_length' | undefined;
+        while ('compactFirst' in result) {
+          const { reason, keepChars } = result.compactFirst;
+          const c = await timed('modelTurn', () => env.run(acts.compactContext, { ...input, reason, keepChars }));
+          if (c) run.recordCompaction(c.through, c.usage, Date.now());
+          compacted = reason;
+          const again = { ...input, compaction: 'separate' as const, compacted };
+          result = await timed('modelTurn', () => env.run(acts.modelTurn, again));
+        }
         run.recordModelTurn(result.usage, result.calls.length, Date.now(), result.model);
         for (const call of result.calls) {
           const r = await timed('executeTool', () =>
