@@ -123,13 +123,15 @@ function tuningOf(e: Env): GoalWorkerTuning {
     ...(e.LONGHAUL_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: e.LONGHAUL_MAX_CACHED_WORKFLOWS } : {}),
     // Each running goal holds an activity slot most of the time (its model call or tool): the SDK's 100 would cap a
     // worker at 100 goals (bench/concurrency.ts).
-    maxConcurrentActivityTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_ACTIVITIES ?? WORKER_DEFAULTS.maxConcurrentActivities,
+    maxConcurrentActivityTaskExecutions:
+      e.LONGHAUL_MAX_CONCURRENT_ACTIVITIES ?? WORKER_DEFAULTS.maxConcurrentActivities,
     ...(e.LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined
       ? { maxConcurrentWorkflowTaskExecutions: e.LONGHAUL_MAX_CONCURRENT_WORKFLOW_TASKS }
       : {}),
     // 1 s, not the SDK's 10 s: after a crash, a goal's next step waits this long for the dead worker before
     // another worker replays it (bench/recovery.ts). A live worker takes its sticky tasks within milliseconds.
-    stickyQueueScheduleToStartTimeout: (e.LONGHAUL_STICKY_TIMEOUT_SECONDS ?? WORKER_DEFAULTS.stickyTimeoutSeconds) * 1000,
+    stickyQueueScheduleToStartTimeout:
+      (e.LONGHAUL_STICKY_TIMEOUT_SECONDS ?? WORKER_DEFAULTS.stickyTimeoutSeconds) * 1000,
   };
 }
 
