@@ -1,6 +1,6 @@
 /**
  * The goal workflow: baseline → loop(model turn → tool calls → verify when files changed or the agent
- * claims done) → final status. It only orchestrates: the rules live in goal/run.ts, every side effect
+ * claims done) → final status. It only orchestrates: the rules live in goal/run.ts and goal/run/, every side effect
  * is an activity, and large data stays in the goal store (activities exchange ids and digests).
  */
 import {
