@@ -26,6 +26,7 @@ import { createRedactor } from './security/redact';
 import { executeTool, protectionOf, type ExecuteToolInput } from './tools/execute';
 import { modelTurn, type ModelTurnInput } from './agent/turn';
 import { compactContext, type CompactContextInput } from './agent/compaction';
+import type { ContextLayout } from './agent/turn-context';
 import { fingerprintWorkspace, prepareWorkspace } from './workspace/prepare';
 import { commitMilestone, type CommitMilestoneInput } from './workspace/milestone';
 import { writeProgress, type WriteProgressInput } from './reporting/progress/write';
@@ -59,6 +60,11 @@ export interface ActivityDeps {
   readonly maxOutputChars?: number;
   /** Transcript characters sent per turn before the oldest turns are dropped. @default ACTIVITY_DEFAULTS.maxTranscriptChars */
   readonly maxTranscriptChars?: number;
+  /**
+   * How prompts are laid out: `append` keeps a stable prefix for the provider's prompt cache; `legacy` puts the
+   * whole brief in the instructions as before (only to measure the difference, bench/context.ts). @default 'append'
+   */
+  readonly contextLayout?: ContextLayout;
   /** The host this worker runs on (LONGHAUL_HOST), answered by `hostAlive`. @default ACTIVITY_DEFAULTS.host */
   readonly host?: string;
   /** Slack; held by the worker only (the token never enters workflow history). Null or absent: Slack is off. */
@@ -101,6 +107,7 @@ export function createActivities(deps: ActivityDeps) {
     ...model,
     store,
     maxTranscriptChars: deps.maxTranscriptChars ?? ACTIVITY_DEFAULTS.maxTranscriptChars,
+    ...(deps.contextLayout ? { contextLayout: deps.contextLayout } : {}),
   };
   return heartbeating({
     prepareWorkspace,

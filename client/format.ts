@@ -2,6 +2,7 @@
 import type { GoalListEntry } from './goals';
 import { formatValue } from '../goal/values';
 import type { GoalStatusView } from '../goal/status';
+import { cacheLine } from '../goal/prompt-cache';
 
 /** A text progress bar: `[████████░░░░░░░░░░░░]  40%`. */
 export function progressBar(fraction: number, width = 20): string {
@@ -55,6 +56,8 @@ export function formatStatus(s: GoalStatusView, opts: FormatStatusOptions = {}):
   if (s.context.compactions > 0) {
     lines.push(`  context: turns 1–${s.context.summarisedThrough} summarised (${s.context.compactions} compactions)`);
   }
+  const cache = s.promptCache;
+  if (cache && cache.hitPercent !== null) lines.push(`  prompt cache: ${cacheLine(cache)}`);
   if (s.asks.count > 0) lines.push(`  side questions answered: ${s.asks.count} (${s.asks.tokens} tokens)`);
   if (s.milestones.count > 0) {
     const last = s.milestones.last ? `, last ${s.milestones.last.slice(0, 10)}` : '';

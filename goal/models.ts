@@ -5,8 +5,10 @@
  */
 
 export interface ModelPrice {
-  /** US dollars per million input (prompt) tokens; cached input is counted at this full price. */
+  /** US dollars per million input (prompt) tokens not served from the provider's prompt cache. */
   readonly inputPerMTok: number;
+  /** US dollars per million input tokens served from the prompt cache. @default inputPerMTok */
+  readonly cachedInputPerMTok?: number;
   /** US dollars per million output tokens (reasoning tokens included). */
   readonly outputPerMTok: number;
 }
@@ -19,19 +21,19 @@ export interface ModelInfo {
 
 /** Published list prices (USD) and context windows; a versioned name ("gpt-5.1-2025-11-13") matches its family. */
 export const MODEL_TABLE: Readonly<
-  Record<string, { inputPerMTok: number; outputPerMTok: number; contextWindow: number }>
+  Record<string, { inputPerMTok: number; cachedInputPerMTok: number; outputPerMTok: number; contextWindow: number }>
 > = {
-  'gpt-5.1': { inputPerMTok: 1.25, outputPerMTok: 10, contextWindow: 400_000 },
-  'gpt-5': { inputPerMTok: 1.25, outputPerMTok: 10, contextWindow: 400_000 },
-  'gpt-5-mini': { inputPerMTok: 0.25, outputPerMTok: 2, contextWindow: 400_000 },
-  'gpt-5-nano': { inputPerMTok: 0.05, outputPerMTok: 0.4, contextWindow: 400_000 },
-  'gpt-4.1': { inputPerMTok: 2, outputPerMTok: 8, contextWindow: 1_047_576 },
-  'gpt-4.1-mini': { inputPerMTok: 0.4, outputPerMTok: 1.6, contextWindow: 1_047_576 },
-  'gpt-4.1-nano': { inputPerMTok: 0.1, outputPerMTok: 0.4, contextWindow: 1_047_576 },
-  'gpt-4o': { inputPerMTok: 2.5, outputPerMTok: 10, contextWindow: 128_000 },
-  'gpt-4o-mini': { inputPerMTok: 0.15, outputPerMTok: 0.6, contextWindow: 128_000 },
-  o3: { inputPerMTok: 2, outputPerMTok: 8, contextWindow: 200_000 },
-  'o4-mini': { inputPerMTok: 1.1, outputPerMTok: 4.4, contextWindow: 200_000 },
+  'gpt-5.1': { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10, contextWindow: 400_000 },
+  'gpt-5': { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10, contextWindow: 400_000 },
+  'gpt-5-mini': { inputPerMTok: 0.25, cachedInputPerMTok: 0.025, outputPerMTok: 2, contextWindow: 400_000 },
+  'gpt-5-nano': { inputPerMTok: 0.05, cachedInputPerMTok: 0.005, outputPerMTok: 0.4, contextWindow: 400_000 },
+  'gpt-4.1': { inputPerMTok: 2, cachedInputPerMTok: 0.5, outputPerMTok: 8, contextWindow: 1_047_576 },
+  'gpt-4.1-mini': { inputPerMTok: 0.4, cachedInputPerMTok: 0.1, outputPerMTok: 1.6, contextWindow: 1_047_576 },
+  'gpt-4.1-nano': { inputPerMTok: 0.1, cachedInputPerMTok: 0.025, outputPerMTok: 0.4, contextWindow: 1_047_576 },
+  'gpt-4o': { inputPerMTok: 2.5, cachedInputPerMTok: 1.25, outputPerMTok: 10, contextWindow: 128_000 },
+  'gpt-4o-mini': { inputPerMTok: 0.15, cachedInputPerMTok: 0.075, outputPerMTok: 0.6, contextWindow: 128_000 },
+  o3: { inputPerMTok: 2, cachedInputPerMTok: 0.5, outputPerMTok: 8, contextWindow: 200_000 },
+  'o4-mini': { inputPerMTok: 1.1, cachedInputPerMTok: 0.275, outputPerMTok: 4.4, contextWindow: 200_000 },
 };
 
 /** The context window assumed for a model the table does not know (and the spec does not say). */
@@ -57,12 +59,25 @@ export function modelInfo(
 ): ModelInfo {
   const entry = name ? tableEntry(name) : undefined;
   return {
-    price: overrides.price ?? (entry ? { inputPerMTok: entry.inputPerMTok, outputPerMTok: entry.outputPerMTok } : null),
+    price:
+      overrides.price ??
+      (entry
+        ? {
+            inputPerMTok: entry.inputPerMTok,
+            cachedInputPerMTok: entry.cachedInputPerMTok,
+            outputPerMTok: entry.outputPerMTok,
+          }
+        : null),
     contextWindow: overrides.contextWindow ?? entry?.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
   };
 }
 
-/** Cost in US dollars of `input` and `output` tokens at `price`. */
-export function costOf(price: ModelPrice, input: number, output: number): number {
-  return (input * price.inputPerMTok + output * price.outputPerMTok) / 1_000_000;
+/**
+ * Cost in US dollars of `input` and `output` tokens at `price`; `cached` of the input tokens (served from the
+ * provider's prompt cache) at the cached-input price.
+ */
+export function costOf(price: ModelPrice, input: number, output: number, cached = 0): number {
+  const hit = Math.min(Math.max(0, cached), input);
+  const cachedPrice = price.cachedInputPerMTok ?? price.inputPerMTok;
+  return ((input - hit) * price.inputPerMTok + hit * cachedPrice + output * price.outputPerMTok) / 1_000_000;
 }

@@ -148,6 +148,13 @@ export const modelSpec = z
     price: z
       .object({
         inputPerMTok: z.number().min(0).describe('US dollars per million input tokens'),
+        cachedInputPerMTok: z
+          .number()
+          .min(0)
+          .optional()
+          .describe(
+            "US dollars per million input tokens served from the provider's prompt cache; default inputPerMTok",
+          ),
         outputPerMTok: z.number().min(0).describe('US dollars per million output tokens'),
       })
       .strict()

@@ -154,6 +154,15 @@ export interface GoalStatusView {
     readonly push: { readonly pushed: boolean; readonly error: string | null } | null;
     readonly report: { readonly markdown: string; readonly html: string } | null;
   };
+  /**
+   * The provider's prompt cache: input tokens so far, those it served from its cache (priced at the cached rate),
+   * and their share in percent (null before any input). Absent from views of workers before it was counted.
+   */
+  readonly promptCache?: {
+    readonly inputTokens: number;
+    readonly cachedTokens: number;
+    readonly hitPercent: number | null;
+  };
   /** Compaction: summaries made, the last turn summarised, the last prompt's size in tokens. */
   readonly context: {
     readonly compactions: number;

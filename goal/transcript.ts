@@ -33,6 +33,8 @@ export interface TokenUsage {
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly totalTokens: number;
+  /** Of `inputTokens`, those the server served from its prompt cache (absent: the server did not say). */
+  readonly cachedInputTokens?: number;
 }
 
 /** A function tool offered to the model; `parameters` is a JSON Schema object. */

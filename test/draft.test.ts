@@ -138,9 +138,7 @@ test('a draft proposes a spec whose baseline the orchestrator measured; a revisi
   expect(JSON.parse(started.stdout)).toMatchObject({ status: 'achieved' });
   // The goal's agent reads the drafted plan every turn.
   const goalTurn = suite.fake.requests.find((q) => !isDraft(q))!;
-  expect(String(goalTurn.body.instructions)).toContain(
-    `# Plan (${path.join(out, 'PLAN.md')}, re-read every turn)\n${PLAN}`,
-  );
+  expect(allText(goalTurn)).toContain(`# Plan (${path.join(out, 'PLAN.md')}, re-read every turn)\n${PLAN}`);
 }, 180_000);
 
 test('a draft that tries to write changes nothing in the workspace, and the refusals are reported', async () => {

@@ -81,7 +81,7 @@ describe('GoalRun.create', () => {
       startedAt: T0,
       endedAt: null,
       startCommit: null,
-      tokens: { input: 0, output: 0, total: 0 },
+      tokens: { input: 0, output: 0, total: 0, cached: 0 },
       metrics: [{ name: 'build_seconds', baseline: null, latest: null, best: null }],
       checks: [{ name: 'tests', baseline: null, latest: null }],
       verifiedFingerprint: null,
@@ -203,7 +203,7 @@ describe('turns and notes', () => {
     run.recordModelTurn(usage(100, 20), 2, T0 + 5000);
     run.beginTurn();
     run.recordModelTurn({ inputTokens: 50, outputTokens: 5, totalTokens: 60 }, 1, T0 + 6000);
-    expect(run.state.tokens).toEqual({ input: 150, output: 25, total: 180 });
+    expect(run.state.tokens).toEqual({ input: 150, output: 25, total: 180, cached: 0 });
     expect(run.state.lastEvent).toEqual({ at: T0 + 6000, text: 'turn 2: 1 tool call' });
   });
 
@@ -471,6 +471,7 @@ describe('view', () => {
       frontier: null,
       waitingUntil: null,
       attention: null,
+      promptCache: { inputTokens: 300, cachedTokens: 0, hitPercent: 0 },
       context: { compactions: 0, summarisedThrough: 0, lastPromptTokens: 300 },
       refreshes: 0,
       slack: { channel: null, parentTs: null, off: null },

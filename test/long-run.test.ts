@@ -5,7 +5,7 @@
 import { startGoal } from '../client/goals';
 import { editUpdate, statusQuery } from '../goal/messages';
 import { parseGoalSpec } from '../goal/spec';
-import { allText, promptTokensOf, type RecordedRequest } from './fakes/openai-server';
+import { allText, promptTokensOf, turnOf, type RecordedRequest } from './fakes/openai-server';
 import { createHarness } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
 import { scoreMetric, scoreWorkspace } from './helpers/workspace';
@@ -21,7 +21,6 @@ const MAX_HISTORY = 1_500;
 const suite = useServerAndFake();
 
 const isSummary = (r: RecordedRequest) => !Array.isArray(r.body.tools) || r.body.tools.length === 0;
-const turnOf = (r: RecordedRequest) => Number(/# The goal \(turn (\d+)\)/.exec(String(r.body.instructions))?.[1]);
 
 test(`a ${TURNS}-turn goal keeps its history, prompt and numbering bounded and continuous`, async () => {
   const { env, fake } = suite;

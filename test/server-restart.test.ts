@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startDevServer, type DevServer } from '../client/dev-server';
 import { startGoal } from '../client/goals';
 import { parseGoalSpec } from '../goal/spec';
-import { FakeOpenAI } from './fakes/openai-server';
+import { FakeOpenAI, turnOf } from './fakes/openai-server';
 import { freePort } from './helpers/ports';
 import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker-process';
 import { scoreMetric, scoreWorkspace, tempDir, writeScore } from './helpers/workspace';
@@ -63,9 +63,7 @@ test('a goal completes although the dev server is stopped and restarted on the s
     const outcome = await handle.result();
     expect(outcome).toMatchObject({ status: 'achieved', turns: TURNS });
     // Turns numbered 1..TURNS without a gap; only a call in flight when the server died may have been asked again.
-    const numbers = fake.requests.map((r) =>
-      Number(/# The goal \(turn (\d+)\)/.exec(String(r.body.instructions))?.[1]),
-    );
+    const numbers = fake.requests.map(turnOf);
     expect([...new Set(numbers)]).toEqual(Array.from({ length: TURNS }, (_, i) => i + 1));
     expect(numbers.length - TURNS).toBeLessThanOrEqual(2);
   } finally {

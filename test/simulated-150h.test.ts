@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startGoal } from '../client/goals';
 import { pauseUpdate, resumeUpdate, statusQuery } from '../goal/messages';
 import { parseGoalSpec } from '../goal/spec';
-import { FakeOpenAI } from './fakes/openai-server';
+import { FakeOpenAI, turnOf } from './fakes/openai-server';
 import { createHarness } from './helpers/goal-harness';
 import { fetchRunChain } from './helpers/replay';
 import { startTimeSkippingEnv } from './helpers/time-skipping';
@@ -136,7 +136,7 @@ test('paused for a 60-hour weekend (and a half), refreshed hourly throughout, en
   expect(r.outcome.turns).toBeLessThanOrEqual(122);
 
   // Continuous numbering: each turn asked once, 1..N, across the runs continue-as-new made.
-  const numbers = fake.requests.map((q) => Number(/# The goal \(turn (\d+)\)/.exec(String(q.body.instructions))?.[1]));
+  const numbers = fake.requests.map(turnOf);
   expect(numbers).toEqual(Array.from({ length: r.outcome.turns }, (_, i) => i + 1));
   const runs = await fetchRunChain(env.client, 'simulated-150h');
   expect(runs.length).toBeGreaterThan(1);

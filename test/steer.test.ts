@@ -187,7 +187,7 @@ test('guidance sent with `temporal workflow signal` reaches the next model reque
   expect(outcome.status).toBe('achieved');
   const second = allText(mainRequests()[1]!);
   expect(second).toContain('Guidance from the user: Write 9 into score.txt');
-  expect(mainRequests()[1]!.body.instructions).toContain('- (turn 1) Write 9 into score.txt');
+  expect(second).toContain('- (turn 1) Write 9 into score.txt');
   const parsed = JSON.parse(query) as { queryResult: GoalStatusView[] };
   expect(parsed.queryResult[0]).toMatchObject({ goalId: 'guided', status: 'running', objective: 'Raise the score' });
 });

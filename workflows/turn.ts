@@ -1,6 +1,6 @@
 /** One model turn and its tool calls, with the model's outages waited out durably. */
 import { ActivityFailure, ApplicationFailure, isCancellation, setCurrentDetails, sleep } from '@temporalio/workflow';
-import { renderBrief } from '../goal/brief';
+import { renderBrief, renderGoal, renderTurnState } from '../goal/brief';
 import { PERMANENT_FAILURES } from '../goal/failures';
 import { allowEnvOf } from '../goal/spec';
 import type { GoalRun } from '../goal/run';
@@ -40,7 +40,10 @@ export async function turn(
     goalId,
     workspace: run.spec.workspace,
     turn: n,
+    // The whole brief for activity code from before the cache-friendly layout, and its two parts for today's.
     brief: renderBrief(run, Date.now()),
+    goal: renderGoal(run),
+    state: renderTurnState(run, Date.now()),
     ...(run.spec.plan !== undefined ? { plan: run.spec.plan } : {}),
     notes,
     model: run.spec.model,

@@ -1,8 +1,14 @@
 /**
- * Builds the model's context for a turn from the goal store: the system instructions with the goal
- * brief re-injected every turn (so the goal, criteria and frontier are never lost), the summary of the
- * oldest turns (compaction, see ./compact.ts), then the later turns verbatim, oldest whole turns left out
- * first when they do not fit the bound (the caller then compacts).
+ * Builds the model's context for a turn from the goal store, laid out for a provider's prompt cache: what is
+ * stable comes first and each turn only appends. The instructions (rules, workspace, the goal as the last edit
+ * left it), the summary of the oldest turns (compaction, see ./compact.ts), the later turns verbatim as the model
+ * saw them (oldest whole turns left out first when they do not fit the bound; the caller then compacts), this
+ * turn's notes, and last the turn's state (criteria verdicts, budget, frontier, guidance, the plan), re-injected
+ * every turn so the goal is never lost but never stored: the next turn's prompt replaces it with its own, so two
+ * consecutive prompts share everything before it. Only a compaction or an edit changes the prefix.
+ *
+ * Inputs without `goal` and `state` (scheduled by older workflow code, and drafts) get the layout from before:
+ * the whole brief, with the turn number, in the instructions.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -15,8 +21,12 @@ export interface ContextInput {
   readonly goalId: string;
   readonly workspace: string;
   readonly turn: number;
-  /** The goal, its criteria and their current state, rendered by the workflow. */
+  /** The goal, its criteria and their current state, rendered by the workflow (the whole brief). */
   readonly brief: string;
+  /** The brief's stable part (objective, criteria, goal version): with `state`, the cache-friendly layout. */
+  readonly goal?: string;
+  /** The brief's per-turn part (criteria verdicts, budget, frontier, guidance): the prompt's last message. */
+  readonly state?: string;
   readonly plan?: string;
   /** Pursuing a goal (default) or drafting one: the rules differ. */
   readonly mode?: AgentMode;
@@ -27,6 +37,8 @@ export interface ContextInput {
   readonly perItemChars?: number;
   /** Instructions already rendered with renderInstructions (else rendered here). */
   readonly instructions?: string;
+  /** The turn's state message already rendered with renderTurnTail (else rendered here). */
+  readonly tail?: string | null;
   /** The summary standing in for turns 1..through; those turns are not read. */
   readonly summary?: StoredSummary | null;
 }
@@ -67,10 +79,21 @@ budget: { maxTurns: 60, maxHours: 8 }
 guidance: Start with the bundler config; see PLAN.md.
 - Messages from the user or the orchestrator arrive as user messages; a revision from the user replaces what it contradicts.`;
 
-/** The system instructions of a turn: the rules, the goal brief and the plan file (read from the workspace). */
-export async function renderInstructions(
-  input: Pick<ContextInput, 'workspace' | 'turn' | 'brief' | 'plan' | 'mode'>,
-): Promise<string> {
+type LayoutInput = Pick<ContextInput, 'workspace' | 'turn' | 'brief' | 'goal' | 'state' | 'plan' | 'mode'>;
+
+/** Whether the input asks for the cache-friendly layout (its brief in two parts; never a draft's). */
+export function appendOnly(input: LayoutInput): boolean {
+  return input.mode !== 'draft' && input.goal !== undefined && input.state !== undefined;
+}
+
+/**
+ * The system instructions of a turn: the rules and the goal. In the cache-friendly layout nothing in them changes
+ * from turn to turn; in the older one they carry the whole brief with the turn number and the plan file.
+ */
+export async function renderInstructions(input: LayoutInput): Promise<string> {
+  if (appendOnly(input)) {
+    return [RULES, `Workspace: ${input.workspace}`, `# The goal\n${input.goal ?? ''}`].join('\n\n');
+  }
   const plan = input.plan ? await readPlan(input.workspace, input.plan) : null;
   if (input.mode === 'draft') {
     return [
@@ -87,8 +110,23 @@ export async function renderInstructions(
   ].join('\n\n');
 }
 
+/**
+ * The last message of a turn's prompt in the cache-friendly layout: the turn's state and the plan file (re-read every
+ * turn); null in the older layout.
+ */
+export async function renderTurnTail(input: LayoutInput): Promise<string | null> {
+  if (!appendOnly(input)) return null;
+  const plan = input.plan ? await readPlan(input.workspace, input.plan) : null;
+  return [
+    `# Turn ${input.turn}: where the goal stands now (this message is replaced by a fresh one every turn)\n${input.state ?? ''}`,
+    ...(plan ? [`# Plan (${input.plan ?? ''}, re-read every turn)\n${plan}`] : []),
+    'Continue toward the goal.',
+  ].join('\n\n');
+}
+
 export async function buildContext(store: GoalStore, input: ContextInput): Promise<BuiltContext> {
   const instructions = input.instructions ?? (await renderInstructions(input));
+  const tail = input.tail !== undefined ? input.tail : await renderTurnTail(input);
 
   // Newest first, only as many turns as fit the bound: a long goal's prompt costs the same to build at turn
   // 2,000 as at turn 20. The most recent turn always stays: without it the model would not know what it just did.
@@ -128,7 +166,8 @@ export async function buildContext(store: GoalStore, input: ContextInput): Promi
   }
   for (const turnItems of rendered) items.push(...turnItems);
   items.push(...input.notes);
-  if (input.notes.length === 0) {
+  if (tail !== null) items.push({ type: 'message', role: 'user', text: tail });
+  else if (input.notes.length === 0) {
     items.push({ type: 'message', role: 'user', text: `Turn ${input.turn}: continue toward the goal.` });
   }
   return { instructions, items, omittedTurns: omitted, firstKeptTurn: kept[0] ?? null };

@@ -5,7 +5,7 @@
  */
 import { toolDefinitions, type AgentMode } from '../../goal/tools';
 import type { MessageItem, ToolDefinition } from '../../goal/transcript';
-import { buildContext, renderInstructions, sizeOf, type BuiltContext } from './context';
+import { buildContext, renderInstructions, renderTurnTail, sizeOf, type BuiltContext } from './context';
 import type { ModelChoice } from '../model/call';
 import type { GoalStore } from '../store/types';
 
@@ -15,6 +15,10 @@ export interface TurnContextInput {
   readonly workspace: string;
   readonly turn: number;
   readonly brief: string;
+  /** The brief's stable part; with `state`, the cache-friendly layout (activities/agent/context.ts). */
+  readonly goal?: string;
+  /** The brief's per-turn part, sent as the prompt's last message. */
+  readonly state?: string;
   readonly plan?: string;
   /** Orchestrator messages for the agent (verification results, guidance); become this turn's user messages. */
   readonly notes: readonly string[];
@@ -45,16 +49,22 @@ export interface TurnContext {
   build(): Promise<BuiltContext>;
 }
 
+/** How a worker lays out prompts: `append` (cache-friendly, the default) or `legacy` (before issue 17, for comparisons). */
+export type ContextLayout = 'append' | 'legacy';
+
 export async function turnContext(
-  deps: { readonly store: GoalStore; readonly maxTranscriptChars: number },
-  input: TurnContextInput,
+  deps: { readonly store: GoalStore; readonly maxTranscriptChars: number; readonly contextLayout?: ContextLayout },
+  given: TurnContextInput,
 ): Promise<TurnContext> {
+  const input = deps.contextLayout === 'legacy' ? withoutParts(given) : given;
   const notes: MessageItem[] = input.notes.map((text) => ({ type: 'message', role: 'user', text }));
   const tools = toolDefinitions(input.mode);
   const promptChars = (input.contextWindow ?? 128_000) * (input.compactAt ?? 0.6) * CHARS_PER_TOKEN;
-  // The instructions and the tools do not depend on the transcript: what is left of the prompt is its budget.
+  // The instructions, the tools and the turn's state do not depend on the transcript: what is left is its budget.
   const instructions = await renderInstructions(input);
-  const fixed = JSON.stringify(tools).length + sizeOf(notes) + PER_ITEM_CHARS * (notes.length + 1);
+  const tail = await renderTurnTail(input);
+  const fixed =
+    JSON.stringify(tools).length + sizeOf(notes) + (tail?.length ?? 0) + PER_ITEM_CHARS * (notes.length + 1);
   const budget = Math.max(0, Math.min(deps.maxTranscriptChars, promptChars - fixed - instructions.length));
   return {
     tools,
@@ -65,10 +75,17 @@ export async function turnContext(
       buildContext(deps.store, {
         ...contextInput(input, notes),
         instructions,
+        tail,
         maxTranscriptChars: budget,
         summary: await deps.store.readSummary(input.goalId),
       }),
   };
+}
+
+/** The input as older workflow code sent it: the whole brief only (the layout from before). */
+function withoutParts(input: TurnContextInput): TurnContextInput {
+  const { goal: _goal, state: _state, ...rest } = input;
+  return rest;
 }
 
 function contextInput(input: TurnContextInput, notes: MessageItem[]) {
@@ -78,6 +95,8 @@ function contextInput(input: TurnContextInput, notes: MessageItem[]) {
     workspace: input.workspace,
     turn: input.turn,
     brief: input.brief,
+    ...(input.goal !== undefined ? { goal: input.goal } : {}),
+    ...(input.state !== undefined ? { state: input.state } : {}),
     ...(input.plan !== undefined ? { plan: input.plan } : {}),
     ...(input.mode !== undefined ? { mode: input.mode } : {}),
     notes,

@@ -9,7 +9,7 @@ import { FAILURE } from '../../goal/failures';
 import type { TokenUsage, ToolCallItem } from '../../goal/transcript';
 import { compact } from './compact';
 import { sizeOf } from './context';
-import { cutPoint, KEEP_SHARE, turnContext, type TurnContextInput } from './turn-context';
+import { cutPoint, KEEP_SHARE, turnContext, type ContextLayout, type TurnContextInput } from './turn-context';
 import { callModel, responseText, type ModelDeps } from '../model/call';
 import type { ModelResponse } from '../model/provider';
 import type { GoalStore } from '../store/types';
@@ -60,6 +60,8 @@ export interface ModelTurnDeps extends ModelDeps {
   readonly store: GoalStore;
   /** A hard cap on verbatim transcript characters, whatever the context window. */
   readonly maxTranscriptChars: number;
+  /** @default 'append' */
+  readonly contextLayout?: ContextLayout;
 }
 
 export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Promise<ModelTurnOutcome> {
@@ -96,6 +98,7 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
       instructions: built.instructions,
       items: built.items,
       tools: ctx.tools,
+      cacheKey: input.goalId,
     });
   } catch (err) {
     // The window is smaller than we were told: keep a quarter of what was just refused, then give up with a reason.
@@ -108,6 +111,7 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
         instructions: built.instructions,
         items: built.items,
         tools: ctx.tools,
+        cacheKey: input.goalId,
       });
     } else {
       throw ApplicationFailure.create({
@@ -154,6 +158,9 @@ function add(a: TokenUsage | undefined, b: TokenUsage): TokenUsage {
     inputTokens: (a?.inputTokens ?? 0) + b.inputTokens,
     outputTokens: (a?.outputTokens ?? 0) + b.outputTokens,
     totalTokens: (a?.totalTokens ?? 0) + b.totalTokens,
+    ...(a?.cachedInputTokens !== undefined || b.cachedInputTokens !== undefined
+      ? { cachedInputTokens: (a?.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0) }
+      : {}),
   };
 }
 

@@ -97,7 +97,12 @@ const ChatBody = z.object({
     }),
   ),
   usage: z
-    .object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number().optional() })
+    .object({
+      prompt_tokens: z.number(),
+      completion_tokens: z.number(),
+      total_tokens: z.number().optional(),
+      prompt_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
+    })
     .nullish(),
 });
 
@@ -121,9 +126,15 @@ export function fromChatBody(json: unknown): ModelResponse {
   });
   const input = body.usage?.prompt_tokens ?? 0;
   const output = body.usage?.completion_tokens ?? 0;
+  const cached = body.usage?.prompt_tokens_details?.cached_tokens;
   return {
     items,
-    usage: { inputTokens: input, outputTokens: output, totalTokens: body.usage?.total_tokens ?? input + output },
+    usage: {
+      inputTokens: input,
+      outputTokens: output,
+      totalTokens: body.usage?.total_tokens ?? input + output,
+      ...(typeof cached === 'number' && cached > 0 && { cachedInputTokens: cached }),
+    },
     ...(body.id !== undefined && { responseId: body.id }),
   };
 }

@@ -18,6 +18,11 @@ export interface ModelRequest {
   /** Sent only when set; models without reasoning reject it (400). */
   reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
   maxOutputTokens?: number;
+  /**
+   * Groups requests that share a prefix for the provider's prompt cache (the goal id); sent as `prompt_cache_key`
+   * on the Responses API. Chat servers (llama.cpp, vLLM) reuse a common prefix without one.
+   */
+  cacheKey?: string;
   /** Abort the call (e.g. Temporal activity cancellation); the call then fails with kind `aborted`. */
   signal?: AbortSignal;
 }

@@ -38,6 +38,7 @@ export function toResponsesRequest(req: ModelRequest): OpenAI.Responses.Response
       strict: false,
     })),
     store: false,
+    ...(req.cacheKey !== undefined && { prompt_cache_key: req.cacheKey }),
     ...(req.reasoningEffort !== undefined && { reasoning: { effort: req.reasoningEffort } }),
     ...(req.maxOutputTokens !== undefined && { max_output_tokens: req.maxOutputTokens }),
   };
@@ -72,7 +73,12 @@ const ResponseBody = z.object({
     }),
   ),
   usage: z
-    .object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number().optional() })
+    .object({
+      input_tokens: z.number(),
+      output_tokens: z.number(),
+      total_tokens: z.number().optional(),
+      input_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
+    })
     .nullish(),
 });
 
@@ -110,9 +116,15 @@ export function fromResponsesBody(json: unknown): ModelResponse {
   });
   const input = body.usage?.input_tokens ?? 0;
   const output = body.usage?.output_tokens ?? 0;
+  const cached = body.usage?.input_tokens_details?.cached_tokens;
   return {
     items,
-    usage: { inputTokens: input, outputTokens: output, totalTokens: body.usage?.total_tokens ?? input + output },
+    usage: {
+      inputTokens: input,
+      outputTokens: output,
+      totalTokens: body.usage?.total_tokens ?? input + output,
+      ...(typeof cached === 'number' && cached > 0 && { cachedInputTokens: cached }),
+    },
     ...(body.id !== undefined && { responseId: body.id }),
   };
 }

@@ -18,7 +18,7 @@ export interface StoredTurn {
   readonly turn: number;
   readonly notes: readonly MessageItem[];
   readonly output: readonly TranscriptItem[];
-  readonly usage: { inputTokens: number; outputTokens: number; totalTokens: number };
+  readonly usage: TokenUsage;
   readonly at: string;
 }
 

@@ -64,8 +64,9 @@ export function recordModelUsage(s: GoalState, usage: TokenUsage, model?: string
   s.tokens.input += usage.inputTokens;
   s.tokens.output += usage.outputTokens;
   s.tokens.total += usage.totalTokens;
+  s.tokens.cached = (s.tokens.cached ?? 0) + (usage.cachedInputTokens ?? 0);
   const price = modelInfo(s).price;
-  if (price) s.costUsd += costOf(price, usage.inputTokens, usage.outputTokens);
+  if (price) s.costUsd += costOf(price, usage.inputTokens, usage.outputTokens, usage.cachedInputTokens);
 }
 
 /** Why a cost budget cannot be enforced (no price known for the model), or null. */

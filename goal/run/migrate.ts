@@ -60,9 +60,15 @@ export class UnknownStateVersionError extends Error {
 /** The current state from carried state of any known version; throws UnknownStateVersionError otherwise. */
 export function migrateState(state: unknown): GoalState {
   const version = typeof state === 'object' && state !== null ? (state as { v?: unknown }).v : undefined;
-  if (version === STATE_VERSION) return state as GoalState;
-  if (version === 1) return fromV1(state as GoalStateV1);
+  if (version === STATE_VERSION) return withLateV2Fields(state as GoalState);
+  if (version === 1) return withLateV2Fields(fromV1(state as GoalStateV1));
   throw new UnknownStateVersionError(version);
+}
+
+/** Fields added to version 2 while it is current get the value a new goal starts with: cached input tokens. */
+function withLateV2Fields(state: GoalState): GoalState {
+  const tokens = state.tokens as Omit<GoalState['tokens'], 'cached'> & { cached?: number };
+  return tokens.cached === undefined ? { ...state, tokens: { ...tokens, cached: 0 } } : state;
 }
 
 /** Version 2 is version 1 with every late field present: each missing one gets the value a new goal starts with. */

@@ -40,7 +40,8 @@ export interface GoalState {
   startedAt: number;
   endedAt: number | null;
   startCommit: string | null;
-  tokens: { input: number; output: number; total: number };
+  /** Tokens spent; `cached`: input tokens the provider served from its prompt cache (added late in version 2). */
+  tokens: { input: number; output: number; total: number; cached: number };
   metrics: MetricState[];
   checks: CheckState[];
   /** Workspace fingerprint at the last verification; a different one means files changed since. */
@@ -166,7 +167,7 @@ export function createState(goalId: string, spec: GoalSpec, now: number, host: s
     startedAt: now,
     endedAt: null,
     startCommit: null,
-    tokens: { input: 0, output: 0, total: 0 },
+    tokens: { input: 0, output: 0, total: 0, cached: 0 },
     metrics: spec.metrics.map((m) => ({ name: m.name, baseline: null, latest: null, best: null })),
     checks: spec.checks.map((c) => ({ name: c.name, baseline: null, latest: null })),
     verifiedFingerprint: null,

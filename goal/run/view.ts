@@ -31,6 +31,7 @@ export function view(s: GoalState, now: number): GoalStatusView {
     frontier: s.frontier ? { ...s.frontier } : null,
     waitingUntil: s.waiting ? { until: iso(s.waiting.until), reason: s.waiting.reason } : null,
     attention: s.attention ? { at: iso(s.attention.at), text: s.attention.text } : null,
+    promptCache: promptCache(s),
     context: { ...s.context },
     refreshes: s.refreshes,
     slack: { ...s.slack },
@@ -69,6 +70,16 @@ export function view(s: GoalState, now: number): GoalStatusView {
       lastMove: s.host.lastMove ? { ...s.host.lastMove, at: iso(s.host.lastMove.at) } : null,
       moves: s.host.moves,
     },
+  };
+}
+
+/** Input tokens and the share of them the provider served from its prompt cache. */
+export function promptCache(s: GoalState): NonNullable<GoalStatusView['promptCache']> {
+  const cached = s.tokens.cached ?? 0;
+  return {
+    inputTokens: s.tokens.input,
+    cachedTokens: cached,
+    hitPercent: s.tokens.input > 0 ? (100 * cached) / s.tokens.input : null,
   };
 }
 

@@ -2,7 +2,8 @@
  * A loopback fake of the OpenAI HTTP API for tests: `POST /v1/responses` and `POST /v1/chat/completions` (also
  * without `/v1`) answered in the real wire format, so the real `openai` client — and code built on it — runs
  * unchanged against `OPENAI_BASE_URL=fake.url`. Replies are scripted per request, including faults (429, 5xx, hangs,
- * malformed bodies, 401), and every request is recorded for assertions.
+ * malformed bodies, 401), and every request is recorded for assertions. Like OpenAI, it keeps a prompt cache
+ * (see {@link PromptCache}) and reports the cached share of each prompt as `cached_tokens` in both APIs' usage.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -14,8 +15,8 @@ export interface FakeTextReply {
   text?: string;
   /** `arguments` is sent verbatim when a string (so it may be malformed JSON), JSON-encoded when an object. */
   toolCalls?: { name: string; arguments: string | object; callId?: string }[];
-  /** Token counts to report; by default estimated from the sizes of request and reply. */
-  usage?: { input?: number; output?: number };
+  /** Token counts to report; by default estimated from the sizes of request and reply (cached: the prompt cache's). */
+  usage?: { input?: number; output?: number; cached?: number };
 }
 
 /** One scripted reply: a {@link FakeTextReply}, or a `fault` that simulates a failure. */
@@ -48,6 +49,8 @@ export interface RecordedRequest {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   headers: Record<string, string | string[] | undefined>;
+  /** Prompt tokens the fake's prompt cache served (reported as `cached_tokens` unless the script overrides it). */
+  cachedTokens?: number;
 }
 
 /** The reply used when no script is set or an array script has run out. */
@@ -61,6 +64,8 @@ export class FakeOpenAI {
   /** Requests answered since the current script was set (the position in an array script). */
   private scriptPosition = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The prefix cache every request goes through. */
+  readonly cache = new PromptCache();
 
   private constructor(
     private readonly server: Server,
@@ -126,6 +131,7 @@ export class FakeOpenAI {
       sendError(res, 400, 'We could not parse the JSON body of your request.', 'invalid_request_error', null);
       return;
     }
+    recorded.cachedTokens = this.cache.lookup(body);
     if (body['stream'] === true) {
       sendError(res, 400, 'The fake OpenAI server does not support stream: true.', 'invalid_request_error', null);
       return;
@@ -142,7 +148,8 @@ export class FakeOpenAI {
 
   private reply(res: ServerResponse, req: RecordedRequest, body: Record<string, unknown>, reply: FakeReply): void {
     if (!('fault' in reply)) {
-      sendJson(res, 200, req.api === 'responses' ? responsesBody(body, reply) : chatBody(body, reply));
+      const cached = { ...reply, usage: { cached: req.cachedTokens ?? 0, ...reply.usage } };
+      sendJson(res, 200, req.api === 'responses' ? responsesBody(body, cached) : chatBody(body, cached));
       return;
     }
     switch (reply.fault) {
@@ -269,6 +276,15 @@ export function allText(req: RecordedRequest): string {
   return parts.filter((p) => p !== '').join('\n');
 }
 
+/**
+ * The turn a goal's model request is for: named by the state message that ends its prompt ("# Turn 17: where the
+ * goal stands now"), or, in the layout from before, by its instructions ("# The goal (turn 17)"); NaN for others.
+ */
+export function turnOf(req: RecordedRequest): number {
+  const text = allText(req);
+  return Number((/# Turn (\d+): where the goal stands now/.exec(text) ?? /# The goal \(turn (\d+)\)/.exec(text))?.[1]);
+}
+
 function inputItems(body: unknown): unknown[] {
   const input = field(body, 'input');
   if (typeof input === 'string') return [{ role: 'user', content: input }];
@@ -344,7 +360,7 @@ function responsesBody(request: Record<string, unknown>, reply: FakeTextReply): 
     truncation: 'disabled',
     usage: {
       input_tokens: usage.input,
-      input_tokens_details: { cached_tokens: 0 },
+      input_tokens_details: { cached_tokens: usage.cached },
       output_tokens: usage.output,
       output_tokens_details: { reasoning_tokens: 0 },
       total_tokens: usage.input + usage.output,
@@ -384,7 +400,7 @@ function chatBody(request: Record<string, unknown>, reply: FakeTextReply): objec
       prompt_tokens: usage.input,
       completion_tokens: usage.output,
       total_tokens: usage.input + usage.output,
-      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      prompt_tokens_details: { cached_tokens: usage.cached, audio_tokens: 0 },
       completion_tokens_details: {
         reasoning_tokens: 0,
         audio_tokens: 0,
@@ -419,13 +435,70 @@ export function promptTokensOf(body: Record<string, unknown>): number {
 }
 
 /** Reported usage: the script's numbers, else estimated from the sizes of request and reply. */
-function usageOf(request: Record<string, unknown>, reply: FakeTextReply): { input: number; output: number } {
+function usageOf(
+  request: Record<string, unknown>,
+  reply: FakeTextReply,
+): { input: number; output: number; cached: number } {
   const replyChars =
     (reply.text ?? '').length + (reply.toolCalls ?? []).reduce((n, c) => n + argumentsText(c.arguments).length, 0);
+  const input = reply.usage?.input ?? promptTokensOf(request);
   return {
-    input: reply.usage?.input ?? promptTokensOf(request),
+    input,
     output: reply.usage?.output ?? Math.max(1, Math.ceil(replyChars / 4)),
+    cached: Math.min(input, reply.usage?.cached ?? 0),
   };
+}
+
+/**
+ * A prompt cache as OpenAI reports one: a request's cached tokens are the longest prefix it shares with an earlier
+ * request of the same `prompt_cache_key` (else with any earlier request without one), in the order the server reads
+ * a prompt (tools, instructions, then the messages), counted in 128-token steps from 1,024 (a shorter match: 0).
+ * Keeps the latest {@link PromptCache.KEEP} prompts per key, as a real cache evicts.
+ */
+export class PromptCache {
+  static readonly KEEP = 16;
+  private readonly prompts = new Map<string, string[]>();
+
+  /** The cached tokens of `body`'s prompt; then remembers it for later requests. */
+  lookup(body: Record<string, unknown>): number {
+    const key = typeof body['prompt_cache_key'] === 'string' ? body['prompt_cache_key'] : '';
+    const text = promptText(body);
+    const earlier = this.prompts.get(key) ?? [];
+    let shared = 0;
+    for (const before of earlier) shared = Math.max(shared, commonPrefix(before, text));
+    earlier.unshift(text);
+    if (earlier.length > PromptCache.KEEP) earlier.pop();
+    this.prompts.set(key, earlier);
+    // Tokens of the shared prefix: its share of the prompt's characters, of the prompt's tokens.
+    return cacheSteps(text.length === 0 ? 0 : Math.floor((shared / text.length) * promptTokensOf(body)));
+  }
+}
+
+/** OpenAI's granularity: nothing below 1,024 tokens, then whole 128-token steps. */
+export function cacheSteps(tokens: number): number {
+  return tokens < 1024 ? 0 : 1024 + Math.floor((tokens - 1024) / 128) * 128;
+}
+
+/** The prompt as one text in the order the server reads it: tools, instructions, then each item whole. */
+function promptText(body: Record<string, unknown>): string {
+  const items = Array.isArray(body['messages']) ? body['messages'] : inputItems(body);
+  return [
+    JSON.stringify(body['tools'] ?? []),
+    textOf(body['instructions']),
+    ...items.map((i) => JSON.stringify(i)),
+  ].join('\n');
+}
+
+/** The length of the longest common prefix of `a` and `b` (binary search on native comparisons). */
+function commonPrefix(a: string, b: string): number {
+  let lo = 0;
+  let hi = Math.min(a.length, b.length);
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (a.slice(0, mid) === b.slice(0, mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 function sendJson(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {

@@ -4,6 +4,7 @@
  */
 import { formatValue } from '../../../goal/values';
 import type { GoalStatusView } from '../../../goal/status';
+import { cacheLine } from '../../../goal/prompt-cache';
 import { html, htmlPage, htmlTable, type Table } from '../html-page';
 import { renderMetricChart } from './chart';
 import type { CheckMeasurement, Measurement, MetricMeasurement, ProgressDoc } from './doc';
@@ -197,6 +198,7 @@ function budgetSection(v: GoalStatusView): Section {
     items: [
       `turns: ${of(String(v.budget.turns.used), v.budget.turns.limit)}`,
       `tokens: ${of(String(v.budget.tokens.used), v.budget.tokens.limit)}`,
+      ...(v.promptCache && v.promptCache.hitPercent !== null ? [`prompt cache: ${cacheLine(v.promptCache)}`] : []),
       `hours: ${of(v.budget.hours.used.toFixed(2), v.budget.hours.limit, ' h')}`,
       `side questions: ${v.asks.count} (${v.asks.tokens} tokens, not counted)`,
       `started ${v.startedAt}${v.endedAt ? `, ended ${v.endedAt}` : ''}`,

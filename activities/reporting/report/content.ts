@@ -4,6 +4,7 @@
  */
 import { formatValue } from '../../../goal/values';
 import type { GoalStatusView, MetricStatus } from '../../../goal/status';
+import { cacheLine } from '../../../goal/prompt-cache';
 import type { Measurement, ProgressDoc } from '../progress/doc';
 
 /** How the clean-up at the end went (the agent removing leftovers of failed attempts, then a re-verification). */
@@ -304,6 +305,7 @@ function costSection(v: GoalStatusView, tokens: ReportContentInput['tokens']): S
       `turns: ${of(String(b.turns.used), b.turns.limit === null ? null : String(b.turns.limit))}`,
       `tokens: ${of(`${b.tokens.used} total${split}`, b.tokens.limit === null ? null : String(b.tokens.limit))}`,
       `cost: ${of(usd(b.cost.used), b.cost.limit === null ? null : usd(b.cost.limit))}`,
+      ...(v.promptCache && v.promptCache.hitPercent !== null ? [`prompt cache: ${cacheLine(v.promptCache)}`] : []),
       `hours: ${of(b.hours.used.toFixed(2), b.hours.limit === null ? null : String(b.hours.limit))}`,
       `side questions: ${v.asks.count} (${v.asks.tokens} tokens, not counted toward the budget)`,
       `model: ${v.model ?? 'the worker default'}; context compactions: ${v.context.compactions}`,
