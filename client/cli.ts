@@ -182,6 +182,12 @@ program
     const { hostWorkerWarning } = await import('./placement');
     const isFile = /\.(ya?ml|json)$/i.test(arg) && existsSync(arg);
     const spec = finalizeSpec(isFile ? readSpecFile(arg) : inlineSpec(arg, o));
+    const { isUnsandboxed } = await import('../goal/sandbox');
+    if (!isUnsandboxed(spec)) {
+      const { probeSandbox, SandboxUnavailableError } = await import('../activities/security/sandbox');
+      const probe = probeSandbox();
+      if (!probe.ok) throw new SandboxUnavailableError(probe.problem ?? 'unknown');
+    }
     const config = loadTemporalConfig();
     const host = o.anyHost ? undefined : (o.host ?? config.host);
     await withClient(async (client) => {
@@ -489,6 +495,17 @@ program
     if (!o.json) out(formatReport(goalId, report));
   });
 
+program
+  .command('doctor')
+  .description("whether this machine can run goals: the agent's sandbox (bubblewrap) above all")
+  .option('--json', 'machine-readable output')
+  .action(async (o: { json?: boolean }) => {
+    const { formatDoctor, runDoctor } = await import('./doctor');
+    const report = runDoctor();
+    out(o.json ? JSON.stringify(report) : formatDoctor(report));
+    if (!report.sandbox.ok) process.exitCode = EXIT.error;
+  });
+
 async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
@@ -515,7 +532,13 @@ function exitCodeFor(e: unknown): number {
   }
   // By name: the modules that define most of them load only with the commands that use them.
   if (
-    ['InvalidSpecError', 'InvalidEditError', 'RejectedError', 'TemporalCliNotFoundError'].includes(name) ||
+    [
+      'InvalidSpecError',
+      'InvalidEditError',
+      'RejectedError',
+      'TemporalCliNotFoundError',
+      'SandboxUnavailableError',
+    ].includes(name) ||
     e instanceof ConfigError
   ) {
     err(`longhaul: ${e.message}`);

@@ -33,6 +33,7 @@ export function formatStatus(s: GoalStatusView, opts: FormatStatusOptions = {}):
     `turn ${s.budget.turns.used}/${s.budget.turns.limit ?? '∞'} · tokens ${s.budget.tokens.used}${s.budget.tokens.limit ? `/${s.budget.tokens.limit}` : ''}${s.budget.cost.used > 0 || s.budget.cost.limit ? ` · $${s.budget.cost.used.toFixed(2)}${s.budget.cost.limit ? `/$${s.budget.cost.limit.toFixed(2)}` : ''}` : ''} · ${s.budget.hours.used.toFixed(2)} h${s.budget.hours.limit ? `/${s.budget.hours.limit} h` : ''}${s.model ? ` · ${s.model}` : ''}`,
   ];
   if (s.attention) lines.push(`NEEDS ATTENTION (${s.attention.at}): ${s.attention.text}`);
+  if (s.sandbox === 'off') lines.push("UNSANDBOXED: sandbox: off — the agent's shell runs with the worker's rights");
   if (s.waitingUntil) lines.push(`waiting until ${s.waitingUntil.until}: ${s.waitingUntil.reason}`);
   for (const m of s.metrics) {
     lines.push(

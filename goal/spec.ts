@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_SPEC_BYTES, MAX_TEXT_CHARS, tooLarge } from './payload';
+import { sandboxSpec } from './sandbox';
 
 const identifier = z
   .string()
@@ -366,6 +367,7 @@ export const goalSpec = z
     finalize: finalizeSpec.prefault({}),
     env: envSpec.optional().describe("the worker's credential-like variables the goal's commands may use"),
     commands: commandsSpec.optional().describe("the shell tool's command policy: extra deny and allow patterns"),
+    sandbox: sandboxSpec.optional(),
   })
   .strict()
   .superRefine((g, ctx) => {

@@ -125,6 +125,8 @@ export interface GoalStatusView {
   };
   /** The model that answered the last turn (or the spec's), null before the first turn with the worker's default. */
   readonly model: string | null;
+  /** `off` when the spec says `sandbox: off`: the agent's shell runs with the worker's rights. */
+  readonly sandbox: 'on' | 'off';
   /** The agent's own account of what is done, what remains and its next step (`record_progress`). */
   readonly frontier: {
     readonly turn: number;

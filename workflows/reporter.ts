@@ -211,6 +211,7 @@ export function slackStatusOf(v: GoalStatusView, run: GoalRun): SlackStatus {
     budget,
     paused: v.paused,
     reason: v.reason ?? v.attention?.text ?? (run.paused ? (run.state.paused?.reason ?? null) : null),
+    ...(v.sandbox === 'off' ? { unsandboxed: true } : {}),
     updatedAt: Date.now(),
   };
 }

@@ -3,6 +3,7 @@ import { ActivityFailure, ApplicationFailure, isCancellation, setCurrentDetails,
 import { renderBrief, renderGoal, renderTurnState } from '../goal/brief';
 import { PERMANENT_FAILURES } from '../goal/failures';
 import { allowEnvOf } from '../goal/spec';
+import { sandboxInputOf } from '../goal/sandbox';
 import type { GoalRun } from '../goal/run';
 import { READ_ONLY_TOOLS, type ToolName } from '../goal/tools';
 import type { CompactionReason, ModelTurnResult } from '../activities/agent/turn';
@@ -80,8 +81,12 @@ export async function turn(
   let claimedDone = false;
   let mayHaveChanged = false;
   let wait: { minutes: number; reason: string } | null = null;
-  // The shell's environment and command policy from the spec; absent from the input when the spec sets neither.
-  const security = { ...allowEnvOf(run.spec), ...(run.spec.commands ? { commands: run.spec.commands } : {}) };
+  // The shell's environment, command policy and sandbox from the spec; absent from the input when the spec sets none.
+  const security = {
+    ...allowEnvOf(run.spec),
+    ...(run.spec.commands ? { commands: run.spec.commands } : {}),
+    ...sandboxInputOf(run.spec),
+  };
   for (const call of result.calls) {
     setCurrentDetails(`**Turn ${n}**: ${call.summary}`);
     if (!READ_ONLY_TOOLS.includes(call.name as ToolName)) mayHaveChanged = true;

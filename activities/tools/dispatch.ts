@@ -23,6 +23,7 @@ import { editFileTool, listFilesTool, readFileTool, searchTool, writeFileTool, t
 import { commandEnv } from '../security/command-env';
 import { redactEnvSecrets, type Redact } from '../security/redact';
 import { compilePolicy, refusalMessage, type CommandPolicy } from './command-policy';
+import { bwrapArgs, bwrapPath, probeSandbox, type SandboxPlan } from '../security/sandbox';
 import { runShell, type ShellProgress, type ShellResult } from './shell';
 import { truncateHeadTail } from './truncate';
 import { PathOutsideWorkspaceError, resolveInWorkspace } from './workspace-path';
@@ -62,6 +63,11 @@ export interface RunToolInput {
    * @default the worker environment's secrets and the well-known secret shapes
    */
   readonly redact?: Redact;
+  /**
+   * The sandbox the shell runs in (activities/security/sandbox.ts); a host that cannot build one refuses the call.
+   * @default none: the shell runs with the worker's rights
+   */
+  readonly sandbox?: SandboxPlan;
 }
 
 export interface ToolRunResult {
@@ -241,12 +247,31 @@ async function runShellTool(args: ShellArgs, input: RunToolInput): Promise<ToolR
       summary: oneLine(`shell: refused (${refusal.rule}): ${args.command}`, MAX_SUMMARY_CHARS),
     };
   }
+  const sandbox = input.sandbox;
+  const probe = sandbox ? probeSandbox() : undefined;
+  if (probe && !probe.ok) {
+    return {
+      ...(await fitOutput(
+        `Refused: this goal's shell runs in a sandbox, and this worker host cannot build one: ${probe.problem ?? ''}. ` +
+          'Only the user can fix this; the file tools still work.',
+        input,
+      )),
+      isError: true,
+      summary: oneLine(`shell: refused (no sandbox on this host): ${args.command}`, MAX_SUMMARY_CHARS),
+    };
+  }
   const timeoutMs = args.timeoutSeconds !== undefined ? args.timeoutSeconds * 1000 : input.defaultShellTimeoutMs;
   const result = await runShell({
     command: args.command,
     cwd: input.workspace,
     timeoutMs,
-    env: commandEnv(NON_INTERACTIVE_ENV, process.env, input.allowEnv),
+    // In the sandbox, /tmp is the command's own: a TMPDIR elsewhere would be read-only or hidden.
+    env: commandEnv(
+      sandbox ? { ...NON_INTERACTIVE_ENV, TMPDIR: '/tmp' } : NON_INTERACTIVE_ENV,
+      process.env,
+      input.allowEnv,
+    ),
+    ...(sandbox ? { wrapper: { program: bwrapPath(), args: bwrapArgs(sandbox) } } : {}),
     signal: input.signal,
     onProgress: input.onProgress,
     onSpawn: input.onSpawn,

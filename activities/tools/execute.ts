@@ -5,6 +5,7 @@
  * goal-files.ts: a retry on the same host finds it).
  */
 import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AgentMode, ToolControl } from '../../goal/tools';
 import { workspaceFingerprint } from '../workspace/git';
@@ -12,11 +13,13 @@ import { redactEnvSecrets, type Redact } from '../security/redact';
 import { compilePolicy, InvalidPolicyPatternError, type CommandPolicy, type CommandPolicySpec } from './command-policy';
 import { runTool } from './dispatch';
 import { protectedMatcher } from '../security/protected-paths';
+import { sandboxPlan, type SandboxPlan } from '../security/sandbox';
+import type { SandboxInput } from '../../goal/sandbox';
 import { killProcessGroup } from './shell';
 import { findToolCall, type GoalStore } from '../store/types';
 import { readToolPid, writeToolPidSync } from '../../common/goal-files';
 
-export interface ExecuteToolInput {
+export interface ExecuteToolInput extends SandboxInput {
   readonly goalId: string;
   readonly workspace: string;
   readonly turn: number;
@@ -98,6 +101,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
   }
 
   const isProtected = await deps.protection(input.goalId);
+  const sandbox = await sandboxOf(store, deps.home, input);
   const commandPolicy = policyOf(input.commands);
   const call = await findToolCall(store, input.goalId, input.turn, input.callId);
   if (!call) throw new Error(`tool call ${input.callId} of turn ${input.turn} is not in the goal store`);
@@ -121,6 +125,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     ...(isProtected ? { isProtected } : {}),
     ...(commandPolicy ? { commandPolicy } : {}),
     ...(input.allowEnv ? { allowEnv: input.allowEnv } : {}),
+    ...(sandbox ? { sandbox } : {}),
     redact: deps.redact ?? redactEnvSecrets,
     defaultShellTimeoutMs: deps.defaultShellTimeoutMs,
     maxOutputChars: deps.maxOutputChars,
@@ -146,6 +151,24 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
   };
   await store.writeToolResult(input.goalId, input.turn, stored);
   return digest(stored, signature(call.name, call.arguments));
+}
+
+/**
+ * The sandbox of this call on this host (none for `sandbox: off`): the goal store, the held-out checks' files and the
+ * worker's home hidden, the protected files recorded at baseline read-only.
+ */
+async function sandboxOf(store: GoalStore, home: string, input: ExecuteToolInput): Promise<SandboxPlan | undefined> {
+  if (input.sandbox === 'off') return undefined;
+  const manifest = input.mode === 'draft' ? null : await store.readProtectedManifest(input.goalId);
+  return sandboxPlan({
+    workspace: input.workspace,
+    longhaulHome: home,
+    // The $HOME the command sees (commandEnv hands it on), else the account's.
+    home: process.env.HOME || homedir(),
+    ...(input.sandbox ? { policy: input.sandbox } : {}),
+    protectedFiles: Object.keys(manifest?.files ?? {}),
+    ...(input.holdout ? { holdout: input.holdout } : {}),
+  });
 }
 
 async function argumentsOf(store: GoalStore, input: ExecuteToolInput): Promise<string> {

@@ -26,6 +26,12 @@ export interface RunShellOptions {
   readonly onSpawn?: (pid: number) => void;
   /** Bytes kept per stream; the rest is dropped with a marker. @default 10 MiB */
   readonly maxCaptureBytes?: number;
+  /**
+   * Runs `bash -c` inside this wrapper (the agent's sandbox: `bwrap` and its arguments, see
+   * activities/security/sandbox.ts). The wrapper is the process group leader, so killing the group reaches it.
+   * @default none: bash runs directly
+   */
+  readonly wrapper?: { readonly program: string; readonly args: readonly string[] };
 }
 
 export interface ShellResult {
@@ -87,6 +93,16 @@ function stopLeftovers(pid: number | undefined): boolean {
   return left;
 }
 
+/** SIGKILL to what may be left of a sandboxed command's group; always false (nothing to report). */
+function killQuietly(pid: number | undefined): false {
+  try {
+    if (pid !== undefined) killProcessGroup(pid, 'SIGKILL');
+  } catch {
+    // EPERM: not ours
+  }
+  return false;
+}
+
 /** Keeps the head of a stream up to a byte budget and counts what it drops. */
 class CappedCapture {
   private readonly chunks: Buffer[] = [];
@@ -138,7 +154,9 @@ export function runShell(opts: RunShellOptions): Promise<ShellResult> {
   }
 
   return new Promise<ShellResult>((resolve, reject) => {
-    const child = spawn('bash', ['-c', opts.command], {
+    const bash = ['bash', '-c', opts.command];
+    const [program, ...args] = opts.wrapper ? [opts.wrapper.program, ...opts.wrapper.args, ...bash] : bash;
+    const child = spawn(program ?? 'bash', args, {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       detached: true,
@@ -186,7 +204,12 @@ export function runShell(opts: RunShellOptions): Promise<ShellResult> {
       child.stdout.destroy();
       child.stderr.destroy();
       // Whatever the command left running in its group is stopped too: no process outlives its call.
-      const backgroundStopped = !timedOut && !aborted && exit !== undefined && stopLeftovers(child.pid);
+      // In a sandbox, its pid namespace ends them with the command (those still dying are not the command's doing).
+      const backgroundStopped =
+        !timedOut &&
+        !aborted &&
+        exit !== undefined &&
+        (opts.wrapper ? killQuietly(child.pid) : stopLeftovers(child.pid));
       resolve({
         ...(backgroundStopped ? { backgroundStopped } : {}),
         exitCode: exit?.code ?? null,

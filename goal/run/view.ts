@@ -3,6 +3,7 @@ import type { GoalOutcome, GoalStatusView } from '../status';
 import { hoursUsed } from './budget';
 import { checkStatuses, metricStatuses, progress } from './criteria';
 import type { GoalState } from './state';
+import { isUnsandboxed } from '../sandbox';
 
 /** Guidance entries shown in the view (the state keeps more). */
 const GUIDANCE_SHOWN = 10;
@@ -28,6 +29,7 @@ export function view(s: GoalState, now: number): GoalStatusView {
       cost: { used: s.costUsd, limit: b.maxCostUsd ?? null },
     },
     model: s.modelName ?? s.spec.model.name ?? null,
+    sandbox: isUnsandboxed(s.spec) ? 'off' : 'on',
     frontier: s.frontier ? { ...s.frontier } : null,
     waitingUntil: s.waiting ? { until: iso(s.waiting.until), reason: s.waiting.reason } : null,
     attention: s.attention ? { at: iso(s.attention.at), text: s.attention.text } : null,

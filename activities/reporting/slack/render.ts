@@ -59,6 +59,8 @@ export interface SlackStatus {
   readonly reason: string | null;
   /** When this status was taken (epoch ms). */
   readonly updatedAt: number;
+  /** The spec says `sandbox: off`: the agent's shell runs with the worker's rights (absent otherwise). */
+  readonly unsandboxed?: boolean;
 }
 
 /** A Block Kit text object. */
@@ -139,6 +141,7 @@ export function renderStatus(status: SlackStatus): SlackMessage {
     const mark = status.paused ? '⏸️ ' : status.status === 'running' ? '⚠️ ' : '';
     summary.push(`${mark}${cap(escapeMrkdwn(reason), 1000)}`);
   }
+  if (status.unsandboxed) summary.push("⚠️ *Unsandboxed* (sandbox: off): the agent's shell has the worker's rights");
 
   const blocks: SlackBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: cap(objective, SLACK_LIMITS.header), emoji: true } },
