@@ -18,8 +18,12 @@ function goal(extra: object = {}) {
 
 describe('model table', () => {
   test('a dated model name finds its family; a sibling family is not mistaken for it', () => {
-    expect(modelInfo('gpt-5.1-2025-11-13').price).toEqual({ inputPerMTok: 1.25, outputPerMTok: 10 });
-    expect(modelInfo('gpt-5-mini').price).toEqual({ inputPerMTok: 0.25, outputPerMTok: 2 });
+    expect(modelInfo('gpt-5.1-2025-11-13').price).toEqual({
+      inputPerMTok: 1.25,
+      cachedInputPerMTok: 0.125,
+      outputPerMTok: 10,
+    });
+    expect(modelInfo('gpt-5-mini').price).toEqual({ inputPerMTok: 0.25, cachedInputPerMTok: 0.025, outputPerMTok: 2 });
     expect(modelInfo('gpt-4o-mini-2024-07-18').contextWindow).toBe(128_000);
     expect(modelInfo('my-local-llama')).toEqual({ price: null, contextWindow: DEFAULT_CONTEXT_WINDOW });
   });
@@ -30,6 +34,16 @@ describe('model table', () => {
       contextWindow: 8_000,
     });
     expect(costOf({ inputPerMTok: 2, outputPerMTok: 8 }, 1_000_000, 500_000)).toBeCloseTo(6);
+  });
+
+  test('cached input costs the cached rate, else the full input price', () => {
+    const price = { inputPerMTok: 2, cachedInputPerMTok: 0.5, outputPerMTok: 8 };
+    expect(costOf(price, 1_000_000, 0, 800_000)).toBeCloseTo(0.2 * 2 + 0.8 * 0.5);
+    expect(costOf({ inputPerMTok: 2, outputPerMTok: 8 }, 1_000_000, 0, 800_000)).toBeCloseTo(2);
+    const run = goal({ model: { name: 'gpt-5.1' } });
+    run.recordModelUsage({ inputTokens: 100_000, outputTokens: 0, totalTokens: 100_000, cachedInputTokens: 90_000 });
+    expect(run.state.costUsd).toBeCloseTo((10_000 * 1.25 + 90_000 * 0.125) / 1e6);
+    expect(run.state.tokens.cached).toBe(90_000);
   });
 });
 

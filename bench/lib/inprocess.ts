@@ -4,7 +4,7 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import { renderBrief } from '../../goal/brief';
+import { renderBrief, renderGoal, renderTurnState } from '../../goal/brief';
 import { GoalRun } from '../../goal/run';
 import type { GoalSpec } from '../../goal/spec';
 import { tempDir } from '../../test/helpers/workspace';
@@ -65,6 +65,8 @@ export async function inProcessLoop(spec: GoalSpec, goalId: string, modelUrl: st
           workspace,
           turn: n,
           brief: renderBrief(run, Date.now()),
+          goal: renderGoal(run),
+          state: renderTurnState(run, Date.now()),
           ...(spec.plan !== undefined ? { plan: spec.plan } : {}),
           notes: run.takeNotes(),
           model: spec.model,

@@ -2,7 +2,12 @@
  * The scripted agent the benchmarks run: the fake OpenAI server answers every turn with one short read-only tool
  * call (read_file), after a configurable latency, and records when each turn's request arrived.
  */
-import { FakeOpenAI, type FakeReply, type RecordedRequest } from '../../test/fakes/openai-server';
+import {
+  FakeOpenAI,
+  turnOf as turnOfRequest,
+  type FakeReply,
+  type RecordedRequest,
+} from '../../test/fakes/openai-server';
 import { sleep } from './cli';
 
 /** A turn request carries the agent's tools; compaction and reflection calls carry none. */
@@ -13,10 +18,8 @@ export function workspaceOf(r: RecordedRequest): string {
   return /^Workspace: (.*)$/m.exec(String(r.body.instructions ?? ''))?.[1] ?? '';
 }
 
-/** The turn number the instructions announce. */
-export function turnOf(r: RecordedRequest): number {
-  return Number(/# The goal \(turn (\d+)\)/.exec(String(r.body.instructions ?? ''))?.[1]);
-}
+/** The turn number the request announces (its turn-state message, or the instructions in the older layout). */
+export const turnOf = turnOfRequest;
 
 export interface TurnArrival {
   /** performance.now() when the request arrived. */
@@ -37,6 +40,8 @@ export interface ScriptedModel {
   reply: (r: RecordedRequest) => FakeReply;
   /** Called with every turn request as it arrives (before the latency). */
   onTurn: ((r: RecordedRequest, a: TurnArrival) => void | Promise<void>) | null;
+  /** Requests without tools answered so far (compaction summaries, reflections). */
+  summaries: number;
   /** Keep the fake's request log (prompt inspection); off by default, so long runs do not hold every prompt. */
   keepRequests: boolean;
   close(): Promise<void>;
@@ -52,12 +57,16 @@ export async function startScriptedModel(latencyMs = 0): Promise<ScriptedModel> 
     latencyMs,
     reply: () => READ_SCORE,
     onTurn: null,
+    summaries: 0,
     keepRequests: false,
     close: () => fake.close(),
   };
   fake.setScript(async (req) => {
     if (!model.keepRequests) fake.requests.length = 0;
-    if (!isTurnRequest(req)) return { text: 'summary: the agent read score.txt again and again; the score is 0' };
+    if (!isTurnRequest(req)) {
+      model.summaries += 1;
+      return { text: 'summary: the agent read score.txt again and again; the score is 0' };
+    }
     const arrival = { at: performance.now(), wall: Date.now(), workspace: workspaceOf(req), turn: turnOf(req) };
     model.arrivals.push(arrival);
     if (model.onTurn) await model.onTurn(req, arrival);

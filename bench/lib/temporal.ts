@@ -2,6 +2,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities';
 import { workerTuningFromEnv } from '../../worker/config';
 import { createGoalWorker } from '../../worker/worker';
 import { startTestServer, workflowBundle } from '../../test/helpers/temporal';
@@ -28,7 +29,12 @@ let seq = 0;
  * A Longhaul worker in this process (as test/helpers/goal-harness.ts builds it) with the shipped settings, on its own
  * task queue.
  */
-export async function inProcessWorker(env: TestWorkflowEnvironment, modelUrl: string): Promise<InProcessWorker> {
+export async function inProcessWorker(
+  env: TestWorkflowEnvironment,
+  modelUrl: string,
+  /** Activity settings to compare (e.g. the prompt layout, bench/context.ts); the shipped ones by default. */
+  activities: Pick<ActivityDeps, 'contextLayout'> = {},
+): Promise<InProcessWorker> {
   const home = tempDir('longhaul-bench-home-');
   const taskQueue = `bench-${process.pid}-${++seq}`;
   const worker = await createGoalWorker({
@@ -41,6 +47,7 @@ export async function inProcessWorker(env: TestWorkflowEnvironment, modelUrl: st
       openai: { apiKey: 'sk-bench', baseURL: modelUrl },
       defaultModel: 'fake-model',
       defaultApi: 'responses',
+      ...activities,
     },
     tuning: workerTuningFromEnv({}),
   });
