@@ -188,6 +188,9 @@ program
       const probe = probeSandbox();
       if (!probe.ok) throw new SandboxUnavailableError(probe.problem ?? 'unknown');
     }
+    const { formatProtection, protectionSummary } = await import('./protection');
+    const protection = await protectionSummary(spec);
+    if (!o.json) for (const line of formatProtection(protection)) err(line);
     const config = loadTemporalConfig();
     const host = o.anyHost ? undefined : (o.host ?? config.host);
     await withClient(async (client) => {
@@ -199,14 +202,14 @@ program
         ...(host ? { host } : {}),
       });
       if (!o.wait) {
-        out(o.json ? JSON.stringify({ goalId: handle.workflowId }) : handle.workflowId);
+        out(o.json ? JSON.stringify({ goalId: handle.workflowId, protection }) : handle.workflowId);
         return;
       }
       if (!o.json) err(`started ${handle.workflowId}; waiting for it to end (Ctrl-C stops waiting, not the goal)`);
       const result = await waitForGoal(client, handle.workflowId);
       out(
         o.json
-          ? JSON.stringify({ goalId: handle.workflowId, ...result })
+          ? JSON.stringify({ goalId: handle.workflowId, protection, ...result })
           : `${handle.workflowId} ${result.status}: ${result.reason}`,
       );
       if (result.status !== 'achieved') process.exitCode = EXIT.notAchieved;
@@ -350,8 +353,9 @@ program
   .option('--max-tokens <n>', 'new token budget')
   .option('--max-hours <h>', 'new wall-clock budget in hours')
   .option('--max-cost <usd>', 'new model spend budget in US dollars (not below what is spent)')
+  .option('--editable <glob...>', 'let the agent change a path the automatic protection covers (repeatable)')
   .option('--reason <text>', 'why; shown to the agent')
-  .option('--file <edit>', 'an edit as YAML/JSON: objective, guidance, metrics, targets, checks, budget, reason')
+  .option('--file <edit>', 'an edit as YAML/JSON: objective, guidance, targets, checks, editable, budget, reason…')
   .option('--json', 'machine-readable output')
   .action(async (goalId: string, o: EditFlags & { json?: boolean }) => {
     const { editFromFlags } = await import('./spec-input');

@@ -196,7 +196,8 @@ checks:
   - name: tests
     command: npm test
 
-# Files the agent may not change (the metric's and checks' scripts are protected too).
+# Files the agent may not change. What checks and number-reading metrics name is protected too; what a
+# wall_time metric runs is the workload, editable. \`editable: [globs]\` exempts paths from those automatic rules.
 protect: [test/**, bench/**]
 
 # When to stop trying: the goal ends budget_exhausted at the first limit reached.

@@ -129,6 +129,8 @@ export interface EditFlags {
   maxCost?: string;
   reason?: string;
   file?: string;
+  /** Globs the automatic protection is to leave editable (`--editable slow.sh`). */
+  editable?: string[];
 }
 
 /** An edit from `longhaul edit` flags and/or an edit file, validated locally (the goal validates it again). */
@@ -139,6 +141,7 @@ export function editFromFlags(o: EditFlags): GoalEdit {
   if (o.objective !== undefined) edit.objective = o.objective;
   if (o.guidance !== undefined) edit.guidance = o.guidance;
   if (o.reason !== undefined) edit.reason = o.reason;
+  if (o.editable) edit.editable = [...((edit.editable as string[] | undefined) ?? []), ...o.editable];
   if (o.target) {
     const targets: Record<string, unknown> = { ...(edit.targets as object | undefined) };
     for (const t of o.target) {

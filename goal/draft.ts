@@ -53,6 +53,14 @@ export interface DraftMeasurement {
   readonly checks: readonly MeasuredCheck[];
   /** Protected globs the spec names (the metric and check scripts are protected too, at the goal's start). */
   readonly protect: readonly string[];
+  /**
+   * What the goal would protect and why, path by path (null: not computed), and protection warnings; absent in
+   * measurements from before it was shown.
+   */
+  readonly protection?: {
+    readonly entries: readonly { readonly path: string; readonly protected: boolean; readonly reason: string }[] | null;
+    readonly warnings: readonly string[];
+  };
   readonly objective: string;
   readonly budget: string;
   /** How long the whole measurement took, in ms. */
@@ -170,9 +178,15 @@ export function renderDraftSummary(view: DraftView): string {
   }
   for (const c of m.checks)
     lines.push(`  check    ${c.name}: \`${c.command}\` — ${c.passed ? 'passes now' : 'FAILS now'}`);
-  lines.push(
-    `  protect  ${m.protect.length > 0 ? m.protect.join(', ') : 'nothing beyond the metric and check scripts'}`,
-  );
+  const entries = m.protection?.entries;
+  if (entries && entries.length > 0) {
+    for (const e of entries) lines.push(`  ${e.protected ? 'protect ' : 'editable'} ${e.path}: ${e.reason}`);
+  } else {
+    lines.push(
+      `  protect  ${m.protect.length > 0 ? m.protect.join(', ') : 'nothing beyond the checks and evaluators'}`,
+    );
+  }
+  for (const w of m.protection?.warnings ?? []) lines.push(`  WARNING  ${w}`);
   lines.push(`  budget   ${m.budget}`);
   lines.push(`  measured in ${seconds(m.durationMs)} by the orchestrator, in a fresh copy of the workspace`);
   for (const w of p.warnings) lines.push(`  WARNING  ${w}`);

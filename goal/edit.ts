@@ -28,6 +28,11 @@ export const goalEdit = z
       .describe('new targets by metric name, e.g. { build_seconds: { relative: -0.4 } }'),
     checks: z.array(checkSpec).optional().describe('replaces the list of checks'),
     checklist: checklistSpec.optional().describe('replaces the checklist'),
+    editable: z
+      .array(z.string().trim().min(1))
+      .min(1)
+      .optional()
+      .describe('globs added to the spec editable: exempt from the automatic protection; taken again at once'),
     budget: z
       .object({
         maxTurns: z.int().min(1).max(1_000_000).optional(),
@@ -41,7 +46,8 @@ export const goalEdit = z
   })
   .strict()
   .refine((e) => Object.keys(e).some((k) => k !== 'reason'), {
-    message: 'an edit must change something: objective, guidance, metrics, targets, checks, checklist or budget',
+    message:
+      'an edit must change something: objective, guidance, metrics, targets, checks, checklist, editable or budget',
   });
 export type GoalEdit = z.infer<typeof goalEdit>;
 
@@ -110,6 +116,7 @@ export function applyEditToSpec(spec: GoalSpec, edit: GoalEdit, spent: Spent): G
     ...(edit.guidance !== undefined ? { guidance: edit.guidance } : {}),
     ...(edit.checks !== undefined ? { checks: edit.checks } : {}),
     ...(edit.checklist !== undefined ? { checklist: edit.checklist } : {}),
+    ...(edit.editable !== undefined ? { editable: [...new Set([...(spec.editable ?? []), ...edit.editable])] } : {}),
     metrics,
     budget,
   };
@@ -199,6 +206,10 @@ export function describeChanges(before: GoalSpec, after: GoalSpec): string[] {
           : `checklist "${c.item}" now verified by the judge`,
       );
     }
+  }
+  const editable = new Set(before.editable ?? []);
+  for (const glob of after.editable ?? []) {
+    if (!editable.has(glob)) lines.push(`${glob} is now editable (exempt from the automatic protection)`);
   }
   for (const key of ['maxTurns', 'maxTokens', 'maxHours', 'maxCostUsd'] as const) {
     if (before.budget[key] !== after.budget[key])

@@ -30,6 +30,7 @@ import * as end from './run/finish';
 import * as host from './run/host';
 import { migrateState } from './run/migrate';
 import * as milestones from './run/milestones';
+import * as protection from './run/protection';
 import { createState, type GoalState } from './run/state';
 import * as turns from './run/turn';
 import * as verification from './run/verification';
@@ -190,6 +191,15 @@ export class GoalRun {
   }
   recordIntegrityViolation(violations: readonly IntegrityViolation[], restored: readonly string[], now: number) {
     verification.recordIntegrityViolation(this.state, violations, restored, now);
+  }
+
+  // ---- protected paths over the run (run/protection.ts) --------------------------------------------------
+  /** A write the tools refused on a protected path; the third one of a path asks the user to look. */
+  recordRefusal(refused: { readonly path: string; readonly reason: string }, now: number): void {
+    protection.recordRefusal(this.state, refused, now);
+  }
+  protectionRetaken(files: number, now: number): void {
+    protection.protectionRetaken(this.state, files, now);
   }
 
   // ---- turns (run/turn.ts) -------------------------------------------------------------------------------

@@ -358,7 +358,11 @@ export const goalSpec = z
     protect: z
       .array(z.string().trim().min(1))
       .default([])
-      .describe('globs of workspace files that may not change (the metric and check scripts are added)'),
+      .describe('globs of workspace files that may not change (the checks and evaluators they name are added)'),
+    editable: z
+      .array(z.string().trim().min(1))
+      .optional()
+      .describe('globs the automatic protection leaves editable (an explicit protect still applies)'),
     budget: budgetSpec.default({ maxTurns: 50 }),
     model: modelSpec.prefault({}),
     stall: stallSpec.prefault({}),

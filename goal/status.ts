@@ -211,6 +211,8 @@ export interface GoalStatusView {
     readonly protectedFiles: number;
     readonly violations: number;
     readonly last: { readonly at: string; readonly turn: number; readonly paths: readonly string[] } | null;
+    /** Writes the tools refused on protected paths: per path, why it is protected and how often. */
+    readonly refusals: readonly { readonly path: string; readonly reason: string; readonly count: number }[];
   };
   /** Warnings for the user, e.g. a target inside the measurement noise. */
   readonly warnings: readonly string[];

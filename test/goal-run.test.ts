@@ -114,7 +114,7 @@ describe('GoalRun.create', () => {
       asks: { count: 0, tokens: 0 },
       holdout: [],
       checklist: [],
-      integrity: { protectedFiles: 0, violations: 0, last: null },
+      integrity: { protectedFiles: 0, violations: 0, last: null, refusals: [] },
       baselineDir: null,
       warnings: [],
       host: { name: null, lostSince: null, move: null, lastMove: null, moves: 0 },
@@ -502,7 +502,7 @@ describe('view', () => {
       asks: { count: 0, tokens: 0 },
       holdout: [],
       checklist: [],
-      integrity: { protectedFiles: 0, violations: 0, last: null },
+      integrity: { protectedFiles: 0, violations: 0, last: null, refusals: [] },
       warnings: [],
       host: { name: null, lostSince: null, moving: null, lastMove: null, moves: 0 },
     });

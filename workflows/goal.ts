@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import { FAILURE, PERMANENT_FAILURES } from '../goal/failures';
 import { GoalRun, type GoalState } from '../goal/run';
+import { protectionChanged } from '../goal/protection';
 import { activityTuningOf, resolveGoalTuning, type GoalTuning, type ResolvedGoalTuning } from '../goal/tuning';
 import type { GoalSpec } from '../goal/spec';
 import type { GoalOutcome, MetricResult } from '../goal/status';
@@ -28,7 +29,7 @@ import { PATCHES } from './patches';
 import { publish } from './visibility';
 import { startReporter, type Reporter } from './reporter';
 import { turn, type OutagePolicy } from './turn';
-import { baseline, measureMetric, verifyIfChanged } from './verify';
+import { baseline, measureMetric, retakeProtection, verifyIfChanged } from './verify';
 
 export type { GoalTuning } from '../goal/tuning';
 
@@ -180,7 +181,9 @@ async function turnBoundary(run: GoalRun, acts: Acts): Promise<void> {
 }
 
 async function applyEdits(run: GoalRun, acts: Acts): Promise<void> {
+  const before = run.spec;
   const rebaseline = run.applyPendingEdits(Date.now());
+  if (protectionChanged(before, run.spec)) await retakeProtection(run, acts);
   publish(run);
   const metrics = run.spec.metrics.filter((m) => rebaseline.includes(m.name));
   const results: MetricResult[] = [];

@@ -95,6 +95,7 @@ export async function turn(
         { goalId, workspace: run.spec.workspace, turn: n, callId: call.callId, ...security },
       ]);
       run.recordToolOutcome({ sig: r.sig, summary: call.summary, failed: r.isError }, Date.now());
+      if (r.refusedProtected) run.recordRefusal(r.refusedProtected, Date.now());
       const c = r.control;
       if (c?.kind === 'done') claimedDone = true;
       else if (c?.kind === 'progress') run.setFrontier(c);

@@ -6,6 +6,7 @@ import { setCurrentDetails } from '@temporalio/workflow';
 import { judgeEvidence, type GoalRun } from '../goal/run';
 import { commandVerdict, failsAtBaselineWarning, isPaired, pairedOutcome } from '../goal/rounds';
 import { allowEnvOf, checklistItems, repeatsFor, type CheckSpec, type MetricSpec } from '../goal/spec';
+import { protectionInput } from '../goal/protection';
 import { DEFAULT_INITIAL_PAIRS } from '../goal/stats';
 import type { ChecklistResult, CheckResult, MetricResult, VerificationRound } from '../goal/status';
 import type { Acts } from './proxies';
@@ -26,8 +27,7 @@ export async function baseline(run: GoalRun, acts: Acts): Promise<boolean> {
     {
       goalId,
       workspace: run.spec.workspace,
-      protect: spec.protect,
-      commands: [...spec.metrics.map((m) => m.command), ...spec.checks.map((c) => c.command)],
+      ...protectionInput(spec),
     },
   ]);
   run.setProtectedFiles(guard.files);
@@ -44,6 +44,14 @@ export async function baseline(run: GoalRun, acts: Acts): Promise<boolean> {
   }
   run.recordExtras(round.holdout, round.checklist);
   return run.recordBaseline(round.metrics, round.checks, ws.fingerprint, Date.now()).achieved;
+}
+
+/** An edit changed what is editable: the protected paths are taken again (recorded paths keep their baseline). */
+export async function retakeProtection(run: GoalRun, acts: Acts): Promise<void> {
+  const guard = await acts.quick.protectWorkspace.executeWithOptions({ summary: 'record protected paths again' }, [
+    { goalId: run.state.goalId, workspace: run.spec.workspace, ...protectionInput(run.spec), retake: true },
+  ]);
+  run.protectionRetaken(guard.files, Date.now());
 }
 
 /** A/A runs of each paired metric at baseline: warns when the target is inside the noise. */

@@ -5,6 +5,8 @@
  */
 import { median } from '../../goal/decision';
 import type { DraftMeasurement, MeasuredCheck, MeasuredMetric } from '../../goal/draft';
+import { protectionInput, protectionWarnings } from '../../goal/protection';
+import { protectionPlan } from '../security/protected-paths';
 import { isDeterministic, type CheckSpec, type GoalSpec, type MetricSpec } from '../../goal/spec';
 import { runCheckCommand } from '../verification/measure';
 import type { Redact } from '../security/redact';
@@ -36,6 +38,8 @@ export async function measureDraft(input: MeasureDraftInput): Promise<DraftMeasu
       ...(spec.env ? { allowEnv: spec.env.allow } : {}),
       ...(input.redact ? { redact: input.redact } : {}),
     };
+    // Before any command runs in the copy: what the goal would protect, as the worker will decide it at baseline.
+    const plan = await protectionPlan(protectionInput(spec), dir).catch(() => null);
     const metrics: MeasuredMetric[] = [];
     for (const metric of spec.metrics) metrics.push(await measureOne(metric, dir, opts));
     const checks: MeasuredCheck[] = [];
@@ -44,6 +48,7 @@ export async function measureDraft(input: MeasureDraftInput): Promise<DraftMeasu
       metrics,
       checks,
       protect: spec.protect,
+      protection: { entries: plan?.entries ?? null, warnings: protectionWarnings(spec) },
       objective: spec.objective,
       budget: budgetText(spec.budget),
       durationMs: Date.now() - started,

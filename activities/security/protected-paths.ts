@@ -1,13 +1,17 @@
 /**
  * The protected-paths guard: the agent may not weaken the evaluator (the goal's tests, its benchmark, the
- * metric's own scripts). The protected set is the spec's `protect` globs plus every workspace file the metric and
- * check commands name. A manifest of their hashes is taken at the baseline; after the agent's work the workspace is
- * checked against it, and violations are put back (restored from the start commit, or removed when added).
+ * metric's own scripts). The protected set is the spec's `protect` globs plus the workspace files the commands name,
+ * by the role of the command (goal/protection.ts): what checks, held-out checks and number-reading metrics name is
+ * protected, what a wall_time metric runs is not, `editable` globs are exempt; an npm/yarn/pnpm script a guard runs
+ * protects that `scripts` entry of package.json, not the file. A manifest of their hashes (and entries) is taken at
+ * the baseline; after the agent's work the workspace is checked against it, and violations are put back (restored
+ * from the start commit, removed when added, a script entry written back).
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { editableReason, namedReason, protectGlobReason, type RoledCommand } from '../../goal/protection';
 import { git } from '../workspace/git';
 
 export interface ProtectedManifest {
@@ -15,6 +19,42 @@ export interface ProtectedManifest {
   patterns: string[];
   /** Workspace-relative path (forward slashes) → sha256 hex of its content at the baseline. */
   files: Record<string, string>;
+  /** Why each pattern is protected, shown with a refusal (absent in manifests taken before reasons were kept). */
+  reasons?: Record<string, string>;
+  /** The package.json `scripts` entries a guard or evaluator runs: their values are protected, not the whole file. */
+  scripts?: ScriptGuard[];
+}
+
+/** A protected `scripts` entry of a package.json. */
+export interface ScriptGuard {
+  /** Workspace-relative path of the package.json. */
+  file: string;
+  name: string;
+  /** Its value at the baseline; null when there was none (adding one is a change too). */
+  value: string | null;
+  reason: string;
+}
+
+/** What the spec gives the automatic rules: its globs and the commands with the role of what they name. */
+export interface ProtectionInput {
+  readonly protect: readonly string[];
+  readonly editable?: readonly string[];
+  readonly named: readonly RoledCommand[];
+}
+
+/** One line of what `start` and `draft` show: a path (a file, a glob, `package.json:scripts.test`) and why. */
+export interface ProtectionEntry {
+  readonly path: string;
+  readonly protected: boolean;
+  readonly reason: string;
+}
+
+/** The protection of a goal before any hash is taken: what buildProtectedManifest records, and what users see. */
+export interface ProtectionPlan {
+  readonly patterns: string[];
+  readonly reasons: Record<string, string>;
+  readonly scripts: Omit<ScriptGuard, 'value'>[];
+  readonly entries: ProtectionEntry[];
 }
 
 export interface IntegrityViolation {
@@ -183,6 +223,16 @@ interface NameContext {
   readonly realRoot: string;
   readonly found: Set<string>;
   listing?: Promise<string[]>;
+  /**
+   * When set, a package-manager script names its package.json entries here (path → script names) and the files
+   * its value names, instead of the whole package.json.
+   */
+  readonly scripts?: Map<string, Set<string>>;
+  /** Through which script a file was named (for the reasons shown). */
+  readonly via?: Map<string, string>;
+  /** The script being expanded, and how deep. */
+  current?: string;
+  depth?: number;
 }
 
 /** Adds the workspace file `abs` names (and, for a symlink, the file it leads to), if any; true if it did. */
@@ -197,6 +247,7 @@ async function addIfFile(ctx: NameContext, abs: string): Promise<boolean> {
   const realRel = insideRel(ctx.realRoot, real);
   if (realRel === null) return false;
   ctx.found.add(realRel);
+  if (ctx.current !== undefined && ctx.via && !ctx.via.has(realRel)) ctx.via.set(realRel, ctx.current);
   // The name itself, when it is a symlink inside the workspace: retargeting the link would change the evaluator too.
   try {
     const linkPath = path.join(await fs.realpath(path.dirname(abs)), path.basename(abs));
@@ -255,9 +306,58 @@ async function nameToolFiles(ctx: NameContext, cwd: string | null, words: string
   const args = words.slice(k + 1).filter((w) => !w.startsWith('-'));
   if (cwd === null) return;
   if ((program === 'npm' && NPM_SCRIPT_COMMANDS.has(args[0] ?? '')) || program === 'yarn' || program === 'pnpm') {
-    await addIfFile(ctx, path.join(cwd, 'package.json'));
+    if (ctx.scripts) await nameScript(ctx, cwd, program, args);
+    else await addIfFile(ctx, path.join(cwd, 'package.json'));
   } else if (program === 'make' || program === 'gmake') {
     for (const name of ['GNUmakefile', 'makefile', 'Makefile']) await addIfFile(ctx, path.join(cwd, name));
+  }
+}
+
+const RUN_WORDS = new Set(['run', 'run-script', 'rum', 'urn']);
+/** How deep scripts that run scripts are followed. */
+const MAX_SCRIPT_DEPTH = 5;
+
+/** The script a package-manager command runs: `npm test` → test, `npm run build` → build, `yarn lint` → lint. */
+function scriptName(program: string, args: readonly string[]): string | undefined {
+  const [first, second] = args;
+  if (first === undefined) return undefined;
+  if (RUN_WORDS.has(first)) return second;
+  if (program === 'npm') return ['test', 't', 'tst'].includes(first) ? 'test' : first;
+  return first;
+}
+
+/**
+ * A script a command runs through npm, yarn or pnpm: its entry and its pre/post entries are named (the values are
+ * what runs), and the files and scripts its value names, as the command would.
+ */
+async function nameScript(ctx: NameContext, cwd: string, program: string, args: readonly string[]): Promise<void> {
+  const scripts = ctx.scripts;
+  const name = scriptName(program, args);
+  if (scripts === undefined || name === undefined) return;
+  const pkgAbs = path.join(cwd, 'package.json');
+  let real: string;
+  try {
+    real = await fs.realpath(pkgAbs);
+  } catch {
+    return; // no package.json: the command fails, nothing to protect
+  }
+  const rel = insideRel(ctx.realRoot, real);
+  if (rel === null) return;
+  const pkg = await readPackageScripts(ctx.realRoot, rel);
+  const names = scripts.get(rel) ?? new Set<string>();
+  scripts.set(rel, names);
+  const depth = ctx.depth ?? 0;
+  for (const entry of [`pre${name}`, name, `post${name}`]) {
+    if (names.has(entry)) continue;
+    names.add(entry);
+    const value = pkg?.[entry];
+    if (typeof value !== 'string' || depth >= MAX_SCRIPT_DEPTH) continue;
+    const outer = ctx.current;
+    ctx.depth = depth + 1;
+    ctx.current = outer ?? `npm script ${entry}`;
+    await nameCommand(ctx, path.dirname(real), value, true);
+    ctx.current = outer;
+    ctx.depth = depth;
   }
 }
 
@@ -320,6 +420,31 @@ export async function filesNamedByCommand(workspace: string, command: string): P
   return [...ctx.found].sort();
 }
 
+/** What a command names when package-manager scripts count as entries: files, and package.json script entries. */
+export interface NamedByCommand {
+  /** Files, each with the script it was named through, if any. */
+  readonly files: { path: string; via?: string }[];
+  readonly scripts: { file: string; name: string }[];
+}
+
+/**
+ * Like {@link filesNamedByCommand}, but `npm test`, `npm run X`, `yarn X` and `pnpm X` name the package.json
+ * script entries they run (`X`, `preX`, `postX`) and what those entries' values name, not package.json itself.
+ */
+export async function namedByCommand(workspace: string, command: string): Promise<NamedByCommand> {
+  const realRoot = await fs.realpath(path.resolve(workspace));
+  const ctx: NameContext = { realRoot, found: new Set(), scripts: new Map(), via: new Map() };
+  await nameCommand(ctx, realRoot, command);
+  const files = [...ctx.found].sort().map((p) => {
+    const via = ctx.via?.get(p);
+    return via !== undefined ? { path: p, via } : { path: p };
+  });
+  const scripts = [...(ctx.scripts ?? new Map<string, Set<string>>())].flatMap(([file, names]) =>
+    [...names].sort().map((name) => ({ file, name })),
+  );
+  return { files, scripts };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Patterns
 
@@ -333,6 +458,75 @@ export async function protectedPatterns(spec: ProtectedSpec, workspace: string):
     for (const file of await filesNamedByCommand(workspace, command)) patterns.add(escapeGlob(file));
   }
   return [...patterns].sort();
+}
+
+/** How a protected script entry is named in violations and listings: `package.json:scripts.test`. */
+export function scriptPath(s: Pick<ScriptGuard, 'file' | 'name'>): string {
+  return `${s.file}:scripts.${s.name}`;
+}
+
+/**
+ * The protection of a goal by the role of each command (see goal/protection.ts): the spec's `protect` globs, the
+ * files guards and evaluators name (escaped as literal patterns) unless an `editable` glob exempts them, and the
+ * package.json script entries they run. `entries` lists every named file and entry, protected or not, with why.
+ */
+export async function protectionPlan(input: ProtectionInput, workspace: string): Promise<ProtectionPlan> {
+  const globs = [...new Set(input.protect.map((p) => p.trim()).filter((p) => p !== ''))];
+  const reasons: Record<string, string> = {};
+  for (const glob of globs) reasons[glob] = protectGlobReason(glob);
+  const editable = (input.editable ?? []).map((g) => g.trim()).filter((g) => g !== '');
+  const firstMatch = (list: readonly string[], rel: string) => list.find((g) => protectedMatcher([g])(rel));
+  const entries = new Map<string, ProtectionEntry>();
+  const scripts = new Map<string, Omit<ScriptGuard, 'value'>>();
+  const consider = (key: string, file: string, named: RoledCommand, via: string | undefined): boolean => {
+    const known = entries.get(key);
+    if (known?.protected) return false;
+    const reason = namedReason(named, via);
+    const glob = firstMatch(globs, file);
+    if (named.role === 'workload') {
+      entries.set(
+        key,
+        glob
+          ? { path: key, protected: true, reason: protectGlobReason(glob) }
+          : { path: key, protected: false, reason },
+      );
+      return false;
+    }
+    const exempt = firstMatch(editable, file) ?? (key !== file ? firstMatch(editable, key) : undefined);
+    if (exempt !== undefined && glob === undefined) {
+      entries.set(key, { path: key, protected: false, reason: editableReason(exempt, reason) });
+      return false;
+    }
+    entries.set(key, { path: key, protected: true, reason });
+    return true;
+  };
+  for (const named of input.named) {
+    const found = await namedByCommand(workspace, named.command);
+    for (const file of found.files) {
+      if (consider(file.path, file.path, named, file.via))
+        reasons[escapeGlob(file.path)] = entries.get(file.path)!.reason;
+    }
+    for (const script of found.scripts) {
+      const key = scriptPath(script);
+      if (consider(key, script.file, named, undefined))
+        scripts.set(key, { ...script, reason: entries.get(key)!.reason });
+    }
+  }
+  const listed = globs.map((glob) => ({ path: glob, protected: true, reason: 'listed in protect' }));
+  return {
+    patterns: Object.keys(reasons).sort(),
+    reasons,
+    scripts: [...scripts.values()],
+    entries: [...listed, ...[...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))],
+  };
+}
+
+/** The reason a workspace-relative path is protected by the manifest, or null when it is not. */
+export function protectionReason(manifest: ProtectedManifest, relPath: string): string | null {
+  for (const pattern of manifest.patterns) {
+    if (protectedMatcher([pattern])(relPath)) return manifest.reasons?.[pattern] ?? 'protected by the goal';
+  }
+  return null;
 }
 
 /**
@@ -416,7 +610,149 @@ export async function checkIntegrity(workspace: string, manifest: ProtectedManif
     if (Object.hasOwn(manifest.files, file)) continue;
     if ((await hashFile(workspace, file)) !== null) violations.push({ path: file, change: 'added' });
   }
+  violations.push(...(await scriptViolations(workspace, manifest)));
   return violations.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * The manifest of a plan: hashes as buildManifest takes them, and the values of the protected script entries.
+ * Taken again after an edit (`previous`), what the previous manifest recorded keeps its baseline hash and value
+ * (files it covered that are gone stay listed, so their deletion is still seen); only newly covered paths are read now.
+ */
+export async function buildProtectedManifest(
+  workspace: string,
+  plan: Pick<ProtectionPlan, 'patterns' | 'reasons' | 'scripts'>,
+  previous?: ProtectedManifest | null,
+): Promise<ProtectedManifest> {
+  const fresh = await buildManifest(workspace, plan.patterns);
+  const files: Record<string, string> = {};
+  for (const [file, hash] of Object.entries(fresh.files)) files[file] = previous?.files[file] ?? hash;
+  if (previous) {
+    const covered = protectedMatcher(plan.patterns);
+    for (const [file, hash] of Object.entries(previous.files))
+      if (covered(file) && !(file in files)) files[file] = hash;
+  }
+  const scripts: ScriptGuard[] = [];
+  for (const s of plan.scripts) {
+    const old = previous?.scripts?.find((o) => o.file === s.file && o.name === s.name);
+    const value = old ? old.value : ((await readPackageScripts(workspace, s.file))?.[s.name] ?? null);
+    scripts.push({ ...s, value: typeof value === 'string' ? value : null });
+  }
+  return {
+    patterns: [...plan.patterns],
+    files,
+    reasons: { ...plan.reasons },
+    ...(scripts.length > 0 ? { scripts } : {}),
+  };
+}
+
+/** A package.json's `scripts`, or null when it is missing or not a JSON object; undefined values are left out. */
+async function readPackageScripts(workspace: string, rel: string): Promise<Record<string, unknown> | null> {
+  const parsed = await readPackageJson(workspace, rel);
+  if (parsed.kind !== 'json') return null;
+  const scripts = parsed.value.scripts;
+  return typeof scripts === 'object' && scripts !== null ? (scripts as Record<string, unknown>) : {};
+}
+
+type PackageRead =
+  { kind: 'missing' } | { kind: 'unreadable' } | { kind: 'json'; value: Record<string, unknown>; text: string };
+
+async function readPackageJson(workspace: string, rel: string): Promise<PackageRead> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(workspace, rel), 'utf8');
+  } catch (err) {
+    if (isMissing(err)) return { kind: 'missing' };
+    throw err;
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'unreadable' };
+    return { kind: 'json', value: value as Record<string, unknown>, text };
+  } catch {
+    return { kind: 'unreadable' };
+  }
+}
+
+/** The protected script entries that differ from the baseline: `modified`, `deleted` (gone, or the file is), `added`. */
+async function scriptViolations(workspace: string, manifest: ProtectedManifest): Promise<IntegrityViolation[]> {
+  const violations: IntegrityViolation[] = [];
+  for (const s of manifest.scripts ?? []) {
+    const read = await readPackageJson(workspace, s.file);
+    if (read.kind === 'missing') {
+      if (s.value !== null) violations.push({ path: scriptPath(s), change: 'deleted' });
+      continue;
+    }
+    if (read.kind === 'unreadable') {
+      violations.push({ path: scriptPath(s), change: 'modified' });
+      continue;
+    }
+    const scripts = read.value.scripts;
+    const raw =
+      typeof scripts === 'object' && scripts !== null ? (scripts as Record<string, unknown>)[s.name] : undefined;
+    const now = typeof raw === 'string' ? raw : raw === undefined ? null : JSON.stringify(raw);
+    if (now === s.value) continue;
+    violations.push({
+      path: scriptPath(s),
+      change: s.value === null ? 'added' : now === null ? 'deleted' : 'modified',
+    });
+  }
+  return violations;
+}
+
+/**
+ * Puts protected script entries back, leaving the rest of each package.json (dependencies) as the agent left it.
+ * A package.json that is gone or no longer JSON is restored whole from the start commit.
+ */
+async function restoreScripts(
+  workspace: string,
+  startCommit: string | null,
+  guards: readonly ScriptGuard[],
+): Promise<string[]> {
+  const lines: string[] = [];
+  const short = startCommit?.slice(0, 12) ?? '';
+  for (const file of [...new Set(guards.map((g) => g.file))]) {
+    const mine = guards.filter((g) => g.file === file);
+    let read = await readPackageJson(workspace, file);
+    if (read.kind !== 'json') {
+      if (startCommit === null || !(await existsAt(workspace, startCommit, file))) {
+        lines.push(
+          `${file}: not restorable: it is ${read.kind === 'missing' ? 'gone' : 'no longer JSON'} and not in the start commit; restore its scripts by hand`,
+        );
+        continue;
+      }
+      try {
+        await git(workspace, ['--literal-pathspecs', 'checkout', startCommit, '--', file]);
+      } catch (err) {
+        lines.push(`${file}: not restorable: git checkout ${short} failed: ${errorText(err)}`);
+        continue;
+      }
+      lines.push(
+        `${file}: restored from the start commit ${short} (it was ${read.kind === 'missing' ? 'deleted' : 'no longer JSON'}; its scripts are protected)`,
+      );
+      read = await readPackageJson(workspace, file);
+      if (read.kind !== 'json') continue;
+    }
+    const pkg = read.value;
+    const scripts = {
+      ...(typeof pkg.scripts === 'object' && pkg.scripts !== null ? (pkg.scripts as Record<string, unknown>) : {}),
+    };
+    const put: string[] = [];
+    for (const g of mine) {
+      const now = scripts[g.name];
+      if ((typeof now === 'string' ? now : now === undefined ? null : undefined) === g.value) continue;
+      if (g.value === null) delete scripts[g.name];
+      else scripts[g.name] = g.value;
+      put.push(g.name);
+    }
+    if (put.length === 0) continue;
+    const indent = /\n([ \t]+)"/.exec(read.text)?.[1] ?? 2;
+    const text = JSON.stringify({ ...pkg, scripts }, null, indent) + (read.text.endsWith('\n') ? '\n' : '');
+    await fs.writeFile(path.join(workspace, file), text);
+    for (const name of put)
+      lines.push(`${scriptPath({ file, name })}: put back as at the baseline (the rest of ${file} kept)`);
+  }
+  return lines;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -451,8 +787,11 @@ export async function restoreProtected(
 ): Promise<string[]> {
   const lines: string[] = [];
   const short = startCommit?.slice(0, 12) ?? '';
-  const added = violations.filter((v) => v.change === 'added');
-  const changed = violations.filter((v) => v.change !== 'added');
+  const guards = new Map((manifest.scripts ?? []).map((g) => [scriptPath(g), g]));
+  const scripts = violations.flatMap((v) => guards.get(v.path) ?? []);
+  const files = violations.filter((v) => !guards.has(v.path));
+  const added = files.filter((v) => v.change === 'added');
+  const changed = files.filter((v) => v.change !== 'added');
 
   for (const { path: rel } of added) {
     const abs = path.join(workspace, rel);
@@ -499,5 +838,6 @@ export async function restoreProtected(
       lines.push(`${rel}: restored from the start commit ${short} (it had been ${what})`);
     }
   }
+  if (scripts.length > 0) lines.push(...(await restoreScripts(workspace, startCommit, scripts)));
   return lines;
 }

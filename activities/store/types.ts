@@ -30,6 +30,8 @@ export interface StoredToolResult {
   readonly summary: string;
   readonly control?: ToolControl;
   readonly fullOutputRef?: string;
+  /** A write refused on a protected path: which, and why. */
+  readonly refused?: { readonly path: string; readonly reason: string };
 }
 
 /** A model-written summary of turns 1..through, standing in for them in the context. */

@@ -52,6 +52,8 @@ export interface RunToolInput {
    * refuse such paths (the goal's tests, benchmarks and measurement scripts).
    */
   readonly isProtected?: (relPath: string) => boolean;
+  /** Why a protected path is protected, for the refusal ("named by check tests"). */
+  readonly protectedReason?: (relPath: string) => string | null;
   /** Which tools are offered (a draft's are read-only, plus propose_goal). @default 'goal' */
   readonly mode?: AgentMode;
   /** Credential-like variables of the worker the shell keeps (the goal spec's env.allow). @default [] */
@@ -82,6 +84,8 @@ export interface ToolRunResult {
   readonly fullOutputRef?: string;
   /** The shell command's exit code (null if it was killed by a signal). */
   readonly exitCode?: number | null;
+  /** Set when write_file / edit_file was refused on a protected path: which, and why (for the user). */
+  readonly refused?: { readonly path: string; readonly reason: string };
 }
 
 const MAX_SUMMARY_CHARS = 200;
@@ -328,14 +332,19 @@ async function protectedRefusal(
     .split(path.sep)
     .join('/');
   if (!input.isProtected(rel)) return undefined;
+  const reason = input.protectedReason?.(rel) ?? null;
+  // A held-out check is not the agent's to know about: it hears only that the path guards the verification.
+  const told =
+    reason === null ? '' : reason.startsWith('named by held-out check') ? 'it guards the verification' : reason;
   return {
     ...(await fitOutput(
-      `${rel} is protected: the goal's tests, benchmarks and measurement scripts may not be changed. ` +
+      `${rel} is protected${told ? ` (${told})` : ''}: the goal's tests, benchmarks and measurement scripts may not be changed. ` +
         'Change the code under test instead.',
       input,
     )),
     isError: true,
     summary: oneLine(`${tool}: refused: ${rel} is protected`, MAX_SUMMARY_CHARS),
+    refused: { path: rel, reason: reason ?? 'protected by the goal' },
   };
 }
 

@@ -12,11 +12,12 @@ import { workspaceFingerprint } from '../workspace/git';
 import { redactEnvSecrets, type Redact } from '../security/redact';
 import { compilePolicy, InvalidPolicyPatternError, type CommandPolicy, type CommandPolicySpec } from './command-policy';
 import { runTool } from './dispatch';
-import { protectedMatcher } from '../security/protected-paths';
+import { protectedMatcher, protectionReason } from '../security/protected-paths';
+import { goalNotInStore } from '../store/missing';
 import { sandboxPlan, type SandboxPlan } from '../security/sandbox';
 import type { SandboxInput } from '../../goal/sandbox';
 import { killProcessGroup } from './shell';
-import { findToolCall, type GoalStore } from '../store/types';
+import { findToolCall, type GoalStore, type StoredToolResult } from '../store/types';
 import { readToolPid, writeToolPidSync } from '../../common/goal-files';
 
 export interface ExecuteToolInput extends SandboxInput {
@@ -38,6 +39,14 @@ export interface ExecuteToolResult {
   /** A digest of the call (tool name and arguments): equal signatures are the same call repeated. */
   readonly sig: string;
   readonly control?: ToolControl;
+  /** The write was refused on a protected path: which, and why (the goal counts these for the user). */
+  readonly refusedProtected?: { readonly path: string; readonly reason: string };
+}
+
+/** A goal's protected paths, as the write tools see them. */
+export interface Protection {
+  readonly isProtected: (relPath: string) => boolean;
+  readonly reasonOf: (relPath: string) => string | null;
 }
 
 export interface ToolCallDeps {
@@ -47,7 +56,7 @@ export interface ToolCallDeps {
   readonly defaultShellTimeoutMs: number;
   readonly maxOutputChars: number;
   /** The write tools' guard for a goal's protected paths (see protectionOf). */
-  readonly protection: (goalId: string) => Promise<((relPath: string) => boolean) | undefined>;
+  readonly protection: (goalId: string, mode: AgentMode) => Promise<Protection | undefined>;
   /** Removes the worker's secrets from outputs and summaries. @default the worker environment's secrets */
   readonly redact?: Redact;
 }
@@ -73,19 +82,27 @@ function policyOf(spec: CommandPolicySpec | undefined): CommandPolicy | undefine
 }
 
 /**
- * Per goal, a matcher for the protected paths recorded at baseline, built once per worker: the manifest never
- * changes after the baseline, so tool calls do not read and compile it again.
+ * Per goal, the protected paths of its manifest. The manifest is read for every call (an `editable` edit takes it
+ * again); its compiled matcher is kept per worker while the patterns stay the same. A goal always has one after its
+ * baseline, so none means this worker has another goal store: refused (goalNotInStore). A draft has none.
  */
 export function protectionOf(store: GoalStore): ToolCallDeps['protection'] {
-  const cache = new Map<string, (relPath: string) => boolean>();
-  return async (goalId) => {
-    const cached = cache.get(goalId);
-    if (cached) return cached;
+  const cache = new Map<string, Protection>();
+  return async (goalId, mode) => {
     const manifest = await store.readProtectedManifest(goalId);
-    if (!manifest || manifest.patterns.length === 0) return undefined;
+    if (!manifest) {
+      if (mode === 'draft') return undefined;
+      throw await goalNotInStore(store, goalId, 'its protected-paths manifest, recorded at baseline');
+    }
+    if (manifest.patterns.length === 0) return undefined;
+    const key = JSON.stringify([goalId, manifest.patterns, manifest.reasons ?? null]);
+    const cached = cache.get(key);
+    if (cached) return cached;
     const matcher = protectedMatcher(manifest.patterns);
-    cache.set(goalId, matcher);
-    return matcher;
+    const protection: Protection = { isProtected: matcher, reasonOf: (rel) => protectionReason(manifest, rel) };
+    if (cache.size >= 1000) cache.clear(); // bounded: a worker's goals, not all ever seen
+    cache.set(key, protection);
+    return protection;
   };
 }
 
@@ -100,7 +117,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     ctx.log.warn('stopped a leftover process of a previous attempt', { pid: leftover, callId: input.callId });
   }
 
-  const isProtected = await deps.protection(input.goalId);
+  const protection = await deps.protection(input.goalId, input.mode ?? 'goal');
   const sandbox = await sandboxOf(store, deps.home, input);
   const commandPolicy = policyOf(input.commands);
   const call = await findToolCall(store, input.goalId, input.turn, input.callId);
@@ -122,7 +139,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
         ctx.log.warn('could not record the tool process id', { error: String(err) });
       }
     },
-    ...(isProtected ? { isProtected } : {}),
+    ...(protection ? { isProtected: protection.isProtected, protectedReason: protection.reasonOf } : {}),
     ...(commandPolicy ? { commandPolicy } : {}),
     ...(input.allowEnv ? { allowEnv: input.allowEnv } : {}),
     ...(sandbox ? { sandbox } : {}),
@@ -148,6 +165,7 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     summary: result.summary,
     ...(result.control ? { control: result.control } : {}),
     ...(result.fullOutputRef ? { fullOutputRef: result.fullOutputRef } : {}),
+    ...(result.refused ? { refused: result.refused } : {}),
   };
   await store.writeToolResult(input.goalId, input.turn, stored);
   return digest(stored, signature(call.name, call.arguments));
@@ -180,7 +198,14 @@ function signature(name: string, args: string): string {
 }
 
 /** The small result the workflow sees (the full output stays in the store). Control texts are already capped. */
-function digest(r: { isError: boolean; summary: string; control?: ToolControl }, sig: string): ExecuteToolResult {
+function digest(r: StoredToolResult, sig: string): ExecuteToolResult {
   const control = r.control?.kind === 'done' ? { ...r.control, summary: r.control.summary.slice(0, 1000) } : r.control;
-  return { isError: r.isError, summary: r.summary, sig, ...(control ? { control } : {}) };
+  const refused = r.refused ? { path: r.refused.path.slice(0, 500), reason: r.refused.reason.slice(0, 500) } : null;
+  return {
+    isError: r.isError,
+    summary: r.summary,
+    sig,
+    ...(control ? { control } : {}),
+    ...(refused ? { refusedProtected: refused } : {}),
+  };
 }

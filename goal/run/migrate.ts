@@ -102,7 +102,7 @@ function fromV1(state: GoalStateV1): GoalState {
     context: state.context ?? { compactions: 0, summarisedThrough: 0, lastPromptTokens: 0 },
     holdout: state.holdout ?? state.spec.holdout.map((h) => ({ name: h.name, latest: null })),
     checklist: state.checklist ?? uncheckedChecklist(state.spec as GoalSpec),
-    integrity: state.integrity ?? { protectedFiles: 0, violations: 0, last: null },
+    integrity: state.integrity ?? { protectedFiles: 0, violations: 0, last: null, refusals: [] },
     baselineDir: state.baselineDir ?? null,
     warnings: state.warnings ?? [],
     host: state.host ?? newHostState(null),

@@ -98,12 +98,29 @@ export interface GoalState {
   asks: { count: number; tokens: number };
   holdout: { name: string; latest: boolean | null }[];
   checklist: ChecklistState[];
-  integrity: { protectedFiles: number; violations: number; last: { at: number; turn: number; paths: string[] } | null };
+  integrity: {
+    protectedFiles: number;
+    violations: number;
+    last: { at: number; turn: number; paths: string[] } | null;
+    /**
+     * Writes refused on protected paths, per path (goal/run/protection.ts); absent in states from before it was
+     * added (read as none).
+     */
+    refusals?: RefusalState[];
+  };
   /** The baseline worktree for paired runs, once created. */
   baselineDir: string | null;
   warnings: string[];
   /** The host whose worker holds the workspace (goal/placement.ts). */
   host: HostState;
+}
+
+/** How often the agent was refused one protected path, why it is protected, and whether the user was told. */
+export interface RefusalState {
+  path: string;
+  reason: string;
+  count: number;
+  alerted: boolean;
 }
 
 export interface ChecklistState {
@@ -200,7 +217,7 @@ export function createState(goalId: string, spec: GoalSpec, now: number, host: s
     asks: { count: 0, tokens: 0 },
     holdout: spec.holdout.map((h) => ({ name: h.name, latest: null })),
     checklist: uncheckedChecklist(spec),
-    integrity: { protectedFiles: 0, violations: 0, last: null },
+    integrity: { protectedFiles: 0, violations: 0, last: null, refusals: [] },
     baselineDir: null,
     warnings: [],
     host: newHostState(host),

@@ -63,6 +63,7 @@ export function view(s: GoalState, now: number): GoalStatusView {
       protectedFiles: s.integrity.protectedFiles,
       violations: s.integrity.violations,
       last: s.integrity.last ? { ...s.integrity.last, at: iso(s.integrity.last.at) } : null,
+      refusals: (s.integrity.refusals ?? []).map(({ path, reason, count }) => ({ path, reason, count })),
     },
     warnings: [...s.warnings],
     host: {
