@@ -27,7 +27,8 @@ import { executeTool, protectionOf, type ExecuteToolInput } from './tools/execut
 import { modelTurn, type ModelTurnInput } from './agent/turn';
 import { compactContext, type CompactContextInput } from './agent/compaction';
 import type { ContextLayout } from './agent/turn-context';
-import { fingerprintWorkspace, prepareWorkspace } from './workspace/prepare';
+import { fingerprintWorkspace, prepareWorkspace, type PrepareWorkspaceInput } from './workspace/prepare';
+import { checkingStore } from './store/same-store';
 import { commitMilestone, type CommitMilestoneInput } from './workspace/milestone';
 import { writeProgress, type WriteProgressInput } from './reporting/progress/write';
 import { syncSlack, type SlackConfig, type SlackSyncInput, type SlackSyncResult } from './reporting/slack/notifier';
@@ -109,8 +110,13 @@ export function createActivities(deps: ActivityDeps) {
     maxTranscriptChars: deps.maxTranscriptChars ?? ACTIVITY_DEFAULTS.maxTranscriptChars,
     ...(deps.contextLayout ? { contextLayout: deps.contextLayout } : {}),
   };
-  return heartbeating({
-    prepareWorkspace,
+  // A goal's activity on a worker whose goal store is not the goal's is refused first (activities/store/same-store.ts).
+  const activities = heartbeating({
+    // The store's id goes into the goal's state at baseline (activities/store/same-store.ts).
+    prepareWorkspace: async (input: PrepareWorkspaceInput) => ({
+      ...(await prepareWorkspace(input)),
+      storeId: await store.storeId(),
+    }),
     fingerprintWorkspace,
     protectWorkspace: (input: ProtectWorkspaceInput) => protectWorkspace(store, input),
     verifyIntegrity: (input: VerifyIntegrityInput) => verifyIntegrity(store, input),
@@ -154,6 +160,7 @@ export function createActivities(deps: ActivityDeps) {
       return syncSlack(slack, { ...input, channel: input.channel ?? slack.channel });
     },
   });
+  return checkingStore(store, activities);
 }
 
 export type GoalActivities = ReturnType<typeof createActivities>;

@@ -79,6 +79,10 @@ export class GoalRun {
   setStartCommit(commit: string): void {
     this.state.startCommit = commit;
   }
+  /** The goal store the baseline's worker wrote to: later activities must run on workers with the same store. */
+  recordStore(storeId: string): void {
+    this.state.storeId ??= storeId;
+  }
   setProtectedFiles(count: number): void {
     this.state.integrity.protectedFiles = count;
   }

@@ -118,6 +118,7 @@ describe('GoalRun.create', () => {
       baselineDir: null,
       warnings: [],
       host: { name: null, lostSince: null, move: null, lastMove: null, moves: 0 },
+      storeId: null,
     });
     expect(run.finished).toBe(false);
     expect(run.paused).toBe(false);

@@ -59,7 +59,10 @@ export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcom
     waitMs: tuning.hostWaitSeconds * 1000,
     heartbeatTimeoutMs: activityTuning.heartbeatTimeoutMs,
   });
-  const acts = goalActivities(activityTuning, placement);
+  // Once the baseline recorded it, every activity carries the goal's store id (a worker with another store refuses).
+  const acts = goalActivities(activityTuning, placement, (): Record<string, string> =>
+    run.state.storeId ? { storeId: run.state.storeId } : {},
+  );
   registerHandlers(run, acts);
   const reporter = startReporter(run, activityTuning.heartbeatTimeoutMs, placement);
 

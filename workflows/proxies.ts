@@ -34,7 +34,7 @@ export interface Placement {
  * With a `placement` every activity runs on the goal's host, and one that its host's worker does not take in time
  * waits for the host (or a move) and is then sent again.
  */
-export function goalActivities(tuning: ActivityTuning, placement?: Placement) {
+export function goalActivities(tuning: ActivityTuning, placement?: Placement, stamp?: Stamp) {
   const { heartbeatTimeoutMs: heartbeatTimeout, modelMaxAttempts } = tuning;
   const options: Record<Kind, ActivityOptions> = {
     model: {
@@ -74,9 +74,41 @@ export function goalActivities(tuning: ActivityTuning, placement?: Placement) {
       retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5 },
     },
   };
-  const make = (kind: Kind): Proxies =>
-    placement ? onHost(options[kind], placement, kind !== 'ask') : proxyActivities<GoalActivities>(options[kind]);
+  const make = (kind: Kind): Proxies => {
+    const proxies = placement
+      ? onHost(options[kind], placement, kind !== 'ask')
+      : proxyActivities<GoalActivities>(options[kind]);
+    return stamp ? stamped(proxies, stamp) : proxies;
+  };
   return { model: make('model'), work: make('work'), quick: make('quick'), ask: make('ask') };
+}
+
+/**
+ * Fields added to the input of every activity call (an object input), read as the call is made: the goal's store id,
+ * so that a worker with another goal store refuses the call (activities/store/same-store.ts). Empty: nothing added.
+ */
+export type Stamp = () => Readonly<Record<string, string>>;
+
+/** Proxies whose calls carry the stamp's fields in their (object) input. */
+function stamped(proxies: Proxies, stamp: Stamp): Proxies {
+  const withStamp = (args: unknown[]) => {
+    const [first, ...rest] = args;
+    return typeof first === 'object' && first !== null && !Array.isArray(first)
+      ? [{ ...first, ...stamp() }, ...rest]
+      : args;
+  };
+  return new Proxy({} as Proxies, {
+    get(_target, name) {
+      if (typeof name !== 'string') return undefined;
+      const fn = proxies[name as keyof GoalActivities] as unknown as ((...a: unknown[]) => Promise<unknown>) & {
+        executeWithOptions: (o: ActivityOptions, a: unknown[]) => Promise<unknown>;
+      };
+      return Object.assign((...args: unknown[]) => fn(...withStamp(args)), {
+        executeWithOptions: (override: ActivityOptions, args: unknown[]) =>
+          fn.executeWithOptions(override, withStamp(args)),
+      });
+    },
+  });
 }
 
 /** The activity failed because no worker took it within its schedule-to-start timeout: the host's worker is gone. */

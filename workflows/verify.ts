@@ -23,6 +23,7 @@ export async function baseline(run: GoalRun, acts: Acts): Promise<boolean> {
     { goalId, workspace: run.spec.workspace },
   ]);
   if (ws.startCommit) run.setStartCommit(ws.startCommit);
+  if (ws.storeId) run.recordStore(ws.storeId);
   const guard = await acts.quick.protectWorkspace.executeWithOptions({ summary: 'record protected paths' }, [
     {
       goalId,

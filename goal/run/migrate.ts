@@ -40,8 +40,11 @@ export const LATE_V1_FIELDS = [
   'host',
 ] as const satisfies readonly (keyof GoalState)[];
 
-/** A version-1 state: today's fields, less those added late, and a spec that may predate `git`. */
-export type GoalStateV1 = Omit<GoalState, 'v' | 'spec' | (typeof LATE_V1_FIELDS)[number]> &
+/** Fields that version 2 added: no version-1 state has them. */
+type V2_FIELDS = 'storeId';
+
+/** A version-1 state: today's fields, less those added late and in version 2, and a spec that may predate `git`. */
+export type GoalStateV1 = Omit<GoalState, 'v' | 'spec' | V2_FIELDS | (typeof LATE_V1_FIELDS)[number]> &
   Partial<Pick<GoalState, (typeof LATE_V1_FIELDS)[number]>> & {
     v: 1;
     spec: Omit<GoalSpec, 'git'> & { git?: GoalSpec['git'] };
@@ -106,5 +109,6 @@ function fromV1(state: GoalStateV1): GoalState {
     baselineDir: state.baselineDir ?? null,
     warnings: state.warnings ?? [],
     host: state.host ?? newHostState(null),
+    storeId: null, // unknown: the goal predates the check, and its activities are not stamped
   };
 }

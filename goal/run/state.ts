@@ -113,6 +113,11 @@ export interface GoalState {
   warnings: string[];
   /** The host whose worker holds the workspace (goal/placement.ts). */
   host: HostState;
+  /**
+   * The id of the goal store that holds the goal's records (GoalStore.storeId), from the worker that took the
+   * baseline; every later activity carries it, and a worker with another store refuses (added in version 2).
+   */
+  storeId: string | null;
 }
 
 /** How often the agent was refused one protected path, why it is protected, and whether the user was told. */
@@ -221,5 +226,6 @@ export function createState(goalId: string, spec: GoalSpec, now: number, host: s
     baselineDir: null,
     warnings: [],
     host: newHostState(host),
+    storeId: null,
   };
 }
