@@ -99,7 +99,7 @@ describe('longhaul CLI', () => {
     );
     const anyHost = await runCli([...args, '--any-host', '--id', 'any-host-goal'], cliEnv);
     expect(anyHost.code).toBe(0);
-    expect(anyHost.stderr).toBe('');
+    expect(anyHost.stderr).toBe('protected  test.js: named by check check\n'); // what is protected and why
     const inputOf = async (id: string) => {
       const { events } = await suite.env.client.workflow.getHandle(id).fetchHistory();
       const payload = events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
@@ -227,7 +227,7 @@ describe('longhaul CLI', () => {
     const ws = gitWorkspace(BUGGY_STATS);
     const h = await createHarness(suite.env, suite.fake, 'responses', {}, { host: HOST });
     const cliEnv = { TEMPORAL_ADDRESS: suite.env.address, LONGHAUL_TASK_QUEUE: h.taskQueue, LONGHAUL_HOST: HOST };
-    const { running, achieved, runningJson, edited, watched } = await h.worker.runUntil(async () => {
+    const { running, achieved, runningJson, edited, freed, watched } = await h.worker.runUntil(async () => {
       suite.fake.setScript([
         { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] },
       ]);
@@ -266,10 +266,11 @@ describe('longhaul CLI', () => {
       ]);
       await untilMidTurn('list-running');
       const edited = await runCli(['edit', 'list-running', '--max-cost', '7', '--json'], cliEnv);
+      const freed = await runCli(['edit', 'list-running', '--editable', 'test.js', 'lib/**', '--json'], cliEnv);
       // Follow the running goal as JSON lines while it is cancelled.
       const watching = runCli(['watch', 'list-running', '--json', '--interval', '100'], cliEnv);
       await runCli(['cancel', 'list-running'], cliEnv);
-      return { running, achieved, runningJson, edited, watched: await watching };
+      return { running, achieved, runningJson, edited, freed, watched: await watching };
     });
     expect(running.code).toBe(0);
     expect(running.stdout).toMatch(/^GOAL\s+STATUS/);
@@ -283,6 +284,12 @@ describe('longhaul CLI', () => {
 
     expect(edited.stderr).toBe('');
     expect(JSON.parse(edited.stdout)).toMatchObject({ changes: ['budget.maxCostUsd: none → 7'] });
+    expect(JSON.parse(freed.stdout)).toMatchObject({
+      changes: [
+        'test.js is now editable (exempt from the automatic protection)',
+        'lib/** is now editable (exempt from the automatic protection)',
+      ],
+    });
 
     expect(watched.code).toBe(3); // cancelled is not achieved
     const lines = jsonLines(watched.stdout);

@@ -124,7 +124,7 @@ test('three refused writes need attention in status and Slack; `--editable` (the
       return write('slow.sh', '#!/bin/bash\nsleep 0.05\n');
     });
     const h = await createHarness(suite.env, suite.fake, 'responses', {
-      slack: { token: 'xoxb-test-token', channel: 'C0PROTECT', apiUrl: slack.url, timeoutMs: 2_000 },
+      slack: { token: 'xoxb-test-token', channel: 'C0LONGHAUL1', apiUrl: slack.url, timeoutMs: 2_000 },
     });
     const goalId = 'keeps-trying';
     const result = await h.worker.runUntil(async () => {

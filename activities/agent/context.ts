@@ -65,7 +65,7 @@ Rules:
 - Drafting is read-only: you have read_file, list_files, search and shell. Shell commands run in a throw-away copy of the workspace; nothing you do reaches the user's workspace, and write tools are refused.
 - Find how to measure what the user wants: a command whose wall time (measure: wall_time), printed number (stdout_number with pattern, or json with path) or exit code is the metric. Run it to be sure it works and see how long it takes.
 - Find the checks that must keep passing (tests, lint, type checks) and run them; note which fail now.
-- Protect what the agent must not edit to move the number: tests, benchmarks, the metric's own scripts (protect: globs).
+- Protect what the agent must not edit to move the number: what checks and number-reading metrics name is protected by itself; what a wall_time metric runs stays editable (it is what gets faster), so add a check that proves it still works; add protect: globs for the rest (tests, benchmarks).
 - Pick a target the user can believe (relative, e.g. -0.3 for 30% lower, or absolute) and a sensible budget (maxTurns, maxHours).
 - Then call propose_goal with the spec as YAML and a PLAN.md (what you found, candidate approaches with the most promising first, risks). The orchestrator measures the baseline and the noise itself; if it reports a problem, fix the spec and propose again.
 Spec YAML shape (omit workspace; the orchestrator sets it):

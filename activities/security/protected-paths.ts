@@ -512,7 +512,10 @@ export async function protectionPlan(input: ProtectionInput, workspace: string):
         scripts.set(key, { ...script, reason: entries.get(key)!.reason });
     }
   }
-  const listed = globs.map((glob) => ({ path: glob, protected: true, reason: 'listed in protect' }));
+  // A glob that is a named file's own path is shown once, as that file (with why it matches).
+  const listed = globs
+    .filter((glob) => !entries.has(glob))
+    .map((glob) => ({ path: glob, protected: true, reason: 'listed in protect' }));
   return {
     patterns: Object.keys(reasons).sort(),
     reasons,
