@@ -198,6 +198,31 @@ describe('package.json: the scripts a guard runs are protected, not the file', (
     expect(q.scripts.map((s) => s.name)).not.toContain('build');
   });
 
+  test('reduce build time: a test script that runs the build leaves the build (its script and files) editable', async () => {
+    const ws = gitWorkspace({
+      'package.json': JSON.stringify({ scripts: { test: 'npm run build && node test.js', build: 'node build.js' } }),
+      'test.js': 'process.exit(0);\n',
+      'build.js': "console.log('built');\n",
+    });
+    const p = await plan(
+      parseGoalSpec({
+        objective: 'reduce build time by 30%',
+        workspace: ws,
+        metrics: [{ name: 'build', command: 'npm run build', direction: 'lower', target: { relative: -0.3 } }],
+        checks: [{ name: 'tests', command: 'npm test' }],
+      }),
+    );
+    expect(entry(p, 'package.json:scripts.test')).toMatchObject({ protected: true });
+    expect(entry(p, 'package.json:scripts.build')).toMatchObject({ protected: false });
+    expect(entry(p, 'build.js')).toMatchObject({ protected: false });
+    expect(entry(p, 'test.js')).toMatchObject({
+      protected: true,
+      reason: 'named by check tests (through npm script test)',
+    });
+    expect(p.patterns).toEqual(['test.js']);
+    expect(p.scripts.map((s) => s.name).sort()).toEqual(['posttest', 'pretest', 'test']);
+  });
+
   test('a new dependency is no violation; a changed scripts.test is, and only that entry is put back', async () => {
     const ws = npmWorkspace();
     const start = git(ws, 'rev-parse', 'HEAD').trim();

@@ -230,6 +230,8 @@ interface NameContext {
   readonly scripts?: Map<string, Set<string>>;
   /** Through which script a file was named (for the reasons shown). */
   readonly via?: Map<string, string>;
+  /** Through which script a script entry was named (`package.json\0build` → `npm script test`). */
+  readonly scriptVia?: Map<string, string>;
   /** The script being expanded, and how deep. */
   current?: string;
   depth?: number;
@@ -350,6 +352,7 @@ async function nameScript(ctx: NameContext, cwd: string, program: string, args: 
   for (const entry of [`pre${name}`, name, `post${name}`]) {
     if (names.has(entry)) continue;
     names.add(entry);
+    if (ctx.current !== undefined) ctx.scriptVia?.set(`${rel}\0${entry}`, ctx.current);
     const value = pkg?.[entry];
     if (typeof value !== 'string' || depth >= MAX_SCRIPT_DEPTH) continue;
     const outer = ctx.current;
@@ -424,7 +427,7 @@ export async function filesNamedByCommand(workspace: string, command: string): P
 export interface NamedByCommand {
   /** Files, each with the script it was named through, if any. */
   readonly files: { path: string; via?: string }[];
-  readonly scripts: { file: string; name: string }[];
+  readonly scripts: { file: string; name: string; via?: string }[];
 }
 
 /**
@@ -433,14 +436,17 @@ export interface NamedByCommand {
  */
 export async function namedByCommand(workspace: string, command: string): Promise<NamedByCommand> {
   const realRoot = await fs.realpath(path.resolve(workspace));
-  const ctx: NameContext = { realRoot, found: new Set(), scripts: new Map(), via: new Map() };
+  const ctx: NameContext = { realRoot, found: new Set(), scripts: new Map(), via: new Map(), scriptVia: new Map() };
   await nameCommand(ctx, realRoot, command);
   const files = [...ctx.found].sort().map((p) => {
     const via = ctx.via?.get(p);
     return via !== undefined ? { path: p, via } : { path: p };
   });
   const scripts = [...(ctx.scripts ?? new Map<string, Set<string>>())].flatMap(([file, names]) =>
-    [...names].sort().map((name) => ({ file, name })),
+    [...names].sort().map((name) => {
+      const via = ctx.scriptVia?.get(`${file}\0${name}`);
+      return via !== undefined ? { file, name, via } : { file, name };
+    }),
   );
   return { files, scripts };
 }
@@ -477,10 +483,22 @@ export async function protectionPlan(input: ProtectionInput, workspace: string):
   const editable = (input.editable ?? []).map((g) => g.trim()).filter((g) => g !== '');
   const firstMatch = (list: readonly string[], rel: string) => list.find((g) => protectedMatcher([g])(rel));
   const entries = new Map<string, ProtectionEntry>();
-  const scripts = new Map<string, Omit<ScriptGuard, 'value'>>();
-  const consider = (key: string, file: string, named: RoledCommand, via: string | undefined): boolean => {
-    const known = entries.get(key);
-    if (known?.protected) return false;
+  const scriptOf = new Map<string, { file: string; name: string }>();
+  const found: { key: string; file: string; named: RoledCommand; via: string | undefined }[] = [];
+  for (const named of input.named) {
+    const byCommand = await namedByCommand(workspace, named.command);
+    for (const f of byCommand.files) found.push({ key: f.path, file: f.path, named, via: f.via });
+    for (const script of byCommand.scripts) {
+      const key = scriptPath(script);
+      scriptOf.set(key, { file: script.file, name: script.name });
+      found.push({ key, file: script.file, named, via: script.via });
+    }
+  }
+  // What a wall_time metric runs is its workload, even where a guard's script reaches it too (`npm test` running
+  // `npm run build`): the guard is what it names itself (scripts.test), and what the build then does is checked.
+  const workload = new Set(found.filter((f) => f.named.role === 'workload').map((f) => f.key));
+  for (const { key, file, named, via } of found) {
+    if (entries.get(key)?.protected) continue;
     const reason = namedReason(named, via);
     const glob = firstMatch(globs, file);
     if (named.role === 'workload') {
@@ -490,27 +508,22 @@ export async function protectionPlan(input: ProtectionInput, workspace: string):
           ? { path: key, protected: true, reason: protectGlobReason(glob) }
           : { path: key, protected: false, reason },
       );
-      return false;
+      continue;
     }
+    if (glob === undefined && via !== undefined && workload.has(key)) continue;
     const exempt = firstMatch(editable, file) ?? (key !== file ? firstMatch(editable, key) : undefined);
     if (exempt !== undefined && glob === undefined) {
       entries.set(key, { path: key, protected: false, reason: editableReason(exempt, reason) });
-      return false;
+      continue;
     }
     entries.set(key, { path: key, protected: true, reason });
-    return true;
-  };
-  for (const named of input.named) {
-    const found = await namedByCommand(workspace, named.command);
-    for (const file of found.files) {
-      if (consider(file.path, file.path, named, file.via))
-        reasons[escapeGlob(file.path)] = entries.get(file.path)!.reason;
-    }
-    for (const script of found.scripts) {
-      const key = scriptPath(script);
-      if (consider(key, script.file, named, undefined))
-        scripts.set(key, { ...script, reason: entries.get(key)!.reason });
-    }
+  }
+  const scripts: Omit<ScriptGuard, 'value'>[] = [];
+  for (const e of entries.values()) {
+    if (!e.protected) continue;
+    const script = scriptOf.get(e.path);
+    if (script) scripts.push({ ...script, reason: e.reason });
+    else reasons[escapeGlob(e.path)] = e.reason;
   }
   // A glob that is a named file's own path is shown once, as that file (with why it matches).
   const listed = globs
@@ -519,7 +532,7 @@ export async function protectionPlan(input: ProtectionInput, workspace: string):
   return {
     patterns: Object.keys(reasons).sort(),
     reasons,
-    scripts: [...scripts.values()],
+    scripts,
     entries: [...listed, ...[...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))],
   };
 }
