@@ -35,55 +35,71 @@ function processesMatching(args: string): string[] {
     .map((m) => m[0]);
 }
 
-test('a goal resumes after the worker is SIGKILLed mid-tool-call, without repeating completed model turns', async () => {
-  const ws = gitWorkspace(BUGGY_STATS);
-  const home = tempDir('longhaul-home-');
-  const taskQueue = `durability-${process.pid}`;
-  // The first attempt sleeps "forever" (until killed); the retry is quick. runs.log counts the attempts.
-  const sleep = `sleep 61.${process.pid}`; // unique, so ps finds only this test's process
-  const command = `echo run >> runs.log; if [ "$(wc -l < runs.log)" -eq 1 ]; then touch started; ${sleep}; fi; echo finished >> finished.log`;
-  suite.fake.setScript([
-    { toolCalls: [{ name: 'shell', arguments: { command } }] },
-    { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] },
-  ]);
-  const handle = await startGoal(
-    suite.env.client,
-    parseGoalSpec({
-      ...NO_FINISHING,
-      objective: 'Make node test.js pass',
-      workspace: ws,
-      checks: [{ name: 'tests', command: 'node test.js' }],
-    }),
-    { taskQueue, goalId: 'survives-sigkill', tuning: { heartbeatTimeoutSeconds: 3 } },
-  );
+// Unsandboxed, the killed attempt's process outlives its worker and the retry stops it through its pid record;
+// sandboxed, bwrap --die-with-parent ends it with the worker.
+test.each([
+  ['off', 'the retry stops the orphaned tool process'],
+  ['on', 'the sandboxed tool process dies with its worker'],
+] as const)(
+  'a goal resumes after the worker is SIGKILLed mid-tool-call, without repeating completed model turns (sandbox %s: %s)',
+  async (sandbox, _what) => {
+    const ws = gitWorkspace(BUGGY_STATS);
+    const home = tempDir('longhaul-home-');
+    const taskQueue = `durability-${process.pid}`;
+    // The first attempt sleeps "forever" (until killed); the retry is quick. runs.log counts the attempts.
+    const sleep = `sleep 61.${process.pid}${sandbox === 'on' ? 1 : 0}`; // unique, so ps finds only this test's process
+    const command = `echo run >> runs.log; if [ "$(wc -l < runs.log)" -eq 1 ]; then touch started; ${sleep}; fi; echo finished >> finished.log`;
+    suite.fake.setScript([
+      { toolCalls: [{ name: 'shell', arguments: { command } }] },
+      { toolCalls: [{ name: 'write_file', arguments: { path: 'stats.js', content: FIXED_MEDIAN } }] },
+    ]);
+    const handle = await startGoal(
+      suite.env.client,
+      parseGoalSpec({
+        ...NO_FINISHING,
+        objective: 'Make node test.js pass',
+        workspace: ws,
+        checks: [{ name: 'tests', command: 'node test.js' }],
+        ...(sandbox === 'off' ? { sandbox: 'off' as const } : {}),
+      }),
+      { taskQueue, goalId: `survives-sigkill-${sandbox}`, tuning: { heartbeatTimeoutSeconds: 3 } },
+    );
 
-  const workerOptions = { address: suite.env.address, taskQueue, home, openaiBaseUrl: suite.fake.url };
-  const first = startWorkerProcess(workerOptions);
-  await waitFor(() => existsSync(path.join(ws, 'started')), 60_000, `the long shell call to start\n${first.output()}`);
-  expect(suite.fake.requests).toHaveLength(1);
-  first.child.kill('SIGKILL');
-  expect(await first.exited).toBe('SIGKILL');
-  expect(processesMatching(sleep)).toHaveLength(1); // the orphaned tool process outlives its worker
+    const workerOptions = { address: suite.env.address, taskQueue, home, openaiBaseUrl: suite.fake.url };
+    const first = startWorkerProcess(workerOptions);
+    await waitFor(
+      () => existsSync(path.join(ws, 'started')),
+      60_000,
+      `the long shell call to start\n${first.output()}`,
+    );
+    expect(suite.fake.requests).toHaveLength(1);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    if (sandbox === 'off')
+      expect(processesMatching(sleep)).toHaveLength(1); // the orphan outlives its worker
+    else
+      await waitFor(() => processesMatching(sleep).length === 0, 5_000, 'the sandboxed sleep to die with its worker');
 
-  const second = startWorkerProcess(workerOptions);
-  try {
-    const outcome = await handle.result();
-    expect(outcome.status).toBe('achieved');
-    // Turn 1's model call completed before the crash and is in history: it is not made again.
-    expect(suite.fake.requests).toHaveLength(2);
-    expect(outcome.turns).toBe(2);
-    expect(readFileSync(path.join(ws, 'runs.log'), 'utf8')).toBe('run\nrun\n'); // the tool call was retried once
-    expect(readFileSync(path.join(ws, 'finished.log'), 'utf8')).toBe('finished\n');
-    // The retry stopped the leftover of the killed attempt.
-    await waitFor(() => processesMatching(sleep).length === 0, 5_000, 'the leftover sleep to be killed');
-    // The model saw the retried call's real result.
-    const results = JSON.stringify(suite.fake.requests[1]!.body.input);
-    expect(results).toContain('function_call_output');
-  } finally {
-    second.child.kill('SIGTERM');
-    await second.exited;
-  }
-});
+    const second = startWorkerProcess(workerOptions);
+    try {
+      const outcome = await handle.result();
+      expect(outcome.status).toBe('achieved');
+      // Turn 1's model call completed before the crash and is in history: it is not made again.
+      expect(suite.fake.requests).toHaveLength(2);
+      expect(outcome.turns).toBe(2);
+      expect(readFileSync(path.join(ws, 'runs.log'), 'utf8')).toBe('run\nrun\n'); // the tool call was retried once
+      expect(readFileSync(path.join(ws, 'finished.log'), 'utf8')).toBe('finished\n');
+      // The retry stopped the leftover of the killed attempt.
+      await waitFor(() => processesMatching(sleep).length === 0, 5_000, 'the leftover sleep to be killed');
+      // The model saw the retried call's real result.
+      const results = JSON.stringify(suite.fake.requests[1]!.body.input);
+      expect(results).toContain('function_call_output');
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  },
+);
 
 test('edits, guidance and pause survive a worker SIGKILL: none lost, none applied twice', async () => {
   const ws = scoreWorkspace(1);

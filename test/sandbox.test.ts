@@ -15,6 +15,7 @@ import { formatStatus } from '../client/format';
 import { lastToolResults } from './fakes/openai-server';
 import { createHarness, runGoal } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
+import { runCli } from './helpers/cli';
 import { NO_FINISHING } from './helpers/finishing';
 import { BUGGY_STATS, gitWorkspace, tempDir } from './helpers/workspace';
 
@@ -137,6 +138,29 @@ describe('the spec’s sandbox', () => {
     };
     expect(JSON.stringify(renderStatus({ ...status, unsandboxed: true }))).toContain('Unsandboxed');
     expect(JSON.stringify(renderStatus(status))).not.toContain('nsandboxed');
+  });
+});
+
+describe('a machine without a sandbox', () => {
+  const noBwrap = { LONGHAUL_BWRAP: '/nonexistent/bwrap', TEMPORAL_ADDRESS: '127.0.0.1:1' };
+
+  test('longhaul doctor says so, with the fix, and exits 1', async () => {
+    const r = await runCli(['doctor', '--json'], noBwrap);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ sandbox: { ok: false, problem: /apt-get install bubblewrap/ } });
+    const ok = await runCli(['doctor'], {});
+    expect(ok).toMatchObject({ code: 0, stdout: expect.stringContaining('sandbox: ok') });
+  });
+
+  test('start refuses (exit 2, nothing started) unless the spec says sandbox: off', async () => {
+    const ws = gitWorkspace({ 'a.txt': '' });
+    const refused = await runCli(['start', 'x', '--workspace', ws, '--check', 'true'], noBwrap);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("the agent's sandbox is not available on this machine");
+    const file = path.join(tempDir('longhaul-spec-'), 'goal.yaml');
+    writeFileSync(file, `objective: x\nworkspace: ${ws}\nchecks: [{ name: t, command: 'true' }]\nsandbox: off\n`);
+    const off = await runCli(['start', file], noBwrap);
+    expect(off.code).toBe(4); // past the sandbox check: Temporal is unreachable here
   });
 });
 

@@ -102,7 +102,7 @@ function expandHome(p: string, home: string): string {
 /**
  * The files and folders outside the workspace that held-out commands name (`node ~/.longhaul/holdout/cases.js`,
  * `bash /srv/hidden/run.sh`): each path-like word that exists, except system folders and what contains the
- * workspace. Words are split at spaces, quotes and shell operators: the command text is the user's, not the agent's.
+ * workspace or the home. Words are split at spaces, quotes and shell operators: the command text is the user's, not the agent's.
  */
 export function holdoutPaths(commands: readonly string[], workspace: string, home: string): string[] {
   const found = new Set<string>();
@@ -110,7 +110,7 @@ export function holdoutPaths(commands: readonly string[], workspace: string, hom
     for (const word of command.split(/[\s;&|()<>'"`=,]+/)) {
       if (!word.includes('/') && !word.startsWith('~')) continue;
       const abs = real(path.resolve(workspace, expandHome(word, home)));
-      if (abs === null || within(abs, workspace) || within(workspace, abs) || within(abs, home)) continue;
+      if (abs === null || within(abs, workspace) || within(workspace, abs) || within(home, abs)) continue;
       if (SYSTEM.some((s) => within(s, abs) || within(abs, s))) continue;
       found.add(abs);
     }
