@@ -264,7 +264,11 @@ test('a draft whose model refuses the key says why there is no proposal, and exi
 test('a draft survives a worker SIGKILL mid-exploration: a new worker finishes it, completed turns are not asked again', async () => {
   const ws = gitWorkspace(SLOW);
   const home = tempDir('longhaul-draft-home-');
-  const marker = path.join(tempDir(), 'started');
+  // In the copy: the agent's sandboxed shell can write nowhere else (its /tmp is private). The copy is made once per
+  // draft, so the retry finds it.
+  const marker = '.longhaul-test-started';
+  const markerWritten = () =>
+    readdirSync(home, { recursive: true, encoding: 'utf8' }).some((f) => path.basename(f) === marker);
   suite.fake.setScript((req) => {
     if (suite.fake.requests.length === 1) {
       // A long shell command in the throw-away copy; the worker is killed while it runs.
@@ -298,7 +302,7 @@ test('a draft survives a worker SIGKILL mid-exploration: a new worker finishes i
     ['draft', 'faster', '--workspace', ws, '--out', tempDir(), '--id', 'draft-kill', '--json'],
     cliEnv,
   );
-  await waitFor(() => existsSync(marker), 60_000, `the long shell command to start\n${first.output()}`);
+  await waitFor(markerWritten, 60_000, `the long shell command to start\n${first.output()}`);
   first.child.kill('SIGKILL');
   expect(await first.exited).toBe('SIGKILL');
   const second = startWorkerProcess(workerOptions);

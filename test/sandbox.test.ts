@@ -97,7 +97,12 @@ describe('the bwrap argv of a goal', () => {
         protectedFiles: ['test.js', 'gone.js'],
       });
       expect(p.hidden).toEqual([{ path: store, dir: true }]);
-      expect(p.readOnly).toEqual([path.join(p.workspace, 'test.js')]);
+      const git = path.join(p.workspace, '.git');
+      expect(p.readOnly).toEqual([
+        path.join(git, 'config'),
+        path.join(git, 'hooks'),
+        path.join(p.workspace, 'test.js'),
+      ]);
     } finally {
       rmSync(store, { recursive: true, force: true });
     }
@@ -293,6 +298,7 @@ describe('a real goal probing its sandbox', () => {
       'cat ~/.npmrc',
       'node -e \'console.log("node", 1 + 1)\' && npm --version && echo NPM-OK',
       'git checkout -q -b sandboxed && echo x > new.txt && git add new.txt && git -c user.name=a -c user.email=a@b commit -q -m new && git log --oneline | wc -l',
+      'git config core.fsmonitor "touch /tmp/escaped"; echo "[config $?]"',
     ];
     suite.fake.setScript([{ toolCalls: probes.map(shell) }]);
     const h = await createHarness(suite.env, suite.fake, 'responses', { home: store });
@@ -302,7 +308,8 @@ describe('a real goal probing its sandbox', () => {
       'sandbox-allowed',
     );
     expect(outcome.status).toBe('budget_exhausted');
-    const [net, npmrc, tools, git] = lastToolResults(suite.fake.requests[1]!).map((r) => r.output) as [
+    const [net, npmrc, tools, git, config] = lastToolResults(suite.fake.requests[1]!).map((r) => r.output) as [
+      string,
       string,
       string,
       string,
@@ -314,6 +321,10 @@ describe('a real goal probing its sandbox', () => {
     expect(tools).toContain('node 2');
     expect(tools).toContain('NPM-OK');
     expect(git).toMatch(/exit code 0[\s\S]*\b2\b/);
+    // .git/config is read-only: git run by the orchestrator outside the sandbox never runs what the agent put there.
+    expect(config).toContain('could not write config file');
+    expect(config).not.toContain('[config 0]');
+    expect(readFileSync(path.join(ws, '.git', 'config'), 'utf8')).not.toContain('fsmonitor');
   });
 
   test('sandbox: off runs the shell with the worker’s rights, and status says so', async () => {

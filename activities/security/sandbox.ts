@@ -147,7 +147,9 @@ export function sandboxPlan(input: SandboxPlanInput): SandboxPlan {
   // The goal store as a whole; when the workspace lies inside it (longhaul demo), the workspace is mounted over it.
   if (store !== null && store !== '/' && store !== '/tmp' && store !== workspace) hide(store);
   for (const p of holdoutPaths(input.holdout ?? [], workspace, home ?? input.home)) hide(p);
-  const readOnly: string[] = [];
+  // Git runs what .git/config and .git/hooks name (core.fsmonitor, core.pager, hooks) when the orchestrator runs git
+  // in the workspace, outside the sandbox: the agent may not change them.
+  const readOnly = ['config', 'hooks'].map((f) => path.join(workspace, '.git', f)).filter((p) => existsSync(p));
   for (const rel of input.protectedFiles ?? []) {
     const abs = path.join(workspace, rel);
     if (within(workspace, abs) && existsSync(abs)) readOnly.push(abs);
