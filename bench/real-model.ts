@@ -65,7 +65,7 @@ main(async () => {
   ];
   const rows = Array.from({ length: Math.max(before.turns.length, after.turns.length) }, (_, i) => {
     const cell = (t: TurnFigures | undefined) =>
-      t ? `${t.prompt} | ${t.prompt - t.cached} | ${t.seconds.toFixed(1)} s` : ' | | ';
+      t ? `${t.prompt} | ${t.prompt - t.cached} | ${t.seconds.toFixed(1)} s` : ' |  | ';
     return `| ${i + 1} | ${cell(before.turns[i])} | ${cell(after.turns[i])} |`;
   });
   const m = machine();
