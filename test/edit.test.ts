@@ -49,7 +49,7 @@ function apply(spec: GoalSpec, edit: unknown, spent: Spent = NOTHING_SPENT): Goa
 }
 
 const MUST_CHANGE =
-  '(spec): an edit must change something: objective, guidance, metrics, targets, checks, checklist or budget';
+  '(spec): an edit must change something: objective, guidance, metrics, targets, checks, checklist, editable or budget';
 
 describe('parseGoalEdit', () => {
   test('accepts a one-field edit, trimming the objective and the reason', () => {

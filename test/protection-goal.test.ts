@@ -151,7 +151,7 @@ test('three refused writes need attention in status and Slack; `--editable` (the
     expect(readFileSync(path.join(ws, 'check.sh'), 'utf8')).toBe('#!/bin/bash\n./slow.sh\necho checked\n');
     expect(result.status.integrity).toMatchObject({ protectedFiles: 0, violations: 0, refusals: [] });
     expect(result.status.attention).toBeNull();
-    const posted = slack.callsTo('chat.postMessage').map((c) => c.raw);
+    const posted = slack.callsTo('chat.postMessage').map((c) => JSON.stringify(c.args));
     expect(posted.some((raw) => raw.includes('the agent keeps trying to change check.sh'))).toBe(true);
   } finally {
     await slack.close();
