@@ -474,6 +474,7 @@ describe('view', () => {
       attention: null,
       promptCache: { inputTokens: 300, cachedTokens: 0, hitPercent: 0 },
       context: { compactions: 0, summarisedThrough: 0, lastPromptTokens: 300 },
+      sandbox: 'on',
       refreshes: 0,
       slack: { channel: null, parentTs: null, off: null },
       milestones: { branch: 'longhaul/goal-1', last: null, count: 0 },
