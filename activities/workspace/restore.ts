@@ -4,7 +4,6 @@
  * index holds the commit's tree; git writes the files that differ from it, and files the commit does not have are
  * deleted, except those .gitignore ignores (dependencies, build output), which are left alone.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
