@@ -190,7 +190,6 @@ program
     }
     const { formatProtection, protectionSummary } = await import('./protection');
     const protection = await protectionSummary(spec);
-    if (!o.json) for (const line of formatProtection(protection)) err(line);
     const config = loadTemporalConfig();
     const host = o.anyHost ? undefined : (o.host ?? config.host);
     await withClient(async (client) => {
@@ -201,6 +200,8 @@ program
         ...(o.id ? { goalId: o.id } : {}),
         ...(host ? { host } : {}),
       });
+      // Said once the goal exists, so a goal that could not start reports only why.
+      if (!o.json) for (const line of formatProtection(protection)) err(line);
       if (!o.wait) {
         out(o.json ? JSON.stringify({ goalId: handle.workflowId, protection }) : handle.workflowId);
         return;
