@@ -158,6 +158,7 @@ function host(options: { schema?: string; url?: string } = {}): PostgresGoalStor
           'goal_blobs',
           'goal_ledger',
           'goal_protected_manifests',
+          'goal_store',
           'goal_summaries',
           'goal_tool_results',
           'goal_turns',
