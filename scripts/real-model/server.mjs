@@ -25,6 +25,9 @@ const context = await model.createContext({
   threads: Number(args.threads ?? 1),
 });
 const sequence = context.getSequence();
+// Tools the model may not choose (still described in its prompt): `--grammar-exclude blocked` keeps a 135M model,
+// which otherwise declares a blocker three turns running, in the loop long enough to measure the plumbing.
+const excluded = new Set((args['grammar-exclude'] ?? '').split(',').filter(Boolean));
 const completion = new LlamaCompletion({ contextSequence: sequence });
 const grammars = new Map();
 
@@ -61,7 +64,8 @@ function toolPrompt(tools) {
 async function grammarFor(tools) {
   const key = JSON.stringify(tools.map((t) => t.function.name));
   if (!grammars.has(key)) {
-    const oneOf = tools.map((t) => {
+    const choosable = tools.filter((t) => !excluded.has(t.function.name));
+    const oneOf = (choosable.length > 0 ? choosable : tools).map((t) => {
       const props = t.function.parameters?.properties ?? {};
       const required = (t.function.parameters?.required ?? []).filter((r) => r in props);
       const properties = Object.fromEntries(
