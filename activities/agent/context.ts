@@ -17,7 +17,8 @@ import type { MessageItem, ToolCallItem, TranscriptItem } from '../../goal/trans
 import type { GoalStore, StoredSummary, StoredTurn } from '../store/types';
 import { resolveInWorkspace } from '../tools/workspace-path';
 
-export interface ContextInput {
+/** What the workflow renders for a turn's prompt, shared by the turn's input and the context built from it. */
+export interface BriefInput {
   readonly goalId: string;
   readonly workspace: string;
   readonly turn: number;
@@ -28,8 +29,11 @@ export interface ContextInput {
   /** The brief's per-turn part (criteria verdicts, budget, frontier, guidance): the prompt's last message. */
   readonly state?: string;
   readonly plan?: string;
-  /** Pursuing a goal (default) or drafting one: the rules differ. */
+  /** Pursuing a goal (default) or drafting one: the rules and the tools offered differ. */
   readonly mode?: AgentMode;
+}
+
+export interface ContextInput extends BriefInput {
   readonly notes: readonly MessageItem[];
   /** Upper bound on transcript characters sent to the model (the summary included, this turn's notes not). */
   readonly maxTranscriptChars: number;

@@ -3,23 +3,21 @@
  * makes room for it (activities/agent/compaction.ts): the instructions and tools are fixed, what is left of the
  * prompt budget is the transcript's, and the oldest turns beyond it are what compaction summarises.
  */
-import { toolDefinitions, type AgentMode } from '../../goal/tools';
+import { toolDefinitions } from '../../goal/tools';
 import type { MessageItem, ToolDefinition } from '../../goal/transcript';
-import { buildContext, renderInstructions, renderTurnTail, sizeOf, type BuiltContext } from './context';
+import {
+  buildContext,
+  renderInstructions,
+  renderTurnTail,
+  sizeOf,
+  type BriefInput,
+  type BuiltContext,
+} from './context';
 import type { ModelChoice } from '../model/call';
 import type { GoalStore } from '../store/types';
 
 /** What a turn's context is built from (the model turn's input, and the compaction's). */
-export interface TurnContextInput {
-  readonly goalId: string;
-  readonly workspace: string;
-  readonly turn: number;
-  readonly brief: string;
-  /** The brief's stable part; with `state`, the cache-friendly layout (activities/agent/context.ts). */
-  readonly goal?: string;
-  /** The brief's per-turn part, sent as the prompt's last message. */
-  readonly state?: string;
-  readonly plan?: string;
+export interface TurnContextInput extends BriefInput {
   /** Orchestrator messages for the agent (verification results, guidance); become this turn's user messages. */
   readonly notes: readonly string[];
   readonly model: ModelChoice;
@@ -27,8 +25,6 @@ export interface TurnContextInput {
   readonly contextWindow?: number;
   /** @default 0.6 */
   readonly compactAt?: number;
-  /** Pursuing a goal (default) or drafting one: the rules and the tools offered differ. */
-  readonly mode?: AgentMode;
 }
 
 /** Characters per token assumed when budgeting a prompt (English text and code average about four). */
