@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import { MAX_SPEC_BYTES, MAX_TEXT_CHARS, tooLarge } from './payload';
 import { sandboxSpec } from './sandbox';
+import { mcpSpec } from './mcp';
+import { WORKER_SECRET_NAME } from './secret-names';
+import { isLocalPath, isRemoteUrl, parseRepoSlug, repoFromRemoteUrl } from './github-repo';
 
 const identifier = z
   .string()
@@ -215,9 +218,47 @@ export const gitSpec = z
       .min(1)
       .optional()
       .describe('a git remote (name or URL) the goal branch is pushed to at milestones and at the end'),
+    pr: z
+      .boolean()
+      .optional()
+      .describe('open a draft pull request from the goal branch on GitHub at the first push (needs remote)'),
+    repo: z
+      .string()
+      .trim()
+      .refine((r) => parseRepoSlug(r) !== null, 'git.repo must be a GitHub repository as owner/name, e.g. acme/app')
+      .optional()
+      .describe("the pull request's GitHub repository as owner/name; default: read from the remote's URL"),
+    prBase: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe("the branch the pull request merges into; default: the repository's default branch"),
   })
-  .strict();
+  .strict()
+  .superRefine((g, ctx) => {
+    if (!g.pr) return;
+    if (!g.remote) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['remote'],
+        message:
+          'git.pr needs git.remote: the pull request is opened from the pushed goal branch (e.g. remote: origin)',
+      });
+    } else if (!g.repo && (isLocalPath(g.remote) || (isRemoteUrl(g.remote) && !repoFromRemoteUrl(g.remote)))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repo'],
+        message: `git.pr cannot tell the GitHub repository from git.remote ${JSON.stringify(redactUserInfo(g.remote))}: set git.repo: owner/name`,
+      });
+    }
+  });
 export type GitSpec = z.infer<typeof gitSpec>;
+
+/** A remote URL as shown in a message: `https://user:token@host` → `https://***@host`. */
+function redactUserInfo(remote: string): string {
+  return remote.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/\s]*@/i, '$1***@');
+}
 
 export const finalizeSpec = z
   .object({
@@ -257,9 +298,7 @@ export const reportSpec = z
   .strict();
 export type ReportSpec = z.infer<typeof reportSpec>;
 
-/** The names of the worker's own credentials, which no goal may hand to its commands (see activities/security/command-env.ts). */
-export const WORKER_SECRET_NAME =
-  /^(OPENAI_|SLACK_|TEMPORAL_API_KEY$|TEMPORAL_TLS_|LONGHAUL_ENCRYPTION_KEY|LONGHAUL_STORE_URL$)/i;
+export { WORKER_SECRET_NAME };
 
 export const envSpec = z
   .object({
@@ -372,6 +411,7 @@ export const goalSpec = z
     env: envSpec.optional().describe("the worker's credential-like variables the goal's commands may use"),
     commands: commandsSpec.optional().describe("the shell tool's command policy: extra deny and allow patterns"),
     sandbox: sandboxSpec.optional(),
+    mcp: mcpSpec.optional(),
   })
   .strict()
   .superRefine((g, ctx) => {
