@@ -36,7 +36,7 @@ interface Recording {
 }
 const recordings: Recording[] = [];
 /** The goals (and the draft) recorded below. */
-const GOALS = 7;
+const GOALS = 8;
 
 const isAsk = (req: RecordedRequest) => String(req.body.instructions ?? '').startsWith(ASK_INSTRUCTIONS.slice(0, 40));
 
@@ -192,6 +192,26 @@ describeRecording('recording goal histories for replay', () => {
     });
     expect(r.outcome).toMatch(/^achieved after/);
     expect(fake.requests.filter(isSummary).length).toBeGreaterThan(0);
+  });
+
+  test('a goal whose quick tool calls run as local activities', async () => {
+    const reads = {
+      toolCalls: [
+        { name: 'read_file', arguments: { path: 'score.txt' } },
+        { name: 'list_files', arguments: { path: '.' } },
+        { name: 'search', arguments: { pattern: '\\d' } },
+        { name: 'record_progress', arguments: { done: 'read the score', remaining: 'raise it', next: 'write 5' } },
+      ],
+    };
+    const r = await record(env, fake, {
+      workflowId: 'quick-tools-local',
+      about:
+        'a turn of read_file, list_files, search and record_progress (local activities, since the ' +
+        '`quick-tools-local-activities` patch), then a write_file turn; achieved',
+      spec: scoreGoal(5, 10),
+      script: (_req, i) => (i === 0 ? reads : writeScore(5)),
+    });
+    expect(r.outcome).toBe('achieved after 5 turn(s)'); // 2 turns, then 3 clean-up turns
   });
 
   test('a goal that continues-as-new', async () => {

@@ -45,13 +45,14 @@ async function replayAll(bundle: WorkflowBundleWithSourceMap): Promise<Map<strin
   return results;
 }
 
-test('the recorded histories cover a simple goal, a steered one, one out of budget, one that waited, one compacted inside its turns, a continued-as-new chain and a draft', () => {
+test('the recorded histories cover a simple goal, a steered one, one out of budget, one that waited, one compacted inside its turns, one with local tool calls, a continued-as-new chain and a draft', () => {
   const ids = new Set(histories.map((h) => h.workflowId));
   expect([...ids].sort()).toEqual([
     'budget-exhausted',
     'compacted',
     'continue-as-new',
     'draft',
+    'quick-tools-local',
     'simple-achieved',
     'steered',
     'waited',

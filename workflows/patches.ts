@@ -35,4 +35,10 @@ export const PATCHES = {
       'a goal whose start input sets no maxHistoryEvents continues as new at 2,000 events, not 10,000 (goal/tuning.ts); until then `startGoal` set 2,000 in the input, so no fixture (all started by it) takes the old path',
     oldPathFixtures: [],
   },
+  quickToolsLocal: {
+    id: 'quick-tools-local-activities',
+    change:
+      "a turn's quick tool calls (read_file, list_files, search and the control tools, goal/tools.ts QUICK_TOOLS) run as local activities when the goal has no host (workflows/tool-call.ts); they were regular activities",
+    oldPathFixtures: ['compacted', 'waited'],
+  },
 } as const satisfies Record<string, Patch>;

@@ -1,5 +1,12 @@
 /** The activity proxies the goal workflow uses, one per kind of work, each with a bounded retry policy. */
-import { ActivityFailure, proxyActivities, TimeoutFailure, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  proxyActivities,
+  proxyLocalActivities,
+  TimeoutFailure,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { GoalActivities } from '../activities';
 import { PERMANENT_FAILURES } from '../goal/failures';
 import { rebaseArgs } from '../goal/placement';
@@ -7,6 +14,7 @@ import type { ActivityTuning } from '../goal/tuning';
 
 export type Acts = ReturnType<typeof goalActivities>;
 type Proxies = ReturnType<typeof proxyActivities<GoalActivities>>;
+type LocalProxies = ReturnType<typeof proxyLocalActivities<GoalActivities>>;
 type Kind = 'model' | 'work' | 'quick' | 'ask';
 
 /**
@@ -31,6 +39,10 @@ export interface Placement {
  * - `quick`: workspace bookkeeping (fingerprints, integrity, worktrees, milestone commits).
  * Every activity heartbeats (activities/heartbeat.ts), so a dead worker costs a heartbeat timeout, not minutes.
  * - `ask`: side questions; someone is waiting, so they give up sooner (and do not wait for a lost host).
+ * - `local`: the quick tool calls (goal/tools.ts QUICK_TOOLS) as local activities, run by the workflow's own worker
+ *   inside its workflow task: no task of their own, one server round trip less per turn (bench/overhead.ts). Short
+ *   timeout, two attempts; workflows/tool-call.ts falls back to `work` when they fail. Absent with a `placement`: a local
+ *   activity runs where the workflow runs, which need not be the host that holds the workspace.
  * With a `placement` every activity runs on the goal's host, and one that its host's worker does not take in time
  * waits for the host (or a move) and is then sent again.
  */
@@ -80,8 +92,24 @@ export function goalActivities(tuning: ActivityTuning, placement?: Placement, st
       : proxyActivities<GoalActivities>(options[kind]);
     return stamp ? stamped(proxies, stamp) : proxies;
   };
-  return { model: make('model'), work: make('work'), quick: make('quick'), ask: make('ask') };
+  const local = placement ? undefined : proxyLocalActivities<GoalActivities>(LOCAL_OPTIONS);
+  return {
+    model: make('model'),
+    work: make('work'),
+    quick: make('quick'),
+    ask: make('ask'),
+    local: local && stamp ? stamped(local, stamp) : local,
+  };
 }
+
+/**
+ * The quick tools' local activities: a read, a listing or a search takes milliseconds; one that takes longer than
+ * this (a search of a huge tree) is cancelled and runs again as a regular activity, with heartbeats and its 65 minutes.
+ */
+const LOCAL_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '200ms', maximumAttempts: 2, nonRetryableErrorTypes: [...PERMANENT_FAILURES] },
+};
 
 /**
  * Fields added to the input of every activity call (an object input), read as the call is made: the goal's store id,
@@ -89,22 +117,22 @@ export function goalActivities(tuning: ActivityTuning, placement?: Placement, st
  */
 export type Stamp = () => Readonly<Record<string, string>>;
 
-/** Proxies whose calls carry the stamp's fields in their (object) input. */
-function stamped(proxies: Proxies, stamp: Stamp): Proxies {
+/** Proxies (regular or local) whose calls carry the stamp's fields in their (object) input. */
+function stamped<P extends Proxies | LocalProxies>(proxies: P, stamp: Stamp): P {
   const withStamp = (args: unknown[]) => {
     const [first, ...rest] = args;
     return typeof first === 'object' && first !== null && !Array.isArray(first)
       ? [{ ...first, ...stamp() }, ...rest]
       : args;
   };
-  return new Proxy({} as Proxies, {
+  return new Proxy({} as P, {
     get(_target, name) {
       if (typeof name !== 'string') return undefined;
       const fn = proxies[name as keyof GoalActivities] as unknown as ((...a: unknown[]) => Promise<unknown>) & {
-        executeWithOptions: (o: ActivityOptions, a: unknown[]) => Promise<unknown>;
+        executeWithOptions: (o: ActivityOptions | LocalActivityOptions, a: unknown[]) => Promise<unknown>;
       };
       return Object.assign((...args: unknown[]) => fn(...withStamp(args)), {
-        executeWithOptions: (override: ActivityOptions, args: unknown[]) =>
+        executeWithOptions: (override: ActivityOptions | LocalActivityOptions, args: unknown[]) =>
           fn.executeWithOptions(override, withStamp(args)),
       });
     },

@@ -4,10 +4,12 @@ import { renderBrief, renderGoal, renderTurnState } from '../goal/brief';
 import { PERMANENT_FAILURES } from '../goal/failures';
 import { allowEnvOf } from '../goal/spec';
 import { sandboxInputOf } from '../goal/sandbox';
+import { MCP_UNAVAILABLE, mcpInputOf, mcpTurnInputOf } from '../goal/mcp';
 import type { GoalRun } from '../goal/run';
 import { READ_ONLY_TOOLS, type ToolName } from '../goal/tools';
 import type { CompactionReason, ModelTurnResult } from '../activities/agent/turn';
 import type { Acts } from './proxies';
+import { executeToolCall } from './tool-call';
 import { publish } from './visibility';
 
 /** How the workflow rides out a model outage once the activity's own retries are exhausted. */
@@ -50,6 +52,7 @@ export async function turn(
     model: run.spec.model,
     contextWindow: run.modelInfo().contextWindow,
     compactAt: run.spec.model.compactAt,
+    ...mcpTurnInputOf(run.spec),
   };
   const summary = `turn ${n} · model`;
   let result: ModelTurnResult | undefined;
@@ -86,14 +89,19 @@ export async function turn(
     ...allowEnvOf(run.spec),
     ...(run.spec.commands ? { commands: run.spec.commands } : {}),
     ...sandboxInputOf(run.spec),
+    ...mcpInputOf(run.spec),
   };
   for (const call of result.calls) {
     setCurrentDetails(`**Turn ${n}**: ${call.summary}`);
     if (!READ_ONLY_TOOLS.includes(call.name as ToolName)) mayHaveChanged = true;
     try {
-      const r = await acts.work.executeTool.executeWithOptions({ summary: `turn ${n} · ${call.summary}` }, [
-        { goalId, workspace: run.spec.workspace, turn: n, callId: call.callId, ...security },
-      ]);
+      const r = await executeToolCall(acts, call.name, `turn ${n} · ${call.summary}`, {
+        goalId,
+        workspace: run.spec.workspace,
+        turn: n,
+        callId: call.callId,
+        ...security,
+      });
       run.recordToolOutcome({ sig: r.sig, summary: call.summary, failed: r.isError }, Date.now());
       if (r.refusedProtected) run.recordRefusal(r.refusedProtected, Date.now());
       const c = r.control;
@@ -122,8 +130,24 @@ async function ridingOutages<T>(
 ): Promise<{ value: T } | null> {
   for (;;) {
     try {
-      return { value: await call() };
+      const value = await call();
+      run.mcpBack(Date.now());
+      return { value };
     } catch (err) {
+      if (mcpUnavailable(err)) {
+        // Only the user can fix a server that does not start: the goal waits for them instead of spending turns.
+        const every = `${Math.round(outage.retryMs / 60_000)} min`;
+        run.mcpUnavailable(`${failureMessage(err)}. The goal waits and tries again every ${every}`, Date.now());
+        const since = run.state.mcpDown?.since ?? Date.now();
+        if (Date.now() - since >= outage.maxMs) {
+          const hours = ((Date.now() - since) / 3_600_000).toFixed(1);
+          run.stopWith('blocked', `an MCP server has not started for ${hours} hours: ${failureMessage(err)}`);
+          return null;
+        }
+        publish(run);
+        await sleep(outage.retryMs);
+        continue;
+      }
       if (!isOutage(err)) throw err;
       run.modelOutage(failureMessage(err), Date.now());
       const since = run.state.outage?.since ?? Date.now();
@@ -138,6 +162,11 @@ async function ridingOutages<T>(
       await sleep(outage.retryMs);
     }
   }
+}
+
+/** A model activity failed because an MCP server of the spec cannot be started on the goal's host. */
+function mcpUnavailable(err: unknown): err is ActivityFailure {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === MCP_UNAVAILABLE;
 }
 
 /** A model failure that outlived the activity's retries (rate limits, 5xx, timeouts), not a permanent one. */
