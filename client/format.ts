@@ -3,6 +3,7 @@ import type { GoalListEntry } from './goals';
 import { formatValue } from '../goal/values';
 import type { GoalStatusView } from '../goal/status';
 import { cacheLine } from '../goal/prompt-cache';
+import { byText } from '../goal/actor';
 
 /** A text progress bar: `[████████░░░░░░░░░░░░]  40%`. */
 export function progressBar(fraction: number, width = 20): string {
@@ -45,11 +46,15 @@ export function formatStatus(s: GoalStatusView, opts: FormatStatusOptions = {}):
     lines.push(`  check ${c.name}: baseline ${st(c.baseline)} → latest ${st(c.latest)}`);
   }
   for (const h of s.history) {
-    lines.push(`  edit v${h.version} (turn ${h.turn}): ${h.changes.join('; ')}${h.reason ? ` — ${h.reason}` : ''}`);
+    lines.push(
+      `  edit v${h.version} (turn ${h.turn}${byText(h.by)}): ${h.changes.join('; ')}${h.reason ? ` — ${h.reason}` : ''}`,
+    );
   }
   for (const p of s.pendingEdits) lines.push(`  edit v${p.version}: accepted, applies at the next turn boundary`);
   for (const g of s.guidance)
-    lines.push(`  guidance (turn ${g.turn}): ${g.text.length > 100 ? `${g.text.slice(0, 97)}...` : g.text}`);
+    lines.push(
+      `  guidance (turn ${g.turn}${byText(g.by)}): ${g.text.length > 100 ? `${g.text.slice(0, 97)}...` : g.text}`,
+    );
   if (s.frontier) {
     lines.push(`  frontier (turn ${s.frontier.turn}): next: ${s.frontier.next}`);
     lines.push(`    remaining: ${s.frontier.remaining}`);

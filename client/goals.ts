@@ -1,7 +1,8 @@
 /** Client-side goal operations shared by the CLI and tests: start, wait, status, list, cancel. */
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure } from '@temporalio/common';
-import { GOAL_WORKFLOW_TYPE, statusQuery } from '../goal/messages';
+import type { Actor } from '../goal/actor';
+import { cancelRequestedSignal, GOAL_WORKFLOW_TYPE, statusQuery } from '../goal/messages';
 import { LonghaulPhase, LonghaulProgress, LonghaulStatus, LonghaulTurns } from '../goal/search-attributes';
 import type { GoalSpec } from '../goal/spec';
 import { GOAL_STATUSES, type GoalOutcome, type GoalStatusName, type GoalStatusView } from '../goal/status';
@@ -130,6 +131,12 @@ export async function listGoals(client: Client, opts: ListGoalsOptions = {}): Pr
   return out;
 }
 
-export async function cancelGoal(client: Client, goalId: string): Promise<void> {
-  await client.workflow.getHandle(goalId).cancel();
+/**
+ * Cancels a goal. With `by`, the goal is first told who cancels (`cancelRequested`, recorded and named in its final
+ * reason): Temporal's cancel request cannot carry it.
+ */
+export async function cancelGoal(client: Client, goalId: string, by?: Actor): Promise<void> {
+  const handle = client.workflow.getHandle(goalId);
+  if (by) await handle.signal(cancelRequestedSignal, { by });
+  await handle.cancel();
 }

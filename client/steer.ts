@@ -1,8 +1,10 @@
 /**
  * Steering a running goal from a client: edit, guide, pause, resume, ask. Each first checks that the goal
- * exists and is still running, so the error names the goal and the fix rather than a gRPC status.
+ * exists and is still running, so the error names the goal and the fix rather than a gRPC status. `by` (optional)
+ * says who steers: the goal records it with the event (the Slack app passes it; the CLI does not).
  */
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Actor } from '../goal/actor';
 import type { GoalEdit } from '../goal/edit';
 import type { MoveRequest } from '../goal/placement';
 import {
@@ -11,6 +13,7 @@ import {
   guideSignal,
   moveUpdate,
   pauseUpdate,
+  resumeByUpdate,
   resumeUpdate,
   type AskResult,
   type EditResult,
@@ -52,25 +55,28 @@ async function rejectionsAsErrors<T>(goalId: string, call: () => Promise<T>): Pr
   }
 }
 
-export async function editGoal(client: Client, goalId: string, edit: GoalEdit): Promise<EditResult> {
+export async function editGoal(client: Client, goalId: string, edit: GoalEdit, by?: Actor): Promise<EditResult> {
   const handle = await runningHandle(client, goalId);
-  return rejectionsAsErrors(goalId, () => handle.executeUpdate(editUpdate, { args: [edit] }));
+  return rejectionsAsErrors(goalId, () => handle.executeUpdate(editUpdate, { args: by ? [edit, { by }] : [edit] }));
 }
 
-export async function guideGoal(client: Client, goalId: string, text: string): Promise<void> {
+export async function guideGoal(client: Client, goalId: string, text: string, by?: Actor): Promise<void> {
   if (text.trim() === '') throw new RejectedError('the guidance is empty: say what the agent should know');
   const handle = await runningHandle(client, goalId);
-  await handle.signal(guideSignal, text);
+  await handle.signal(guideSignal, by ? { text, by } : text);
 }
 
-export async function pauseGoal(client: Client, goalId: string, reason?: string): Promise<PauseResult> {
+export async function pauseGoal(client: Client, goalId: string, reason?: string, by?: Actor): Promise<PauseResult> {
   const handle = await runningHandle(client, goalId);
-  return rejectionsAsErrors(goalId, () => handle.executeUpdate(pauseUpdate, { args: [reason ? { reason } : {}] }));
+  const arg = { ...(reason ? { reason } : {}), ...(by ? { by } : {}) };
+  return rejectionsAsErrors(goalId, () => handle.executeUpdate(pauseUpdate, { args: [arg] }));
 }
 
-export async function resumeGoal(client: Client, goalId: string): Promise<PauseResult> {
+export async function resumeGoal(client: Client, goalId: string, by?: Actor): Promise<PauseResult> {
   const handle = await runningHandle(client, goalId);
-  return rejectionsAsErrors(goalId, () => handle.executeUpdate(resumeUpdate));
+  return rejectionsAsErrors(goalId, () =>
+    by ? handle.executeUpdate(resumeByUpdate, { args: [{ by }] }) : handle.executeUpdate(resumeUpdate),
+  );
 }
 
 /** Moves a goal that waits for its lost host to `request.host`; answers once the goal branch is re-cloned there. */
@@ -79,7 +85,9 @@ export async function moveGoal(client: Client, goalId: string, request: MoveRequ
   return rejectionsAsErrors(goalId, () => handle.executeUpdate(moveUpdate, { args: [request] }));
 }
 
-export async function askGoal(client: Client, goalId: string, question: string): Promise<AskResult> {
+export async function askGoal(client: Client, goalId: string, question: string, by?: Actor): Promise<AskResult> {
   const handle = await runningHandle(client, goalId);
-  return rejectionsAsErrors(goalId, () => handle.executeUpdate(askUpdate, { args: [question] }));
+  return rejectionsAsErrors(goalId, () =>
+    handle.executeUpdate(askUpdate, { args: [by ? { question, by } : question] }),
+  );
 }

@@ -3,6 +3,7 @@
  * Names are part of the public interface (documented in the README).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Actor } from './actor';
 import type { GoalEdit } from './edit';
 import type { MoveRequest } from './placement';
 import type { GoalStatusView } from './status';
@@ -18,11 +19,25 @@ export interface EditResult {
   readonly appliesAt: 'next turn boundary';
 }
 
-/** Update `edit`: change objective, guidance, metrics, targets, checks or budget; validated, versioned. */
-export const editUpdate = defineUpdate<EditResult, [GoalEdit]>('edit');
+/** Who sent a message (optional in every steering message): recorded with the event it causes. */
+export interface ByWhom {
+  readonly by?: Actor;
+}
 
-/** Signal `guide`: append guidance for the agent's next turn. Takes a string or `{ "text": "..." }`. */
-export const guideSignal = defineSignal<[string | { text: string }]>('guide');
+/**
+ * Update `edit`: change objective, guidance, metrics, targets, checks or budget; validated, versioned. The optional
+ * second argument says who edited.
+ */
+export const editUpdate = defineUpdate<EditResult, [GoalEdit, ByWhom?]>('edit');
+
+/** Signal `guide`: append guidance for the agent's next turn. Takes a string or `{ "text": "...", "by"?: actor }`. */
+export const guideSignal = defineSignal<[string | ({ text: string } & ByWhom)]>('guide');
+
+/**
+ * Signal `cancelRequested`: who is about to cancel the goal (sent just before the Temporal cancel request, which
+ * cannot carry it); recorded, and named in the goal's final reason. Cancelling is still Temporal's cancel.
+ */
+export const cancelRequestedSignal = defineSignal<[ByWhom]>('cancelRequested');
 
 /** What `pause` and `resume` return. */
 export interface PauseResult {
@@ -31,10 +46,12 @@ export interface PauseResult {
 }
 
 /** Update `pause`: no new model turn starts until `resume`; an in-flight tool call finishes. */
-export const pauseUpdate = defineUpdate<PauseResult, [{ reason?: string } | undefined]>('pause');
+export const pauseUpdate = defineUpdate<PauseResult, [({ reason?: string } & ByWhom) | undefined]>('pause');
 
 /** Update `resume`: continue a paused goal where it stopped. */
 export const resumeUpdate = defineUpdate<PauseResult, []>('resume');
+/** The same update `resume`, for clients that say who resumes (`{ by }`). */
+export const resumeByUpdate = defineUpdate<PauseResult, [ByWhom]>('resume');
 
 /** What `ask` returns. */
 export interface AskResult {
@@ -43,7 +60,7 @@ export interface AskResult {
 }
 
 /** Update `ask`: a side question answered by the model from a snapshot; never changes the run. */
-export const askUpdate = defineUpdate<AskResult, [string | { question: string }]>('ask');
+export const askUpdate = defineUpdate<AskResult, [string | ({ question: string } & ByWhom)]>('ask');
 
 /** What `move` returns once the goal runs on its new host. */
 export interface MoveResult {

@@ -3,6 +3,7 @@
  * live in goal/run/, one concern a module (each a set of pure functions over the state, as goal/watchdog.ts is).
  * Deterministic, so the workflow only orchestrates and all of this is testable without Temporal.
  */
+import type { Actor } from './actor';
 import type { GoalEdit } from './edit';
 import type { HostMove } from './placement';
 import { noiseWarning } from './rounds';
@@ -288,8 +289,8 @@ export class GoalRun {
   validateEdit(edit: GoalEdit, now: number): string[] {
     return edits.validateEdit(this.state, edit, now);
   }
-  queueEdit(edit: GoalEdit, now: number): { goalVersion: number; changes: string[] } {
-    return edits.queueEdit(this.state, edit, now);
+  queueEdit(edit: GoalEdit, now: number, by?: Actor): { goalVersion: number; changes: string[] } {
+    return edits.queueEdit(this.state, edit, now, by);
   }
   applyPendingEdits(now: number): string[] {
     return edits.applyPendingEdits(this.state, now);
@@ -297,14 +298,24 @@ export class GoalRun {
   recordRebaseline(results: readonly MetricResult[], now: number): void {
     edits.recordRebaseline(this.state, results, now);
   }
-  guide(text: string, now: number): void {
-    edits.guide(this.state, text, now);
+  guide(text: string, now: number, by?: Actor): void {
+    edits.guide(this.state, text, now, by);
   }
-  pause(reason: string | null, now: number): void {
-    edits.pause(this.state, reason, now);
+  pause(reason: string | null, now: number, by?: Actor): void {
+    edits.pause(this.state, reason, now, by);
   }
-  resume(now: number): void {
-    edits.resume(this.state, now);
+  resume(now: number, by?: Actor): void {
+    edits.resume(this.state, now, by);
+  }
+  asked(question: string, now: number, by?: Actor): void {
+    edits.asked(this.state, question, now, by);
+  }
+  cancelRequested(now: number, by?: Actor): void {
+    edits.cancelRequested(this.state, now, by);
+  }
+  /** "cancelled by the user", or who asked (`cancelRequested`). */
+  cancelReason(): string {
+    return edits.cancelReason(this.state);
   }
 
   // ---- the end: review, clean-up, report, final status (run/finish.ts) -----------------------------------

@@ -2,6 +2,7 @@
  * Goal status vocabulary and the results activities report back. Plain JSON types: they cross the
  * workflow boundary and are carried through continue-as-new.
  */
+import type { Actor } from './actor';
 import type { Verdict } from './decision';
 
 export const PHASES = ['baseline', 'working', 'verifying', 'finalizing', 'done'] as const;
@@ -194,9 +195,16 @@ export interface GoalStatusView {
     readonly turn: number;
     readonly changes: readonly string[];
     readonly reason: string | null;
+    /** Who edited, when they said. */
+    readonly by?: Actor;
   }[];
-  /** The latest guidance sent with `guide` (at most 10). */
-  readonly guidance: readonly { readonly at: string; readonly turn: number; readonly text: string }[];
+  /** The latest guidance sent with `guide` (at most 10), with who sent it when they said. */
+  readonly guidance: readonly {
+    readonly at: string;
+    readonly turn: number;
+    readonly text: string;
+    readonly by?: Actor;
+  }[];
   readonly pausedSince: string | null;
   /** Held-out checks by name only: the agent never sees them. */
   readonly holdout: readonly { readonly name: string; readonly latest: boolean | null }[];

@@ -78,7 +78,7 @@ export async function goalWorkflow(input: GoalWorkflowInput): Promise<GoalOutcom
     return outcome;
   } catch (err) {
     if (isCancellation(err)) {
-      finish(run, 'cancelled', 'cancelled by the user');
+      finish(run, 'cancelled', run.cancelReason());
       await CancellationScope.nonCancellable(() => conclude(run, acts, reporter));
       throw err;
     }

@@ -1,9 +1,14 @@
-/** The goal's message handlers: status query, edit/pause/resume/ask updates, guidance signal. */
+/**
+ * The goal's message handlers: status query, edit/pause/resume/ask updates, guidance and cancel-requested signals.
+ * Each steering message may say who sent it (`by`, goal/actor.ts); it is recorded with the event it causes.
+ */
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { actorOf } from '../goal/actor';
 import { renderSnapshot } from '../goal/brief';
 import { parseGoalEdit, type GoalEdit } from '../goal/edit';
 import {
   askUpdate,
+  cancelRequestedSignal,
   editUpdate,
   guideSignal,
   MAX_QUESTION_CHARS,
@@ -13,6 +18,7 @@ import {
   resumeUpdate,
   statusQuery,
   type AskResult,
+  type ByWhom,
   type EditResult,
   type PauseResult,
 } from '../goal/messages';
@@ -25,34 +31,38 @@ export function registerHandlers(run: GoalRun, acts: Acts): void {
   setHandler(statusQuery, () => run.view(Date.now()));
   setHandler(
     editUpdate,
-    (raw: GoalEdit): EditResult => {
-      const result = run.queueEdit(parseGoalEdit(raw), Date.now());
+    (raw: GoalEdit, opts?: ByWhom): EditResult => {
+      const result = run.queueEdit(parseGoalEdit(raw), Date.now(), actorOf(opts?.by));
       publish(run);
       return { ...result, appliesAt: 'next turn boundary' };
     },
-    { validator: (raw: GoalEdit) => void run.validateEdit(parseGoalEdit(raw), Date.now()) },
+    { validator: (raw: GoalEdit, _opts?: ByWhom) => void run.validateEdit(parseGoalEdit(raw), Date.now()) },
   );
   setHandler(guideSignal, (arg) => {
     const text = typeof arg === 'string' ? arg : typeof arg?.text === 'string' ? arg.text : '';
-    if (!run.finished) run.guide(text, Date.now());
+    if (!run.finished) run.guide(text, Date.now(), typeof arg === 'string' ? undefined : actorOf(arg?.by));
   });
+  setHandler(cancelRequestedSignal, (arg) => run.cancelRequested(Date.now(), actorOf(arg?.by)));
   setHandler(
     pauseUpdate,
-    (arg: { reason?: string } | undefined): PauseResult => {
-      run.pause(arg?.reason ?? null, Date.now());
+    (arg: ({ reason?: string } & ByWhom) | undefined): PauseResult => {
+      run.pause(arg?.reason ?? null, Date.now(), actorOf(arg?.by));
       publish(run);
       return { paused: true, turn: run.state.turn };
     },
-    { validator: (_arg: { reason?: string } | undefined) => run.assertRunning('pause only applies to running goals') },
+    {
+      validator: (_arg: ({ reason?: string } & ByWhom) | undefined) =>
+        run.assertRunning('pause only applies to running goals'),
+    },
   );
   setHandler(
     resumeUpdate,
-    (): PauseResult => {
-      run.resume(Date.now());
+    (arg?: ByWhom): PauseResult => {
+      run.resume(Date.now(), actorOf(arg?.by));
       publish(run);
       return { paused: false, turn: run.state.turn };
     },
-    { validator: () => run.assertRunning('resume only applies to running goals') },
+    { validator: (_arg?: ByWhom) => run.assertRunning('resume only applies to running goals') },
   );
   setHandler(
     moveUpdate,
@@ -85,6 +95,7 @@ export function registerHandlers(run: GoalRun, acts: Acts): void {
         ],
       );
       run.recordAsk(result.usage.totalTokens);
+      run.asked(question, Date.now(), typeof arg === 'string' ? undefined : actorOf(arg?.by));
       return { answer: result.answer, turn };
     },
     {

@@ -1,7 +1,9 @@
 /**
  * The user steering a running goal: edits (checked against the goal as it will stand, queued, applied at a turn
- * boundary with the metrics that need a new baseline), guidance for the agent, and pause/resume.
+ * boundary with the metrics that need a new baseline), guidance for the agent, pause/resume, and who asked to cancel;
+ * each recorded with who did it when the message says (`by`).
  */
+import { byText, type Actor } from '../actor';
 import { applyEditToSpec, describeChanges, metricsToRebaseline, type GoalEdit } from '../edit';
 import type { GoalSpec } from '../spec';
 import type { MetricResult } from '../status';
@@ -47,11 +49,20 @@ export function validateEdit(s: GoalState, edit: GoalEdit, now: number): string[
 }
 
 /** Accepts a validated edit for the next turn boundary; returns the goal version it creates. */
-export function queueEdit(s: GoalState, edit: GoalEdit, now: number): { goalVersion: number; changes: string[] } {
+export function queueEdit(
+  s: GoalState,
+  edit: GoalEdit,
+  now: number,
+  by?: Actor,
+): { goalVersion: number; changes: string[] } {
   const changes = validateEdit(s, edit, now);
   const version = s.goalVersion + s.pendingEdits.length + 1;
-  s.pendingEdits.push({ version, edit, at: now });
-  event(s, `edit accepted (version ${version}), applies at the next turn boundary: ${changes.join('; ')}`, now);
+  s.pendingEdits.push({ version, edit, at: now, ...(by ? { by } : {}) });
+  event(
+    s,
+    `edit accepted (version ${version})${byText(by)}, applies at the next turn boundary: ${changes.join('; ')}`,
+    now,
+  );
   return { goalVersion: version, changes };
 }
 
@@ -93,10 +104,17 @@ export function applyPendingEdits(s: GoalState, now: number): string[] {
     });
     s.checklist = uncheckedChecklist(after).map((c) => s.checklist.find((x) => x.item === c.item) ?? c);
     s.goalVersion = pending.version;
-    s.history.push({ version: pending.version, at: now, turn: s.turn, changes, reason: pending.edit.reason ?? null });
+    s.history.push({
+      version: pending.version,
+      at: now,
+      turn: s.turn,
+      changes,
+      reason: pending.edit.reason ?? null,
+      ...(pending.by ? { by: pending.by } : {}),
+    });
     if (s.history.length > MAX_EDIT_RECORDS) s.history.shift();
     note(s, editAppliedNote(pending.version, pending.edit.reason, changes));
-    event(s, `goal updated to version ${pending.version}: ${changes.join('; ')}`, now, 'edit');
+    event(s, `goal updated to version ${pending.version}${byText(pending.by)}: ${changes.join('; ')}`, now, 'edit');
   }
   s.pendingEdits = [];
   for (const name of [...rebaseline]) if (!s.spec.metrics.some((m) => m.name === name)) rebaseline.delete(name);
@@ -117,29 +135,51 @@ export function recordRebaseline(s: GoalState, results: readonly MetricResult[],
 }
 
 /** Appends guidance from the user; it reaches the agent at the next turn and stays in the brief. */
-export function guide(s: GoalState, text: string, now: number): void {
+export function guide(s: GoalState, text: string, now: number, by?: Actor): void {
   let t = text.trim();
   if (t === '') return;
   if (t.length > MAX_GUIDANCE_CHARS) t = `${t.slice(0, MAX_GUIDANCE_CHARS)} […cut at ${MAX_GUIDANCE_CHARS} characters]`;
-  s.guidance.push({ at: now, turn: s.turn, text: t });
+  s.guidance.push({ at: now, turn: s.turn, text: t, ...(by ? { by } : {}) });
   if (s.guidance.length > MAX_GUIDANCE_ENTRIES) s.guidance.shift();
   note(s, guidanceNote(t));
-  event(s, `guidance received: ${t.length > 80 ? `${t.slice(0, 77)}...` : t}`, now);
+  event(s, `guidance received${byText(by)}: ${t.length > 80 ? `${t.slice(0, 77)}...` : t}`, now);
 }
 
 /** Pauses at the next turn boundary. Idempotent. */
-export function pause(s: GoalState, reason: string | null, now: number): void {
+export function pause(s: GoalState, reason: string | null, now: number, by?: Actor): void {
   assertRunning(s, 'there is nothing to pause');
   if (s.paused) return;
   s.paused = { since: now, reason };
-  event(s, `paused${reason ? `: ${reason}` : ''}`, now, 'paused');
+  event(s, `paused${byText(by)}${reason ? `: ${reason}` : ''}`, now, 'paused');
 }
 
 /** Resumes a paused goal. Idempotent. */
-export function resume(s: GoalState, now: number): void {
+export function resume(s: GoalState, now: number, by?: Actor): void {
   if (!s.paused) return;
   s.pausedMs += now - s.paused.since;
   s.paused = null;
   note(s, RESUMED_NOTE);
-  event(s, 'resumed', now, 'resumed');
+  event(s, `resumed${byText(by)}`, now, 'resumed');
+}
+
+/** Someone is about to cancel the goal (the Temporal cancel follows): recorded, and named in the final reason. */
+export function cancelRequested(s: GoalState, now: number, by?: Actor): void {
+  if (s.phase === 'done') return;
+  if (by) s.cancelledBy = by;
+  event(s, `cancel requested${byText(by)}`, now);
+}
+
+/** A side question was answered for someone who said who they are (others' questions leave no event). */
+export function asked(s: GoalState, question: string, now: number, by?: Actor): void {
+  if (!by) return;
+  event(
+    s,
+    `side question answered${byText(by)}: ${question.length > 80 ? `${question.slice(0, 77)}...` : question}`,
+    now,
+  );
+}
+
+/** The reason a cancelled goal ends with. */
+export function cancelReason(s: Pick<GoalState, 'cancelledBy'>): string {
+  return `cancelled${s.cancelledBy ? byText(s.cancelledBy) : ' by the user'}`;
 }

@@ -2,6 +2,7 @@
  * The goal's state: everything the goal workflow carries, plain JSON so it survives the payload converter and
  * continue-as-new (goal/run/migrate.ts brings older versions up to this one), and the state of a new goal.
  */
+import type { Actor } from '../actor';
 import type { GoalEdit } from '../edit';
 import { newHostState, type HostState } from '../placement';
 import { checklistItems, type GoalSpec } from '../spec';
@@ -86,12 +87,14 @@ export interface GoalState {
   context: { compactions: number; summarisedThrough: number; lastPromptTokens: number };
   reason: string | null;
   /** Accepted edits waiting for the next turn boundary, in order, each with the version it will create. */
-  pendingEdits: { version: number; edit: GoalEdit; at: number }[];
+  pendingEdits: { version: number; edit: GoalEdit; at: number; by?: Actor }[];
   /** Applied edits, oldest first. */
   history: EditRecord[];
   /** Guidance sent while the goal runs (`guide`), oldest first. */
-  guidance: { at: number; turn: number; text: string }[];
+  guidance: { at: number; turn: number; text: string; by?: Actor }[];
   paused: { since: number; reason: string | null } | null;
+  /** Who asked to cancel the goal (`cancelRequested`), named in its final reason; absent when nobody said. */
+  cancelledBy?: Actor;
   /** Time spent paused before the current pause; it does not count toward maxHours. */
   pausedMs: number;
   /** Side questions answered (`ask`); their tokens are counted apart from the run's budget. */
@@ -156,6 +159,8 @@ export interface EditRecord {
   turn: number;
   changes: string[];
   reason: string | null;
+  /** Who made the edit, when they said (absent for the CLI and older records). */
+  by?: Actor;
 }
 
 export function noFinalization(): Finalization {
