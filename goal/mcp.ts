@@ -11,6 +11,12 @@ import { WORKER_SECRET_NAME } from './secret-names';
 /** Between the server's name and the tool's in the name the model sees: `github__search_issues`. */
 export const MCP_SEPARATOR = '__';
 
+/**
+ * The failure type of an activity that needed an MCP server this host cannot start: the goal says it needs attention
+ * and waits (workflows/turn.ts) instead of spending turns on it.
+ */
+export const MCP_UNAVAILABLE = 'McpServerUnavailable';
+
 /** Limits of the `mcp` section. */
 export const MCP_LIMITS = {
   servers: 20,

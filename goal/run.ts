@@ -29,6 +29,7 @@ import * as edits from './run/edits';
 import * as events from './run/events';
 import * as end from './run/finish';
 import * as host from './run/host';
+import * as mcp from './run/mcp';
 import { migrateState } from './run/migrate';
 import * as milestones from './run/milestones';
 import * as protection from './run/protection';
@@ -290,6 +291,13 @@ export class GoalRun {
     return edits.validateEdit(this.state, edit, now);
   }
   queueEdit(edit: GoalEdit, now: number, by?: Actor): { goalVersion: number; changes: string[] } {
+  /** An MCP server of the spec cannot be started on the goal's host: the goal waits, the user is told. */
+  mcpUnavailable(text: string, now: number): void {
+    mcp.mcpUnavailable(this.state, text, now);
+  }
+  mcpBack(now: number): void {
+    mcp.mcpBack(this.state, now);
+  }
     return edits.queueEdit(this.state, edit, now, by);
   }
   applyPendingEdits(now: number): string[] {

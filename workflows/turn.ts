@@ -166,7 +166,9 @@ async function ridingOutages<T>(
 
 /** A model activity failed because an MCP server of the spec cannot be started on the goal's host. */
 function mcpUnavailable(err: unknown): err is ActivityFailure {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === MCP_UNAVAILABLE;
+  return (
+    err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === MCP_UNAVAILABLE
+  );
 }
 
 /** A model failure that outlived the activity's retries (rate limits, 5xx, timeouts), not a permanent one. */

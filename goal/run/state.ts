@@ -69,6 +69,8 @@ export interface GoalState {
   waiting: { until: number; reason: string; lastGuidanceAt: number } | null;
   /** The model has been unreachable since this time (retries exhausted); cleared by the next answer. */
   outage: { since: number; error: string } | null;
+  /** An MCP server of the spec has not started since this time (the goal waits); absent for goals that never had one down. */
+  mcpDown?: { since: number; text: string } | null;
   /** Something the user should look at (stall warning, blocker, budget at 80%, outage); cleared when resolved. */
   attention: { at: number; text: string } | null;
   /** When the progress was last refreshed (hourly, and after events). */
