@@ -124,6 +124,17 @@ program
     await runWorker();
   });
 
+// mcp: self-contained block (implementation in client/mcp-server.ts and client/mcp/).
+program
+  .command('mcp')
+  .description(
+    'serve Longhaul to other agents (Claude Code, Codex) as an MCP server on stdio: tools to start, check and steer goals, their progress documents and reports as resources',
+  )
+  .action(async () => {
+    const { runMcpServer } = await import('./mcp-server');
+    await runMcpServer({ log: err });
+  });
+
 // codec-server: self-contained block (implementation in client/codec-server.ts).
 program
   .command('codec-server')
@@ -182,14 +193,9 @@ program
     const { hostWorkerWarning } = await import('./placement');
     const isFile = /\.(ya?ml|json)$/i.test(arg) && existsSync(arg);
     const spec = finalizeSpec(isFile ? readSpecFile(arg) : inlineSpec(arg, o));
-    const { isUnsandboxed } = await import('../goal/sandbox');
-    if (!isUnsandboxed(spec)) {
-      const { probeSandbox, SandboxUnavailableError } = await import('../activities/security/sandbox');
-      const probe = probeSandbox();
-      if (!probe.ok) throw new SandboxUnavailableError(probe.problem ?? 'unknown');
-    }
-    const { formatProtection, protectionSummary } = await import('./protection');
-    const protection = await protectionSummary(spec);
+    const { preflightGoal } = await import('./preflight');
+    const { formatProtection } = await import('./protection');
+    const protection = await preflightGoal(spec);
     const config = loadTemporalConfig();
     const host = o.anyHost ? undefined : (o.host ?? config.host);
     await withClient(async (client) => {

@@ -51,21 +51,42 @@ function shownPath(p: string): string {
 /** Reads a spec file; a relative workspace is taken from the file's folder (the plan is relative to the workspace). */
 export function readSpecFile(file: string, opts: { resolveWorkspace?: boolean } = {}): unknown {
   if (!existsSync(file)) throw new InvalidSpecError([`spec file ${shownPath(file)} does not exist`]);
+  return specFromText(readFileSync(file, 'utf8'), {
+    source: shownPath(file),
+    ...(opts.resolveWorkspace !== false ? { baseDir: path.dirname(file) } : {}),
+  });
+}
+
+export interface SpecTextOptions {
+  /** What the text is called in an error: the file's path, or e.g. "the spec". */
+  readonly source: string;
+  /** A relative `workspace` is resolved against this folder; absent: left as it is. */
+  readonly baseDir?: string;
+  /** What the mapping holds, for the error when it is not one. @default 'spec' */
+  readonly kind?: 'spec' | 'edit';
+}
+
+/** Parses a spec (or an edit) given as YAML or JSON text into a mapping, not yet validated. */
+export function specFromText(text: string, opts: SpecTextOptions): unknown {
   let data: unknown;
   try {
-    data = YAML.parse(readFileSync(file, 'utf8'));
+    data = YAML.parse(text);
   } catch (err) {
     const why = /Maximum call stack/.test((err as Error).message)
       ? 'it is nested too deeply to read; a goal spec is a mapping a few levels deep (see `longhaul init`)'
       : (err as Error).message;
-    throw new InvalidSpecError([`${shownPath(file)} is not valid YAML or JSON: ${why}`]);
+    throw new InvalidSpecError([`${opts.source} is not valid YAML or JSON: ${why}`]);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new InvalidSpecError([`${shownPath(file)} must contain a mapping with at least "objective" and "workspace"`]);
+    throw new InvalidSpecError([
+      opts.kind === 'edit'
+        ? `${opts.source} must contain a mapping of the fields to change, e.g. {"guidance": "…", "reason": "…"}`
+        : `${opts.source} must contain a mapping with at least "objective" and "workspace"`,
+    ]);
   }
   const spec = data as Record<string, unknown>;
-  if (opts.resolveWorkspace !== false && typeof spec.workspace === 'string')
-    spec.workspace = path.resolve(path.dirname(file), spec.workspace);
+  if (opts.baseDir !== undefined && typeof spec.workspace === 'string')
+    spec.workspace = path.resolve(opts.baseDir, spec.workspace);
   return spec;
 }
 
@@ -131,6 +152,18 @@ export interface EditFlags {
   file?: string;
   /** Globs the automatic protection is to leave editable (`--editable slow.sh`). */
   editable?: string[];
+}
+
+/** An edit given as YAML or JSON text (as in `longhaul edit --file`), validated locally like one from flags. */
+export function editFromText(text: string, source = 'the edit'): GoalEdit {
+  let raw: unknown;
+  try {
+    raw = specFromText(text, { source, kind: 'edit' });
+  } catch (err) {
+    if (err instanceof InvalidSpecError) throw new InvalidEditError(err.problems);
+    throw err;
+  }
+  return parseGoalEdit(raw);
 }
 
 /** An edit from `longhaul edit` flags and/or an edit file, validated locally (the goal validates it again). */

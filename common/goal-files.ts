@@ -8,9 +8,14 @@ import { createHash } from 'node:crypto';
 import { promises as fs, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** The folder that holds one folder per goal under `home` (LONGHAUL_HOME). */
+export function goalsDir(home: string): string {
+  return path.join(home, 'goals');
+}
+
 /** The folder of a goal's files under `home` (LONGHAUL_HOME); odd ids are encoded, never a path outside. */
 export function goalDir(home: string, goalId: string): string {
-  return path.join(home, 'goals', safeName(goalId));
+  return path.join(goalsDir(home), safeName(goalId));
 }
 
 /** A goal document's two renderings, by file name. */
