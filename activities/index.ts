@@ -43,6 +43,8 @@ import { restoreWorkingTree, type RestoreWorkingTreeInput } from './workspace/re
 import { makeDraftCopy, removeDraftCopies } from './draft/copy';
 import { measureDraft } from './draft/measure';
 import { cloneGoalBranch, hostAlive, type CloneGoalBranchInput } from './workspace/placement';
+import type { GitHubConfig } from './workspace/github';
+import { syncPullRequest, type SyncPullRequestInput } from './workspace/pull-request';
 
 export interface ActivityDeps {
   /** LONGHAUL_HOME: the file goal store's folder, and this host's files of each goal (progress, reports, pids). */
@@ -70,6 +72,8 @@ export interface ActivityDeps {
   readonly host?: string;
   /** Slack; held by the worker only (the token never enters workflow history). Null or absent: Slack is off. */
   readonly slack?: SlackConfig | null;
+  /** GitHub for the goal's pull request (git.pr); held by the worker only. Null or absent: no pull requests. */
+  readonly github?: GitHubConfig | null;
 }
 
 /** What the Slack activity needs from the workflow; the channel defaults to the worker's SLACK_CHANNEL. */
@@ -94,7 +98,7 @@ export function createActivities(deps: ActivityDeps) {
   };
   // The worker's keys as its dependencies hold them (in tests they are not in the environment), plus every secret
   // of the worker's environment: redacted from command and tool output wherever it goes.
-  const redact = createRedactor([deps.openai.apiKey, deps.slack?.token]);
+  const redact = createRedactor([deps.openai.apiKey, deps.slack?.token, deps.github?.token]);
   const measureDeps = { store, redact };
   const toolDeps = {
     store,
@@ -138,6 +142,8 @@ export function createActivities(deps: ActivityDeps) {
     reflect: (input: ReflectInput) => reflect({ ...model, store }, input),
     restoreWorkingTree: (input: RestoreWorkingTreeInput) => restoreWorkingTree(input),
     pushGoalBranch: (input: PushGoalBranchInput) => pushGoalBranch(input),
+    syncPullRequest: (input: SyncPullRequestInput) =>
+      syncPullRequest({ github: deps.github ?? null, store, redact }, input),
     writeFinalReport: (input: FinalReportInput) => writeFinalReport(store, home, input),
     commitFinalReport: (input: CommitFinalReportInput) => commitFinalReport(store, input),
     // Drafts: the draft's host-local folder holds its throw-away copies.

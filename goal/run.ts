@@ -128,6 +128,12 @@ export class GoalRun {
   recordPush(pushed: boolean, error: string | null, now: number): void {
     milestones.recordPush(this.state, pushed, error, now);
   }
+  recordPullRequest(pr: { number: number; url: string; draft: boolean }, now: number): void {
+    milestones.recordPullRequest(this.state, pr, now);
+  }
+  pullRequestFailed(error: string, now: number): void {
+    milestones.pullRequestFailed(this.state, error, now);
+  }
 
   // ---- the host (run/host.ts) ----------------------------------------------------------------------------
   hostLost(now: number): void {

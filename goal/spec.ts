@@ -238,6 +238,13 @@ export const gitSpec = z
   .strict()
   .superRefine((g, ctx) => {
     if (!g.pr) return;
+    if (!g.milestones) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['milestones'],
+        message: 'git.pr needs milestone commits: the pull request shows the goal branch (remove milestones: false)',
+      });
+    }
     if (!g.remote) {
       ctx.addIssue({
         code: 'custom',

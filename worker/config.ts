@@ -3,6 +3,7 @@
  * how to fix it. Secrets (OPENAI_API_KEY) stay in the worker process and never enter workflow history.
  */
 import { slackConfigFromEnv, type SlackConfig } from '../activities/reporting/slack/config';
+import { githubConfigFromEnv, type GitHubConfig } from '../activities/workspace/github';
 import type { GoalStoreChoice } from '../activities/store/open';
 import { isPostgresUrl, SCHEMA_NAME } from '../activities/store/settings';
 import { z } from 'zod';
@@ -61,6 +62,8 @@ export interface WorkerConfig extends TemporalConfig {
   readonly defaultApi: 'responses' | 'chat';
   /** Slack (SLACK_BOT_TOKEN, SLACK_CHANNEL, SLACK_API_URL); null when SLACK_BOT_TOKEN is not set. */
   readonly slack: SlackConfig | null;
+  /** GitHub for pull requests (GITHUB_TOKEN, GITHUB_API_URL); null when GITHUB_TOKEN is not set. */
+  readonly github: GitHubConfig | null;
   /** Capacity and caching (LONGHAUL_MAX_*, LONGHAUL_STICKY_TIMEOUT_SECONDS); the SDK's defaults where unset. */
   readonly tuning: GoalWorkerTuning;
   /** The goal store (LONGHAUL_STORE_URL, LONGHAUL_STORE_SCHEMA): PostgreSQL, or files under `home` when unset. */
@@ -75,6 +78,14 @@ function parseEnv(env: NodeJS.ProcessEnv): Env {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
   }
   return result.data;
+}
+
+function githubFromEnv(env: NodeJS.ProcessEnv): GitHubConfig | null {
+  try {
+    return githubConfigFromEnv(env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 function slackFromEnv(env: NodeJS.ProcessEnv): SlackConfig | null {
@@ -105,6 +116,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     defaultModel: e.LONGHAUL_MODEL,
     defaultApi,
     slack: slackFromEnv(env),
+    github: githubFromEnv(env),
     store: storeFromEnv(e),
     tuning: tuningOf(e),
   };

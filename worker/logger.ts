@@ -34,7 +34,7 @@ const SECRET_NAME = /(token|secret|password|passwd|api[-_]?key|authorization|cre
 
 /** Values of the environment that are secrets: they are masked wherever they appear in a JSON log line. */
 const SECRET_VARIABLES =
-  /^(OPENAI_API_KEY|SLACK_BOT_TOKEN|TEMPORAL_API_KEY|TEMPORAL_TLS_CLIENT_KEY_DATA|LONGHAUL_ENCRYPTION_KEYS?|LONGHAUL_STORE_URL)$/;
+  /^(OPENAI_API_KEY|SLACK_BOT_TOKEN|TEMPORAL_API_KEY|TEMPORAL_TLS_CLIENT_KEY_DATA|LONGHAUL_ENCRYPTION_KEYS?|LONGHAUL_STORE_URL|GITHUB_TOKEN)$/;
 
 /** The secret values `env` holds (each at least 8 characters, so masking cannot garble ordinary words). */
 export function secretValues(env: NodeJS.ProcessEnv): string[] {

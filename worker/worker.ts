@@ -113,6 +113,7 @@ export function activityDepsFrom(config: WorkerConfig, store?: GoalStore): Activ
     defaultModel: config.defaultModel,
     defaultApi: config.defaultApi,
     slack: config.slack,
+    github: config.github,
     host: config.host,
   };
 }

@@ -1,17 +1,20 @@
 /**
  * Milestone commits on the goal branch: after each new best, before a clean-up and at the end (with the final
- * report), each pushed to `git.remote` when one is set. A failure is reported, never fatal.
+ * report), each pushed to `git.remote` when one is set, and the pull request synced after it (git.pr). A failure is
+ * reported, never fatal.
  */
 import { ActivityFailure, isCancellation } from '@temporalio/workflow';
 import type { GoalRun } from '../goal/run';
 import type { Acts } from './proxies';
+import { syncPullRequest } from './pull-request';
 
 /** Commits the workspace as it stands; returns the goal branch's commit (null when milestones are off or failed). */
 export async function milestone(run: GoalRun, acts: Acts, why: string): Promise<string | null> {
   const { startCommit, milestones } = run.state;
   if (!run.spec.git.milestones || !startCommit) return null;
   const what = `${why}: ${run.metricChange() || run.describeCriteria()}`;
-  return commit(run, acts, why, what, () =>
+  const before = milestones.count;
+  const tip = await commit(run, acts, why, what, () =>
     acts.quick.commitMilestone.executeWithOptions({ summary: `milestone: ${why}` }, [
       {
         workspace: run.spec.workspace,
@@ -21,6 +24,8 @@ export async function milestone(run: GoalRun, acts: Acts, why: string): Promise<
       },
     ]),
   );
+  if (run.state.milestones.count !== before) await syncPullRequest(run, acts, false); // a new milestone was pushed
+  return tip;
 }
 
 /** The final milestone: the workspace plus REPORT.md (rendered by the activity; the user's tree is not touched). */
@@ -28,7 +33,7 @@ export async function finalMilestone(run: GoalRun, acts: Acts): Promise<string |
   if (!run.spec.git.milestones || !run.state.startCommit) return null;
   const why = run.state.status === 'achieved' ? 'achieved' : `final (${run.state.status})`;
   const what = `${why}: ${run.metricChange() || run.describeCriteria()}`;
-  return commit(run, acts, why, `${what} + REPORT.md`, () =>
+  const tip = await commit(run, acts, why, `${what} + REPORT.md`, () =>
     acts.quick.commitFinalReport.executeWithOptions({ summary: `milestone: ${why} + report` }, [
       {
         report: {
@@ -42,6 +47,8 @@ export async function finalMilestone(run: GoalRun, acts: Acts): Promise<string |
       },
     ]),
   );
+  await syncPullRequest(run, acts, true);
+  return tip;
 }
 
 async function commit(

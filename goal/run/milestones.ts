@@ -1,4 +1,4 @@
-/** The goal branch: milestone commits landed on it, and whether it reached `git.remote`. */
+/** The goal branch: milestone commits landed on it, whether it reached `git.remote`, and its pull request (git.pr). */
 import { event, needsAttention } from './events';
 import type { GoalState } from './state';
 
@@ -15,4 +15,31 @@ export function recordPush(s: GoalState, pushed: boolean, error: string | null, 
   const before = s.finalization.push;
   s.finalization.push = { pushed, error };
   if (!pushed && error && before?.error !== error) needsAttention(s, `push failed: ${error}`, now);
+}
+
+/** The pull request was synced: its first sighting (also one found again after a crash) and its un-drafting are events. */
+export function recordPullRequest(
+  s: GoalState,
+  pr: { number: number; url: string; draft: boolean },
+  now: number,
+): void {
+  const before = s.finalization.pullRequest;
+  s.finalization.pullRequest = { number: pr.number, url: pr.url, draft: pr.draft, error: null };
+  if (before?.number !== pr.number) {
+    event(
+      s,
+      `${pr.draft ? 'draft ' : ''}pull request #${pr.number} for ${s.milestones.branch}: ${pr.url}`,
+      now,
+      'milestone',
+    );
+  } else if (before.draft && !pr.draft) {
+    event(s, `pull request #${pr.number} is ready for review: ${pr.url}`, now, 'milestone');
+  }
+}
+
+/** Syncing the pull request failed (or this worker has no GitHub access); a new problem needs attention, once. */
+export function pullRequestFailed(s: GoalState, error: string, now: number): void {
+  const before = s.finalization.pullRequest;
+  s.finalization.pullRequest = { number: null, url: null, draft: true, ...before, error };
+  if (before?.error !== error) needsAttention(s, `pull request: ${error}`, now);
 }

@@ -145,6 +145,15 @@ export interface Finalization {
   cleanup: CleanupRecord | null;
   push: { pushed: boolean; error: string | null } | null;
   report: { markdown: string; html: string } | null;
+  /** The goal's pull request (git.pr) once opened, and the last problem syncing it; absent until then. */
+  pullRequest?: PullRequestRecord;
+}
+
+export interface PullRequestRecord {
+  number: number | null;
+  url: string | null;
+  draft: boolean;
+  error: string | null;
 }
 
 /** How the clean-up ended: how many turns it took, and whether its changes were kept (and if not, why). */

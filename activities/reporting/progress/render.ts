@@ -10,7 +10,7 @@ import { renderMetricChart } from './chart';
 import type { CheckMeasurement, Measurement, MetricMeasurement, ProgressDoc } from './doc';
 
 /** The document's sections, in order, shared by both renderings. */
-interface Section {
+export interface Section {
   readonly title: string;
   readonly paragraphs?: readonly string[];
   readonly items?: readonly string[];
@@ -66,7 +66,7 @@ export function renderProgressHtml(doc: ProgressDoc): string {
   return htmlPage(`Longhaul: ${v.goalId} (${v.status})`, body, v.status === 'running');
 }
 
-function statusLine(v: GoalStatusView): string {
+export function statusLine(v: GoalStatusView): string {
   const bits = [
     v.status.toUpperCase(),
     `phase ${v.phase}`,
@@ -116,7 +116,7 @@ function sections(doc: ProgressDoc): Section[] {
   ];
 }
 
-function criteriaSection(v: GoalStatusView): Section {
+export function criteriaSection(v: GoalStatusView): Section {
   const rows: string[][] = [];
   for (const m of v.metrics) {
     const target = m.target === null ? 'n/a' : `${m.direction === 'lower' ? '≤' : '≥'} ${formatValue(m.target)}`;
@@ -212,7 +212,7 @@ function signedPercent(f: number): string {
 }
 
 /** An ISO time as "2025-01-02 03:04:05Z" (or as given when it is no ISO time). */
-function when(iso: string): string {
+export function when(iso: string): string {
   return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z` : iso;
 }
 
@@ -233,10 +233,10 @@ export function metricCharts(doc: ProgressDoc): string[] {
 }
 
 /** Text for Markdown: HTML-significant characters as entities, so no viewer runs markup from user text. */
-function mdText(s: string): string {
+export function mdText(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function mdRow(cells: readonly string[]): string {
+export function mdRow(cells: readonly string[]): string {
   return `| ${cells.map((c) => mdText(c).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>')).join(' | ')} |`;
 }
