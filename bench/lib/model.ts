@@ -3,6 +3,7 @@
  * call (read_file), after a configurable latency, and records when each turn's request arrived.
  */
 import {
+  allText,
   FakeOpenAI,
   turnOf as turnOfRequest,
   type FakeReply,
@@ -13,9 +14,10 @@ import { sleep } from './cli';
 /** A turn request carries the agent's tools; compaction and reflection calls carry none. */
 export const isTurnRequest = (r: RecordedRequest): boolean => Array.isArray(r.body.tools) && r.body.tools.length > 0;
 
-/** The goal's workspace, named in every turn's instructions: tells goals apart on a shared fake. */
+/** The goal's workspace, named in every turn's instructions (the peer's: its system message): tells loops apart. */
 export function workspaceOf(r: RecordedRequest): string {
-  return /^Workspace: (.*)$/m.exec(String(r.body.instructions ?? ''))?.[1] ?? '';
+  const text = r.api === 'chat' ? allText(r) : String(r.body.instructions ?? '');
+  return /^Workspace: (.*)$/m.exec(text)?.[1] ?? '';
 }
 
 /** The turn number the request announces (its turn-state message, or the instructions in the older layout). */
