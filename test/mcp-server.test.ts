@@ -249,6 +249,7 @@ describe('longhaul mcp', () => {
       const cancelled = await session.call('cancel_goal', id);
       const outcome = await waitForGoal(suite.env.client, 'steered');
       const afterEnd = await session.call('guide_goal', { ...id, text: 'too late' });
+      const cancelAgain = await session.call('cancel_goal', id);
       const unknown = await session.call('goal_status', { goalId: 'no-such-goal' });
       const status = await session.call('goal_status', id);
       return {
@@ -265,6 +266,7 @@ describe('longhaul mcp', () => {
         cancelled,
         outcome,
         afterEnd,
+        cancelAgain,
         unknown,
         status,
       };
@@ -303,7 +305,9 @@ describe('longhaul mcp', () => {
     expect(r.afterEnd.isError).toBe(true);
     expect(textOf(r.afterEnd)).toContain('goal steered has already ended');
     expect(r.unknown.isError).toBe(true);
-    expect(textOf(r.unknown)).toBe('no goal with id no-such-goal: see list_goals');
+    expect(textOf(r.unknown)).toMatch(/^no goal with that id \(.*no-such-goal.*\): see list_goals$/);
+    expect(r.cancelAgain.isError).toBe(true);
+    expect(textOf(r.cancelAgain)).toContain('goal steered has already ended');
     expect(r.status.structuredContent).toMatchObject({ goalId: 'steered', status: 'cancelled', asks: { count: 1 } });
     expect(session.errors).toEqual([]);
   });

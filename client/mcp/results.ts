@@ -18,7 +18,7 @@ export function toolResult(text: string, structured?: object): CallToolResult {
 export function toolError(err: unknown): CallToolResult {
   const text =
     err instanceof WorkflowNotFoundError
-      ? `no goal with id ${err.workflowId}: see list_goals`
+      ? `no goal with that id (${err.message}): see list_goals`
       : err instanceof Error
         ? err.message
         : String(err);

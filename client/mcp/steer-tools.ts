@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { MAX_QUESTION_CHARS } from '../../goal/messages';
 import { cancelGoal } from '../goals';
 import { editFromText } from '../spec-input';
-import { askGoal, editGoal, guideGoal, pauseGoal, resumeGoal } from '../steer';
+import { askGoal, editGoal, GoalEndedError, guideGoal, pauseGoal, resumeGoal } from '../steer';
 import type { McpContext } from './context';
 import { goalIdArg } from './goal-tools';
 import { guarded, toolResult } from './results';
@@ -122,7 +122,11 @@ export function registerSteerTools(server: McpServer, ctx: McpContext): void {
     },
     ({ goalId }) =>
       guarded('cancel_goal', ctx.log, async () => {
-        await cancelGoal(await ctx.client(), goalId);
+        const client = await ctx.client();
+        // Temporal answers a cancel of an ended goal with "not found": say that it has ended instead.
+        const { status } = await client.workflow.getHandle(goalId).describe();
+        if (status.name !== 'RUNNING') throw new GoalEndedError(goalId, status.name);
+        await cancelGoal(client, goalId);
         return toolResult(`cancellation requested for ${goalId}; goal_status shows it as cancelled once it has ended`, {
           goalId,
           cancelRequested: true,
