@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FileGoalStore } from '../activities/store/files';
+import { isCredentialName } from '../activities/security/command-env';
 import { createRedactor } from '../activities/security/redact';
 import { githubConfigFromEnv } from '../activities/workspace/github';
 import { commitMilestone } from '../activities/workspace/milestone';
@@ -313,6 +314,13 @@ describe('the spec and the worker settings', () => {
     expect(problems({ pr: true, remote: 'origin' })).toEqual([]);
     expect(problems({ pr: true, remote: 'https://github.com/acme/app.git' })).toEqual([]);
     expect(problems({ pr: true, remote: '/srv/git/app.git', repo: 'acme/app' })).toEqual([]);
+  });
+
+  test("the worker's GITHUB_TOKEN is never handed to the goal's commands, even when a spec asks", () => {
+    expect(() => parseGoalSpec({ ...base, checks: [...base.checks], env: { allow: ['GITHUB_TOKEN'] } })).toThrow(
+      /env\.allow\[0\]: GITHUB_TOKEN is one of the worker's own credentials/,
+    );
+    expect(isCredentialName('GITHUB_TOKEN')).toBe(true);
   });
 
   test('owner/name from https, ssh and scp-like remote URLs', () => {
