@@ -506,6 +506,18 @@ program
     if (!o.json) out(formatReport(goalId, report));
   });
 
+// slack-app: self-contained block (implementation in client/slack-app.ts and client/slack/).
+program
+  .command('slack-app')
+  .description(
+    'steer goals from Slack: buttons on each goal’s message and /longhaul (Socket Mode with SLACK_APP_TOKEN, else HTTP)',
+  )
+  .option('--port <port>', 'HTTP only: the port Slack’s requests come to (…/slack/events)', portNumber, 3000)
+  .action(async (o: { port: number }) => {
+    const { runSlackApp } = await import('./slack-app');
+    await runSlackApp(o, err);
+  });
+
 program
   .command('doctor')
   .description("whether this machine can run goals: the agent's sandbox (bubblewrap) above all")

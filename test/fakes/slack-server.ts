@@ -12,10 +12,17 @@
  * metadata (returned only with `include_all_metadata`, like Slack), validates blocks against Slack's limits, records
  * every call, and injects faults scripted per test: 429 with `Retry-After`, HTTP errors, hangs, malformed bodies,
  * platform errors, and a call that lands but whose response is lost.
+ *
+ * For a Slack app (Bolt) it also has `conversations.members`, `chat.postEphemeral`, `views.open` (with trigger ids the
+ * fake hands out), response URLs (`POST /respond/<id>`, as hooks.slack.com takes them), and Socket Mode:
+ * `apps.connections.open` (with the app-level token) returns a `ws://` URL to this server, which says `hello`, sends
+ * envelopes and waits for each one's ack (`{ envelope_id, payload? }`), as Slack's WebSocket does.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { readBody } from './http';
-import type { AddressInfo } from 'node:net';
 
 /** A channel the fake knows. */
 export interface FakeChannel {
@@ -27,11 +34,15 @@ export interface FakeChannel {
   isMember?: boolean;
   /** @default false */
   isArchived?: boolean;
+  /** User ids of its members (`conversations.members`); the bot is one when `isMember` is not false. @default [] */
+  members?: string[];
 }
 
 export interface FakeSlackOptions {
   /** The only token accepted. @default 'xoxb-fake-slack-token' */
   token?: string;
+  /** The app-level token `apps.connections.open` takes. @default 'xapp-fake-app-token' */
+  appToken?: string;
   /** @default [{ id: 'C0LONGHAUL1', name: 'longhaul' }] */
   channels?: FakeChannel[];
 }
@@ -92,6 +103,36 @@ const BOT_ID = 'B0FAKEBOT1';
 const APP_ID = 'A0FAKEAPP1';
 const TEAM = 'T0FAKETEAM';
 const DEFAULT_TOKEN = 'xoxb-fake-slack-token';
+const DEFAULT_APP_TOKEN = 'xapp-fake-app-token';
+
+/** A modal opened with `views.open`. */
+export interface OpenedView {
+  id: string;
+  triggerId: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  view: Record<string, any>;
+}
+
+/** An ephemeral message (`chat.postEphemeral`): only `user` sees it. */
+export interface EphemeralMessage {
+  channel: string;
+  user: string;
+  text: string;
+}
+
+/** A POST to a response URL (a slash command's or a block action's `response_url`). */
+export interface ResponsePost {
+  id: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: Record<string, any>;
+}
+
+/** What a Socket Mode client answered to an envelope. */
+export interface EnvelopeAck {
+  envelope_id: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  payload?: Record<string, any>;
+}
 
 /** Slack's limits the fake enforces, so rendering bugs surface as they would in production. */
 const LIMITS = { blocks: 50, header: 150, section: 3000, field: 2000, contextElements: 10, text: 40_000 };
@@ -117,6 +158,18 @@ export class FakeSlack {
   /** Every call received, in order. */
   readonly calls: RecordedCall[] = [];
   readonly token: string;
+  readonly appToken: string;
+  /** Modals opened, in order. */
+  readonly views: OpenedView[] = [];
+  /** Ephemeral messages posted, in order. */
+  readonly ephemerals: EphemeralMessage[] = [];
+  /** POSTs to response URLs, in order. */
+  readonly responses: ResponsePost[] = [];
+  private readonly triggers = new Set<string>();
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly sockets = new Set<WebSocket>();
+  private readonly acks = new Map<string, (ack: EnvelopeAck) => void>();
+  private connectedWaiters: (() => void)[] = [];
   private readonly channels: FakeChannel[];
   private readonly store = new Map<string, FakeMessage[]>();
   private readonly rules: FaultRule[] = [];
@@ -130,6 +183,7 @@ export class FakeSlack {
     options: FakeSlackOptions,
   ) {
     this.token = options.token ?? DEFAULT_TOKEN;
+    this.appToken = options.appToken ?? DEFAULT_APP_TOKEN;
     this.channels = (options.channels ?? [{ id: 'C0LONGHAUL1', name: 'longhaul' }]).map((c) => ({ ...c }));
     for (const c of this.channels) this.store.set(c.id, []);
   }
@@ -149,7 +203,63 @@ export class FakeSlack {
         else send(res, 500, { ok: false, error: `fake_slack_bug: ${String(err)}` });
       });
     });
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => fake.upgrade(req, socket, head));
     return fake;
+  }
+
+  /** A trigger id, as Slack puts in an interaction payload; `views.open` accepts each once. */
+  newTriggerId(): string {
+    const id = `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(8).toString('hex')}`;
+    this.triggers.add(id);
+    return id;
+  }
+
+  /** A response URL on this fake, as Slack puts in slash-command and block-action payloads. */
+  newResponseUrl(): string {
+    return `${this.url.replace(/\/api\/$/, '')}/respond/${randomBytes(8).toString('hex')}`;
+  }
+
+  /** POSTs to `url` (one of {@link newResponseUrl}). */
+  responsesTo(url: string): ResponsePost[] {
+    const id = url.slice(url.lastIndexOf('/') + 1);
+    return this.responses.filter((r) => r.id === id);
+  }
+
+  /** Resolves once a Socket Mode client is connected (at once if one is). */
+  socketConnected(): Promise<void> {
+    if ([...this.sockets].some((s) => s.readyState === s.OPEN)) return Promise.resolve();
+    return new Promise((resolve) => this.connectedWaiters.push(resolve));
+  }
+
+  /**
+   * Sends an envelope over Socket Mode (`interactive`, `slash_commands`, `events_api`) and resolves with the client's
+   * ack; rejects after `timeoutMs` without one (Slack would retry, then give up).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  sendEnvelope(type: string, payload: Record<string, any>, timeoutMs = 10_000): Promise<EnvelopeAck> {
+    const socket = [...this.sockets].find((s) => s.readyState === s.OPEN);
+    if (!socket) return Promise.reject(new Error('FakeSlack: no Socket Mode client is connected'));
+    const envelopeId = randomBytes(16).toString('hex');
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.acks.delete(envelopeId);
+        reject(new Error(`FakeSlack: no ack for the ${type} envelope within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.acks.set(envelopeId, (ack) => {
+        clearTimeout(timer);
+        resolve(ack);
+      });
+      socket.send(
+        JSON.stringify({
+          envelope_id: envelopeId,
+          type,
+          payload,
+          accepts_response_payload: type !== 'events_api',
+          retry_attempt: 0,
+          retry_reason: '',
+        }),
+      );
+    });
   }
 
   /** Makes the next `times` calls to `method` (`'*'`: any method) fail with `fault`. Rules apply in the order given. */
@@ -233,14 +343,65 @@ export class FakeSlack {
 
   /** Stops listening, drops open connections (hung calls included) and resolves when closed. */
   async close(): Promise<void> {
+    for (const s of this.sockets) s.terminate();
+    this.wss.close();
     const closed = new Promise<void>((resolve, reject) => this.server.close((err) => (err ? reject(err) : resolve())));
     this.server.closeAllConnections();
     await closed;
   }
 
+  /** Socket Mode: a WebSocket at the URL `apps.connections.open` gave. */
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    if (!(req.url ?? '').startsWith('/link/')) {
+      socket.destroy();
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.sockets.add(ws);
+      ws.on('close', () => this.sockets.delete(ws));
+      ws.on('message', (data) => {
+        let ack: unknown;
+        try {
+          ack = JSON.parse((data as Buffer).toString('utf8'));
+        } catch {
+          return;
+        }
+        const id = field(ack, 'envelope_id');
+        if (typeof id === 'string') this.acks.get(id)?.(ack as EnvelopeAck);
+        if (typeof id === 'string') this.acks.delete(id);
+      });
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: this.sockets.size,
+          debug_info: { host: 'fake-slack', build_number: 1, approximate_connection_time: 18060 },
+          connection_info: { app_id: APP_ID },
+        }),
+      );
+      const waiters = this.connectedWaiters;
+      this.connectedWaiters = [];
+      for (const w of waiters) w();
+    });
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const [path = '/', query = ''] = (req.url ?? '/').split('?');
+    const respondTo = /^\/respond\/([0-9a-f]+)$/.exec(path)?.[1];
+    if (respondTo !== undefined && req.method === 'POST') {
+      let body: unknown;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end('invalid_payload');
+        return;
+      }
+      this.responses.push({ id: respondTo, body: body as Record<string, unknown> });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
     const method = /^\/api\/([A-Za-z0-9_.]+)$/.exec(path)?.[1];
     if (method === undefined) {
       res.writeHead(404, { 'content-type': 'text/html' });
@@ -258,7 +419,8 @@ export class FakeSlack {
       parseError = err instanceof SlackApiError ? err : new SlackApiError('invalid_form_data');
     }
     const token = bearer ?? (typeof args['token'] === 'string' ? args['token'] : undefined);
-    const auth = token === undefined ? 'missing' : token === this.token ? 'ok' : 'invalid';
+    const expected = method === 'apps.connections.open' ? this.appToken : this.token;
+    const auth = token === undefined ? 'missing' : token === expected ? 'ok' : 'invalid';
     const { token: _token, ...recordedArgs } = args;
     this.calls.push({ method, args: recordedArgs, raw, contentType, auth, at: Date.now() });
 
@@ -352,6 +514,16 @@ export class FakeSlack {
         return this.threadReplies(args);
       case 'conversations.list':
         return this.channelList(args);
+      case 'conversations.members':
+        return this.channelMembers(args);
+      case 'chat.postEphemeral':
+        return this.postEphemeral(args);
+      case 'views.open':
+        return this.openView(args);
+      case 'apps.connections.open':
+        return {
+          url: `${this.url.replace(/^http/, 'ws').replace(/\/api\/$/, '')}/link/?ticket=${randomBytes(8).toString('hex')}`,
+        };
       default:
         throw new SlackApiError('unknown_method');
     }
@@ -475,6 +647,52 @@ export class FakeSlack {
         created: 1700000000,
       })),
       response_metadata: { next_cursor: next === undefined ? '' : encodeCursor(next.id) },
+    };
+  }
+
+  private channelMembers(args: Record<string, unknown>): Record<string, unknown> {
+    const channel = this.readableChannel(args['channel']);
+    const all = [...(channel.isMember === false ? [] : [BOT_USER]), ...(channel.members ?? [])];
+    const limit = clampLimit(args['limit'], 100, 1000);
+    const from = str(args['cursor']);
+    const start = from === undefined ? 0 : all.indexOf(decodeCursor(from));
+    if (start === -1) throw new SlackApiError('invalid_cursor');
+    const next = all[start + limit];
+    return {
+      members: all.slice(start, start + limit),
+      response_metadata: { next_cursor: next === undefined ? '' : encodeCursor(next) },
+    };
+  }
+
+  private postEphemeral(args: Record<string, unknown>): Record<string, unknown> {
+    const channel = this.writableChannel(args['channel'], true);
+    const user = str(args['user']);
+    if (user === undefined) throw new SlackApiError('user_not_in_channel');
+    const content = messageContent(args);
+    if (content.text === undefined && content.blocks === undefined) throw new SlackApiError('no_text');
+    this.ephemerals.push({ channel: channel.id, user, text: content.text ?? '' });
+    return { message_ts: this.nextTs() };
+  }
+
+  private openView(args: Record<string, unknown>): Record<string, unknown> {
+    const triggerId = str(args['trigger_id']);
+    if (triggerId === undefined || !this.triggers.delete(triggerId)) throw new SlackApiError('invalid_trigger_id');
+    let view = args['view'];
+    if (typeof view === 'string') {
+      try {
+        view = JSON.parse(view);
+      } catch {
+        throw new SlackApiError('invalid_arguments');
+      }
+    }
+    if (field(view, 'type') !== 'modal' || field(field(view, 'title'), 'type') !== 'plain_text') {
+      throw new SlackApiError('invalid_arguments');
+    }
+    const id = `V${randomBytes(5).toString('hex').toUpperCase()}`;
+    const opened = { id, triggerId, view: view as Record<string, unknown> };
+    this.views.push(opened);
+    return {
+      view: { id, team_id: TEAM, ...opened.view, state: { values: {} }, hash: `${Date.now()}.abc`, app_id: APP_ID },
     };
   }
 

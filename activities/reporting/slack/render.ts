@@ -5,6 +5,9 @@
  * Everything user-provided (objective, metric names, reasons, event text) goes through {@link escapeMrkdwn} before it
  * lands in mrkdwn, so it can neither mention (`<!channel>`) nor link, and every text is capped to Slack's limits
  * ({@link SLACK_LIMITS}) so a long objective or report can never get a message rejected.
+ *
+ * While the goal runs, the parent carries the control buttons the Slack app (client/slack-app.ts) answers: each
+ * button's value is the goal id and nothing else.
  */
 import { formatValue } from '../../../goal/values';
 import type { Verdict } from '../../../goal/decision';
@@ -70,11 +73,40 @@ export interface SlackText {
   readonly emoji?: boolean;
 }
 
+/** A button of the parent message's controls. */
+export interface SlackButton {
+  readonly type: 'button';
+  readonly action_id: string;
+  readonly text: SlackText;
+  /** The goal id, nothing else (never a secret). */
+  readonly value: string;
+  readonly style?: 'primary' | 'danger';
+  readonly confirm?: {
+    readonly title: SlackText;
+    readonly text: SlackText;
+    readonly confirm: SlackText;
+    readonly deny: SlackText;
+    readonly style: 'danger';
+  };
+}
+
 /** The few Block Kit blocks Longhaul uses. */
 export type SlackBlock =
   | { readonly type: 'header'; readonly text: SlackText }
   | { readonly type: 'section'; readonly text: SlackText }
-  | { readonly type: 'context'; readonly elements: readonly SlackText[] };
+  | { readonly type: 'context'; readonly elements: readonly SlackText[] }
+  | { readonly type: 'actions'; readonly block_id: string; readonly elements: readonly SlackButton[] };
+
+/** The `action_id`s of the parent message's buttons, answered by the Slack app. */
+export const CONTROL_ACTIONS = {
+  pause: 'longhaul_pause',
+  resume: 'longhaul_resume',
+  cancel: 'longhaul_cancel',
+  ask: 'longhaul_ask',
+  guide: 'longhaul_guide',
+} as const;
+/** The `block_id` of the buttons. */
+export const CONTROLS_BLOCK_ID = 'longhaul_controls';
 
 /** A message ready for `chat.postMessage` / `chat.update`: `text` is the fallback shown in notifications. */
 export interface SlackMessage {
@@ -93,6 +125,9 @@ export const SLACK_LIMITS = {
   /** The top-level `text` we send (Slack truncates at 40,000; the notification only shows the start). */
   fallback: 3000,
 } as const;
+
+/** Slack's limit on a button's value. */
+const MAX_BUTTON_VALUE = 2000;
 
 /** Cells in the text progress bar. */
 const BAR_CELLS = 10;
@@ -153,6 +188,9 @@ export function renderStatus(status: SlackStatus): SlackMessage {
   if (budget) context.push(mrkdwn(cap(escapeMrkdwn(budget), SLACK_LIMITS.context)));
   context.push(mrkdwn(`updated ${slackDate(status.updatedAt)} · goal \`${cap(escapeMrkdwn(status.goalId), 200)}\``));
   blocks.push({ type: 'context', elements: context });
+  if (status.status === 'running' && status.phase !== 'done' && status.goalId.length <= MAX_BUTTON_VALUE) {
+    blocks.push(controls(status.goalId, status.paused));
+  }
 
   const fallback = `${label} · ${bar} · ${turn} — ${escapeMrkdwn(objective)}`;
   return { text: cap(fallback, SLACK_LIMITS.fallback), blocks };
@@ -248,6 +286,39 @@ function slackDate(at: number): string {
   const iso = new Date(at).toISOString();
   const fallback = `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
   return `<!date^${Math.floor(at / 1000)}^{date_short_pretty} {time}|${fallback}>`;
+}
+
+/** Pause (or Resume), Guide, Ask and Cancel (with a confirm dialog), for a running goal. */
+function controls(goalId: string, paused: boolean): SlackBlock {
+  const button = (action_id: string, text: string, extra: Partial<SlackButton> = {}): SlackButton => ({
+    type: 'button',
+    action_id,
+    text: { type: 'plain_text', text, emoji: true },
+    value: goalId,
+    ...extra,
+  });
+  const plain = (text: string): SlackText => ({ type: 'plain_text', text });
+  return {
+    type: 'actions',
+    block_id: CONTROLS_BLOCK_ID,
+    elements: [
+      paused
+        ? button(CONTROL_ACTIONS.resume, '▶️ Resume', { style: 'primary' })
+        : button(CONTROL_ACTIONS.pause, '⏸️ Pause'),
+      button(CONTROL_ACTIONS.guide, '🧭 Guide'),
+      button(CONTROL_ACTIONS.ask, '❓ Ask'),
+      button(CONTROL_ACTIONS.cancel, '🛑 Cancel', {
+        style: 'danger',
+        confirm: {
+          title: plain('Cancel this goal?'),
+          text: mrkdwn('The goal stops and ends `cancelled`, with its final report. Its workspace and store stay.'),
+          confirm: plain('Cancel the goal'),
+          deny: plain('Keep it running'),
+          style: 'danger',
+        },
+      }),
+    ],
+  };
 }
 
 function section(text: string): SlackBlock {
