@@ -43,6 +43,8 @@ import { restoreWorkingTree, type RestoreWorkingTreeInput } from './workspace/re
 import { makeDraftCopy, removeDraftCopies } from './draft/copy';
 import { measureDraft } from './draft/measure';
 import { cloneGoalBranch, hostAlive, type CloneGoalBranchInput } from './workspace/placement';
+import { McpPool } from './tools/mcp/pool';
+import { mcpToolsOf } from './tools/mcp/offer';
 import type { GitHubConfig } from './workspace/github';
 import { syncPullRequest, type SyncPullRequestInput } from './workspace/pull-request';
 
@@ -72,6 +74,8 @@ export interface ActivityDeps {
   readonly host?: string;
   /** Slack; held by the worker only (the token never enters workflow history). Null or absent: Slack is off. */
   readonly slack?: SlackConfig | null;
+  /** The MCP servers of this worker process (the worker stops them at shutdown). @default a pool of its own */
+  readonly mcp?: McpPool;
   /** GitHub for the goal's pull request (git.pr); held by the worker only. Null or absent: no pull requests. */
   readonly github?: GitHubConfig | null;
 }
@@ -100,10 +104,12 @@ export function createActivities(deps: ActivityDeps) {
   // of the worker's environment: redacted from command and tool output wherever it goes.
   const redact = createRedactor([deps.openai.apiKey, deps.slack?.token, deps.github?.token]);
   const measureDeps = { store, redact };
+  const mcp = deps.mcp ?? new McpPool();
   const toolDeps = {
     store,
     home,
     redact,
+    mcp,
     protection: protectionOf(store),
     defaultShellTimeoutMs: deps.defaultShellTimeoutMs ?? ACTIVITY_DEFAULTS.shellTimeoutMs,
     maxOutputChars: deps.maxOutputChars ?? ACTIVITY_DEFAULTS.maxOutputChars,
@@ -113,6 +119,7 @@ export function createActivities(deps: ActivityDeps) {
     store,
     maxTranscriptChars: deps.maxTranscriptChars ?? ACTIVITY_DEFAULTS.maxTranscriptChars,
     ...(deps.contextLayout ? { contextLayout: deps.contextLayout } : {}),
+    mcpTools: mcpToolsOf({ pool: mcp, store, home, redact }),
   };
   // A goal's activity on a worker whose goal store is not the goal's is refused first (activities/store/same-store.ts).
   const activities = heartbeating({

@@ -18,7 +18,7 @@ describe('the mcp section of a goal spec', () => {
     const spec = parseGoalSpec({
       ...base,
       mcp: [
-        { name: 'files', command: 'npx', args: ['-y', 'server', '--token=${GITHUB_TOKEN}'], env: { A: 'x${B}y' } },
+        { name: 'files', command: 'npx', args: ['-y', 'server', '--token=${GH_MCP_TOKEN}'], env: { A: 'x${B}y' } },
         { name: 'web-search', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer ${MCP_TOKEN}' } },
       ],
     });

@@ -2,6 +2,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { openGoalStore } from '../activities/store/open';
+import { McpPool } from '../activities/tools/mcp/pool';
 import type { GoalStore } from '../activities/store/types';
 import { hostQueue } from '../goal/placement';
 import type { WorkerConfig } from './config';
@@ -70,7 +71,9 @@ export interface GoalWorkers {
  * worker of this host's queue (goal/placement.ts), sharing one set of activities.
  */
 export async function createGoalWorkers(opts: GoalWorkerOptions & { readonly host: string }): Promise<GoalWorkers> {
-  const activities = createActivities({ ...opts.activities, host: opts.host });
+  // The MCP servers the activities start live as long as the worker: stopped once both workers have stopped.
+  const mcp = opts.activities.mcp ?? new McpPool();
+  const activities = createActivities({ ...opts.activities, host: opts.host, mcp });
   const shared = await createGoalWorker(opts, activities);
   const queue = hostQueue(opts.taskQueue, opts.host);
   const host = await Worker.create({
@@ -95,6 +98,7 @@ export async function createGoalWorkers(opts: GoalWorkerOptions & { readonly hos
     shutdown: stopBoth,
     run: async () => {
       const results = await Promise.allSettled([shared.run().finally(stopBoth), host.run().finally(stopBoth)]);
+      if (!opts.activities.mcp) await mcp.close();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },

@@ -15,9 +15,11 @@ import {
 } from './context';
 import type { ModelChoice } from '../model/call';
 import type { GoalStore } from '../store/types';
+import type { McpTurnInput } from '../../goal/mcp';
+import type { McpTurnTools } from '../tools/mcp/offer';
 
 /** What a turn's context is built from (the model turn's input, and the compaction's). */
-export interface TurnContextInput extends BriefInput {
+export interface TurnContextInput extends BriefInput, McpTurnInput {
   /** Orchestrator messages for the agent (verification results, guidance); become this turn's user messages. */
   readonly notes: readonly string[];
   readonly model: ModelChoice;
@@ -49,12 +51,19 @@ export interface TurnContext {
 export type ContextLayout = 'append' | 'legacy';
 
 export async function turnContext(
-  deps: { readonly store: GoalStore; readonly maxTranscriptChars: number; readonly contextLayout?: ContextLayout },
+  deps: {
+    readonly store: GoalStore;
+    readonly maxTranscriptChars: number;
+    readonly contextLayout?: ContextLayout;
+    /** The tools of the goal's MCP servers (spec `mcp`), offered after the built-in ones. */
+    readonly mcpTools?: McpTurnTools;
+  },
   given: TurnContextInput,
 ): Promise<TurnContext> {
   const input = deps.contextLayout === 'legacy' ? withoutParts(given) : given;
   const notes: MessageItem[] = input.notes.map((text) => ({ type: 'message', role: 'user', text }));
-  const tools = toolDefinitions(input.mode);
+  const mcpTools = input.mcp && deps.mcpTools ? await deps.mcpTools(input) : [];
+  const tools = [...toolDefinitions(input.mode), ...mcpTools];
   const promptChars = (input.contextWindow ?? 128_000) * (input.compactAt ?? 0.6) * CHARS_PER_TOKEN;
   // The instructions, the tools and the turn's state do not depend on the transcript: what is left is its budget.
   const instructions = await renderInstructions(input);

@@ -13,6 +13,7 @@ import { cutPoint, KEEP_SHARE, turnContext, type ContextLayout, type TurnContext
 import { callModel, responseText, type ModelDeps } from '../model/call';
 import type { ModelResponse } from '../model/provider';
 import type { GoalStore } from '../store/types';
+import type { McpTurnTools } from '../tools/mcp/offer';
 
 export { CHARS_PER_TOKEN } from './turn-context';
 
@@ -62,6 +63,8 @@ export interface ModelTurnDeps extends ModelDeps {
   readonly maxTranscriptChars: number;
   /** @default 'append' */
   readonly contextLayout?: ContextLayout;
+  /** Lists the goal's MCP servers' tools (spec `mcp`), offered after the built-in ones. */
+  readonly mcpTools?: McpTurnTools;
 }
 
 export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Promise<ModelTurnOutcome> {

@@ -93,7 +93,7 @@ const MAX_SUMMARY_CHARS = 200;
 /** Extra environment for shell commands: nothing may wait for a terminal or a pager. */
 const NON_INTERACTIVE_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', PAGER: 'cat' } as const;
 
-function oneLine(text: string, max: number): string {
+export function oneLine(text: string, max: number): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
 }
@@ -103,7 +103,7 @@ function formatSeconds(ms: number): string {
 }
 
 /** Thrown when the call was cancelled: the signal's reason if it is an Error. */
-function abortError(signal: AbortSignal): Error {
+export function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason;
   const err = new Error(`tool call aborted${typeof reason === 'string' ? `: ${reason}` : ''}`);
@@ -200,7 +200,11 @@ function parseCall(name: string, rawArguments: string, mode: AgentMode): Parsed 
 // ---------------------------------------------------------------------------------------------------------------
 // Output
 
-async function fitOutput(raw: string, input: RunToolInput): Promise<{ output: string; fullOutputRef?: string }> {
+/** What the model sees of an output: redacted, cut to maxOutputChars (head + tail), the whole stored when cut. */
+export async function fitOutput(
+  raw: string,
+  input: Pick<RunToolInput, 'redact' | 'maxOutputChars' | 'storeFullOutput'>,
+): Promise<{ output: string; fullOutputRef?: string }> {
   const text = (input.redact ?? redactEnvSecrets)(raw);
   if (text.length <= input.maxOutputChars) return { output: text };
   let ref: string | undefined;

@@ -19,8 +19,11 @@ import type { SandboxInput } from '../../goal/sandbox';
 import { killProcessGroup } from './shell';
 import { findToolCall, type GoalStore, type StoredToolResult } from '../store/types';
 import { readToolPid, writeToolPidSync } from '../../common/goal-files';
+import { isMcpToolName, type McpInput } from '../../goal/mcp';
+import { runMcpTool } from './mcp/call';
+import type { McpPool } from './mcp/pool';
 
-export interface ExecuteToolInput extends SandboxInput {
+export interface ExecuteToolInput extends SandboxInput, McpInput {
   readonly goalId: string;
   readonly workspace: string;
   readonly turn: number;
@@ -59,6 +62,8 @@ export interface ToolCallDeps {
   readonly protection: (goalId: string, mode: AgentMode) => Promise<Protection | undefined>;
   /** Removes the worker's secrets from outputs and summaries. @default the worker environment's secrets */
   readonly redact?: Redact;
+  /** This worker's MCP servers (the calls of goals with `mcp`). */
+  readonly mcp?: McpPool;
 }
 
 /** Compiled policies by spec: a goal's policy never changes between its calls, so it is compiled once per worker. */
@@ -125,29 +130,44 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
   // A draft's shell runs in a throw-away copy: a command that wrote there is reported, to the model and the user.
   const watchWrites = input.mode === 'draft' && call.name === 'shell';
   const before = watchWrites ? (await workspaceFingerprint(input.workspace)).fingerprint : null;
-  const ran = await runTool({
-    mode: input.mode ?? 'goal',
-    workspace: input.workspace,
-    name: call.name,
-    arguments: call.arguments,
-    signal: ctx.cancellationSignal,
-    onProgress: () => ctx.heartbeat(),
-    onSpawn: (pid: number) => {
-      try {
-        writeToolPidSync(deps.home, input.goalId, input.turn, input.callId, pid);
-      } catch (err) {
-        ctx.log.warn('could not record the tool process id', { error: String(err) });
-      }
-    },
-    ...(protection ? { isProtected: protection.isProtected, protectedReason: protection.reasonOf } : {}),
-    ...(commandPolicy ? { commandPolicy } : {}),
-    ...(input.allowEnv ? { allowEnv: input.allowEnv } : {}),
-    ...(sandbox ? { sandbox } : {}),
-    redact: deps.redact ?? redactEnvSecrets,
-    defaultShellTimeoutMs: deps.defaultShellTimeoutMs,
-    maxOutputChars: deps.maxOutputChars,
-    storeFullOutput: (text: string) => store.putBlob(input.goalId, text),
-  });
+  const mcp = input.mcp && deps.mcp && isMcpToolName(call.name) ? { servers: input.mcp, pool: deps.mcp } : null;
+  const ran = mcp
+    ? await runMcpTool(mcp.pool, {
+        servers: mcp.servers,
+        name: call.name,
+        arguments: call.arguments,
+        workspace: input.workspace,
+        ...(sandbox ? { sandbox } : {}),
+        ...(input.allowEnv ? { allowEnv: input.allowEnv } : {}),
+        signal: ctx.cancellationSignal,
+        onProgress: () => ctx.heartbeat(),
+        redact: deps.redact ?? redactEnvSecrets,
+        maxOutputChars: deps.maxOutputChars,
+        storeFullOutput: (text: string) => store.putBlob(input.goalId, text),
+      })
+    : await runTool({
+        mode: input.mode ?? 'goal',
+        workspace: input.workspace,
+        name: call.name,
+        arguments: call.arguments,
+        signal: ctx.cancellationSignal,
+        onProgress: () => ctx.heartbeat(),
+        onSpawn: (pid: number) => {
+          try {
+            writeToolPidSync(deps.home, input.goalId, input.turn, input.callId, pid);
+          } catch (err) {
+            ctx.log.warn('could not record the tool process id', { error: String(err) });
+          }
+        },
+        ...(protection ? { isProtected: protection.isProtected, protectedReason: protection.reasonOf } : {}),
+        ...(commandPolicy ? { commandPolicy } : {}),
+        ...(input.allowEnv ? { allowEnv: input.allowEnv } : {}),
+        ...(sandbox ? { sandbox } : {}),
+        redact: deps.redact ?? redactEnvSecrets,
+        defaultShellTimeoutMs: deps.defaultShellTimeoutMs,
+        maxOutputChars: deps.maxOutputChars,
+        storeFullOutput: (text: string) => store.putBlob(input.goalId, text),
+      });
   const wrote = before !== null && (await workspaceFingerprint(input.workspace)).fingerprint !== before;
   const result = wrote
     ? {
@@ -175,7 +195,11 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
  * The sandbox of this call on this host (none for `sandbox: off`): the goal store, the held-out checks' files and the
  * worker's home hidden, the protected files recorded at baseline read-only.
  */
-async function sandboxOf(store: GoalStore, home: string, input: ExecuteToolInput): Promise<SandboxPlan | undefined> {
+export async function sandboxOf(
+  store: GoalStore,
+  home: string,
+  input: Pick<ExecuteToolInput, 'goalId' | 'workspace' | 'mode' | 'sandbox' | 'holdout'>,
+): Promise<SandboxPlan | undefined> {
   if (input.sandbox === 'off') return undefined;
   const manifest = input.mode === 'draft' ? null : await store.readProtectedManifest(input.goalId);
   return sandboxPlan({
