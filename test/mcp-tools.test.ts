@@ -9,6 +9,7 @@ import { startGoal } from '../client/goals';
 import { parseGoalSpec, type GoalSpecInput } from '../goal/spec';
 import type { McpServerSpec } from '../goal/mcp';
 import { statusQuery } from '../goal/messages';
+import { FileGoalStore } from '../activities/store/files';
 import { McpPool } from '../activities/tools/mcp/pool';
 import { resolveServer } from '../activities/tools/mcp/server';
 import { mcpToolDefinitions } from '../activities/tools/mcp/tools';
@@ -148,6 +149,42 @@ test('a server killed mid-call is started again and the call retried', async () 
   expect(count(log, 'start killed')).toBe(2); // started again
   expect(count(log, 'slow s1')).toBe(2); // the call retried on the new server
   expect(lastToolResults(suite.fake.requests[1]!).map((r) => r.output)).toEqual(['slow s1 done']);
+});
+
+test('a call whose result was stored when its attempt failed (a worker dying right then) is not made again', async () => {
+  const ws = gitWorkspace({ 'README.md': 'mcp\n' });
+  const log = path.join(tempDir('longhaul-mcp-log-'), 'calls.log');
+  const inner = new FileGoalStore(tempDir('longhaul-store-'));
+  let failedOnce = false;
+  // The attempt stores the result, then dies before Temporal hears of it: the retry finds the stored result.
+  const store = new Proxy(inner, {
+    get(target, name, receiver) {
+      if (name === 'writeToolResult') {
+        return async (...args: Parameters<FileGoalStore['writeToolResult']>) => {
+          await target.writeToolResult(...args);
+          if (!failedOnce && args[2].name === 'fake__record') {
+            failedOnce = true;
+            throw new Error('the attempt died right after storing its result');
+          }
+        };
+      }
+      const value: unknown = Reflect.get(target, name, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const h = await createHarness(suite.env, suite.fake, 'responses', { mcp: pool, store });
+  suite.fake.setScript([{ toolCalls: [{ name: 'fake__record', arguments: { id: 'once' } }] }, finish]);
+  const outcome = await h.worker.runUntil(async () => {
+    const handle = await startGoal(h.env.client, mcpGoal(ws, log, 'stored'), {
+      taskQueue: h.taskQueue,
+      goalId: 'mcp-stored-result',
+    });
+    return handle.result();
+  });
+  expect(outcome.status).toBe('achieved');
+  expect(failedOnce).toBe(true); // the first attempt failed after storing
+  expect(count(log, 'record once')).toBe(1); // and the retry did not call the server again
+  expect(lastToolResults(suite.fake.requests[1]!).map((r) => r.output)).toEqual(['recorded once']);
 });
 
 test('a server that cannot start: the goal needs attention naming the server, its command and stderr, and spends no turns', async () => {
