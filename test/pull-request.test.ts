@@ -200,10 +200,19 @@ describe('the pull request activity, with the real Octokit client against a GitH
     expect(Number(primary.nextRetryDelay)).toBeGreaterThan(25_000);
     expect(Number(primary.nextRetryDelay)).toBeLessThanOrEqual(31_000);
 
-    github.fail('listPulls', { primaryRateLimitReset: Math.floor(Date.now() / 1000) + 3600 });
+    // Five minutes: too long to hold the running goal at a milestone (the next one catches up), not at the end.
+    const later = Math.floor(Date.now() / 1000) + 300;
+    github.fail('listPulls', { primaryRateLimitReset: later }, { primaryRateLimitReset: later });
     const far = await failureOf(sync(input));
     expect(far).toMatchObject({ type: PULL_REQUEST_FAILURE.rateLimited, nonRetryable: true });
     expect(far.message).toMatch(/holds until .*brought up to date at the next milestone/);
+    const atTheEnd = await failureOf(sync({ ...input, final: { reflection: null, cleanup: null } }));
+    expect(atTheEnd.nonRetryable).toBe(false);
+    expect(Number(atTheEnd.nextRetryDelay)).toBeGreaterThan(290_000);
+    github.fail('listPulls', { primaryRateLimitReset: Math.floor(Date.now() / 1000) + 3600 });
+    const final = await failureOf(sync({ ...input, final: { reflection: null, cleanup: null } }));
+    expect(final).toMatchObject({ type: PULL_REQUEST_FAILURE.rateLimited, nonRetryable: true });
+    expect(final.message).toContain('keeps its last description');
 
     github.fail('createPull', { status: 403, message: 'Resource not accessible by personal access token' });
     const forbidden = await failureOf(sync(input));
@@ -220,7 +229,7 @@ describe('the pull request activity, with the real Octokit client against a GitH
     const other = await failureOf(sync({ ...input, repo: 'acme/other' }));
     expect(other).toMatchObject({ type: PULL_REQUEST_FAILURE.repositoryNotFound, nonRetryable: true });
 
-    for (const f of [secondary, primary, far, forbidden, unauthorized, other]) {
+    for (const f of [secondary, primary, far, atTheEnd, final, forbidden, unauthorized, other]) {
       expect(f.message).not.toContain(FAKE_GITHUB_TOKEN);
       expect(f.message).not.toContain(wrongToken);
     }

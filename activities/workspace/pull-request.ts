@@ -5,8 +5,10 @@
  * review when the goal is achieved (GitHub's GraphQL `markPullRequestReadyForReview`: REST cannot un-draft).
  *
  * Only Temporal retries: a rate limit (403/429 with `retry-after` or an exhausted `x-ratelimit-remaining`) becomes a
- * retryable failure whose `nextRetryDelay` is GitHub's wait, so the wait is durable and survives a worker crash; a
- * wait longer than {@link MAX_RATE_LIMIT_WAIT_MS} and every problem a retry cannot fix (bad token, no access, no such
+ * retryable failure whose `nextRetryDelay` is GitHub's wait, so the wait is durable and survives a worker crash. The
+ * goal waits for it (the sync is part of the milestone), so while the goal runs only a short wait is waited out
+ * ({@link MAX_PROGRESS_WAIT_MS}: the next milestone rewrites the whole description anyway), at the end a longer one
+ * ({@link MAX_FINAL_WAIT_MS}). A longer wait and every problem a retry cannot fix (bad token, no access, no such
  * repository, a refused request) are permanent failures that say what to fix. No message carries the token.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
@@ -43,8 +45,10 @@ export const PULL_REQUEST_FAILURE = {
   clientUnavailable: 'GitHubClientUnavailable',
 } as const;
 
-/** The longest rate-limit wait retried in place; a longer one fails, and the next milestone brings the PR up to date. */
-export const MAX_RATE_LIMIT_WAIT_MS = 10 * 60_000;
+/** The longest rate-limit wait a progress sync waits out; a longer one fails, and the next milestone catches up. */
+export const MAX_PROGRESS_WAIT_MS = 60_000;
+/** The longest rate-limit wait the final sync (the report, ready for review) waits out. */
+export const MAX_FINAL_WAIT_MS = 10 * 60_000;
 /** A secondary rate limit without `retry-after`: GitHub asks to wait at least a minute. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 
@@ -157,7 +161,7 @@ export async function syncPullRequest(
     }
     return { number: pr.number, url: pr.html_url, draft, state, created };
   } catch (err) {
-    throw githubFailure(err, where, deps.redact);
+    throw githubFailure(err, where, deps.redact, input.final !== undefined);
   }
 }
 
@@ -264,7 +268,7 @@ export function rateLimitWaitMs(
 }
 
 /** An Octokit error as the failure Temporal acts on: retried (after GitHub's wait) or permanent, saying what to fix. */
-function githubFailure(err: unknown, where: string, redact: Redact): Error {
+function githubFailure(err: unknown, where: string, redact: Redact, final: boolean): Error {
   if (err instanceof ApplicationFailure) return err;
   const said = redact(oneLine(err instanceof Error ? err.message : String(err)));
   const fail = (type: string, message: string, nonRetryable: boolean, nextRetryDelay?: number) =>
@@ -291,17 +295,16 @@ function githubFailure(err: unknown, where: string, redact: Redact): Error {
   }
   const wait = rateLimitWaitMs(status, headersOf(err), Date.now());
   if (wait !== null) {
-    if (wait <= MAX_RATE_LIMIT_WAIT_MS) {
-      return fail(
-        PULL_REQUEST_FAILURE.rateLimited,
-        `GitHub's rate limit: retrying in ${Math.ceil(wait / 1000)} s`,
-        false,
-        wait,
-      );
+    if (wait <= (final ? MAX_FINAL_WAIT_MS : MAX_PROGRESS_WAIT_MS)) {
+      const s = Math.ceil(wait / 1000);
+      return fail(PULL_REQUEST_FAILURE.rateLimited, `GitHub's rate limit: retrying in ${s} s`, false, wait);
     }
+    const until = new Date(Date.now() + wait).toISOString();
     return fail(
       PULL_REQUEST_FAILURE.rateLimited,
-      `GitHub's rate limit holds until ${new Date(Date.now() + wait).toISOString()}: the pull request is brought up to date at the next milestone`,
+      final
+        ? `GitHub's rate limit holds until ${until}: the pull request keeps its last description (the final report is REPORT.md on the goal branch)`
+        : `GitHub's rate limit holds until ${until}: the pull request is brought up to date at the next milestone`,
       true,
     );
   }
