@@ -52,6 +52,29 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's browser scripts: plain JavaScript served as written (no build step), so not type-checked.
+    files: ['client/dashboard/static/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'location',
+          'history',
+          'fetch',
+          'WebSocket',
+          'setTimeout',
+          'URL',
+          'URLSearchParams',
+          'Node',
+          'longhaul',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -74,6 +74,16 @@ const program = new Command('longhaul')
   .showHelpAfterError()
   .exitOverride();
 
+interface DevCliOptions {
+  port: number;
+  uiPort?: number;
+  goal?: string;
+  exitWhenDone?: boolean;
+  /** false with --no-dashboard. */
+  dashboard: boolean;
+  dashboardPort?: number;
+}
+
 program
   .command('dev')
   .description('run the embedded Temporal dev server (SQLite under LONGHAUL_HOME, Web UI) and a worker')
@@ -82,7 +92,13 @@ program
   .option('--ui-port <port>', 'Web UI port; must be free (default: port + 1000)', portNumber)
   .option('--goal <spec>', 'start this goal spec once the worker runs')
   .option('--exit-when-done', 'stop when that goal ends; exit code 0 only if it was achieved')
-  .action(async (o: { port: number; uiPort?: number; goal?: string; exitWhenDone?: boolean }) => {
+  .option(
+    '--dashboard-port <port>',
+    'the web dashboard’s port (default: Web UI port + 1, else any free one)',
+    portNumber,
+  )
+  .option('--no-dashboard', 'do not start the web dashboard')
+  .action(async (o: DevCliOptions) => {
     const { finalizeSpec, readSpecFile } = await import('./spec-input');
     const goal = o.goal ? finalizeSpec(readSpecFile(o.goal)) : undefined;
     const { runDev } = await import('./dev'); // the worker SDK loads only for commands that run a worker
@@ -92,6 +108,7 @@ program
       ...(goal ? { goal } : {}),
       exitWhenDone: Boolean(o.exitWhenDone),
       log: err,
+      dashboard: o.dashboard && (o.dashboardPort !== undefined ? { port: o.dashboardPort } : {}),
     });
     if (status !== null && status !== 'achieved') process.exitCode = EXIT.notAchieved;
   });
@@ -146,6 +163,20 @@ program
   .action(async (o: { port: number; host: string; origin?: string[]; namespace?: string[] }) => {
     const { runCodecServer } = await import('./codec-server');
     await runCodecServer(o, err);
+  });
+
+// dashboard: self-contained block (implementation in client/dashboard/).
+program
+  .command('dashboard')
+  .description(
+    'a live web dashboard of all goals on localhost: status, charts, turns, and the controls (needs its token)',
+  )
+  .option('--port <port>', 'port to listen on', portNumber, 8234)
+  .option('--host <host>', 'address to listen on; anyone who reaches it with the token can steer goals', '127.0.0.1')
+  .option('--temporal-ui <url>', 'the Temporal Web UI, for links (default: a local dev server’s, gRPC port + 1000)')
+  .action(async (o: { port: number; host: string; temporalUi?: string }) => {
+    const { runDashboard } = await import('./dashboard/run');
+    await runDashboard(o, out);
   });
 
 program

@@ -23,6 +23,11 @@ export interface DevOptions {
   /** Stop everything when that goal ends; the exit code reflects its outcome. */
   readonly exitWhenDone?: boolean;
   readonly log: (line: string) => void;
+  /**
+   * The web dashboard (client/dashboard/): on `port`, or, when absent, on the Web UI's port + 1 (any free port if
+   * that one is taken); false: none. @default {}
+   */
+  readonly dashboard?: { readonly port?: number } | false;
 }
 
 /** Runs until Ctrl-C (or until the goal ends with exitWhenDone); returns the goal's final status if any. */
@@ -61,14 +66,28 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
     `worker polling "${config.taskQueue}" and host ${config.host}'s "${workers.hostQueue}"; goal store ${store.description} (id ${storeId}). Ctrl-C stops both.`,
   );
   let finalStatus: string | null = null;
+  let dashboard: { close: () => Promise<void> } | null = null;
+  const connection =
+    opts.goal || opts.dashboard !== false ? await Connection.connect({ address: server.address }) : null;
+  const client = connection
+    ? new Client({ connection, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}) })
+    : null;
   try {
-    if (opts.goal) {
-      const connection = await Connection.connect({ address: server.address });
-      const client = new Client({
-        connection,
+    if (client && opts.dashboard !== false) {
+      const { startDevDashboard } = await import('./dashboard/dev');
+      const started = await startDevDashboard({
+        client,
+        store,
+        home: config.home,
+        uiUrl: server.uiUrl,
         namespace: config.namespace,
-        ...(dataConverter ? { dataConverter } : {}),
+        ...(opts.dashboard?.port !== undefined ? { port: opts.dashboard.port } : {}),
+        env,
       });
+      dashboard = started;
+      opts.log(started.banner);
+    }
+    if (opts.goal && client) {
       const handle = await startGoal(client, opts.goal, { taskQueue: config.taskQueue, host: config.host });
       opts.log(
         `started goal ${handle.workflowId}: ${server.uiUrl}/namespaces/${config.namespace}/workflows/${handle.workflowId}`,
@@ -90,12 +109,13 @@ export async function runDev(opts: DevOptions, env: NodeJS.ProcessEnv = process.
       await running;
       stop.abort();
       await Promise.all([following, waiting]);
-      await connection.close();
     }
     await running;
   } finally {
     workers.shutdown();
     await running.catch(() => undefined);
+    await dashboard?.close();
+    await connection?.close();
     await nativeConnection.close();
     await store.close(); // after the workers: their activities have stopped using it
     await server.stop();
