@@ -33,10 +33,10 @@ export function byText(by: Actor | undefined | null): string {
   return by.name ? ` by @${by.name} (Slack ${by.user})` : ` by Slack user ${by.user}`;
 }
 
+/** Control characters (they would garble an event line). */
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f]/g;
+
 function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text
-    .replace(/[\u0000-\u001f\u007f]/g, '')
-    .trim()
-    .slice(0, MAX_FIELD);
+  return text.replace(CONTROLS, '').trim().slice(0, MAX_FIELD);
 }
