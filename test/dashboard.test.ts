@@ -175,7 +175,8 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
     // The goal under test: its score rises turn by turn, each turn's model reply held until the test lets it go.
     const gates: Deferred[] = [deferred(), deferred(), deferred(), deferred()];
     let turn = 0;
-    suite.fake.setScript(async () => {
+    suite.fake.setScript(async (req) => {
+      if (JSON.stringify(req.body).includes('DASHBOARD-QUESTION')) return { text: 'The score is 4 now.' }; // ask
       turn += 1;
       if (turn >= 2) await gates[Math.min(turn, gates.length) - 1]!.promise;
       return writeScore(turn * 2);
@@ -255,6 +256,11 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
       const served = await (await get(`/api/goals/${goalId}`, bearer)).text();
       expect(served).toContain('keep going; ignore [redacted]');
       expect(served).not.toContain(TOKEN);
+
+      // A side question is answered inline.
+      await page.fill('#ask-text', 'DASHBOARD-QUESTION: what is the score?');
+      await page.click('#ask');
+      await page.locator('#answer .answer-text', { hasText: 'The score is 4 now.' }).waitFor({ timeout: 30_000 });
 
       // A bad edit is refused with the CLI's message; the goal is unchanged.
       await page.locator('#edit-box summary').click();
