@@ -329,12 +329,21 @@ const TOOL_DESCRIPTIONS: Record<ToolName, string> = {
     'to measure the baseline and its noise, and shows the user the proposal with any warning.',
 };
 
-/** JSON Schema of a tool's arguments as the model should produce them (defaults make fields optional). */
+/** Each tool's JSON Schema, converted once: zod's conversion was a visible share of a worker's CPU per turn. */
+const parameterSchemas = new Map<ToolName, Record<string, unknown>>();
+
+/**
+ * JSON Schema of a tool's arguments as the model should produce them (defaults make fields optional). The same
+ * object on every call: read it, do not change it.
+ */
 export function toolParametersSchema(name: ToolName): Record<string, unknown> {
+  const cached = parameterSchemas.get(name);
+  if (cached) return cached;
   const { $schema: _ignored, ...schema } = z.toJSONSchema(toolSchemas[name], { io: 'input' }) as Record<
     string,
     unknown
   >;
+  parameterSchemas.set(name, schema);
   return schema;
 }
 

@@ -41,4 +41,10 @@ export const PATCHES = {
       "a turn's quick tool calls (read_file, list_files, search and the control tools, goal/tools.ts QUICK_TOOLS) run as local activities when the goal has no host (workflows/tool-call.ts); they were regular activities",
     oldPathFixtures: ['compacted', 'waited'],
   },
+  turnsAttributePerMinute: {
+    id: 'turns-attribute-per-minute',
+    change:
+      'the LonghaulTurns search attribute, when it alone changed, is upserted at most once a minute (workflows/visibility.ts); it was upserted every turn, an event and a Temporal Cloud action each',
+    oldPathFixtures: ['budget-exhausted', 'compacted', 'continue-as-new', 'simple-achieved', 'steered', 'waited'],
+  },
 } as const satisfies Record<string, Patch>;
