@@ -71,6 +71,9 @@ export function formatStatus(s: GoalStatusView, opts: FormatStatusOptions = {}):
       `  milestones: ${s.milestones.count} commit${s.milestones.count === 1 ? '' : 's'} on ${s.milestones.branch}${last}`,
     );
   }
+  const pr = s.finalization.pullRequest;
+  if (pr?.url) lines.push(`  pull request: #${pr.number}${pr.draft ? ' (draft)' : ''} ${pr.url}`);
+  if (pr?.error) lines.push(`  pull request problem: ${pr.error}`);
   if (s.slack.off) lines.push(`  slack: off (${s.slack.off})`);
   else if (s.slack.channel) lines.push(`  slack: thread ${s.slack.channel}/${s.slack.parentTs ?? 'not posted yet'}`);
   const recent = opts.events ? s.events.slice(-opts.events) : [];

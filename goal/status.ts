@@ -156,6 +156,13 @@ export interface GoalStatusView {
     } | null;
     readonly push: { readonly pushed: boolean; readonly error: string | null } | null;
     readonly report: { readonly markdown: string; readonly html: string } | null;
+    /** The goal's pull request (git.pr) and the last problem syncing it; absent until there is either. */
+    readonly pullRequest?: {
+      readonly number: number | null;
+      readonly url: string | null;
+      readonly draft: boolean;
+      readonly error: string | null;
+    };
   };
   /**
    * The provider's prompt cache: input tokens so far, those it served from its cache (priced at the cached rate),

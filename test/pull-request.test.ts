@@ -15,6 +15,7 @@ import {
   type SyncPullRequestInput,
   type SyncPullRequestResult,
 } from '../activities/workspace/pull-request';
+import { formatStatus } from '../client/format';
 import { startGoal } from '../client/goals';
 import { parseRepoSlug, repoFromRemoteUrl } from '../goal/github-repo';
 import { statusQuery } from '../goal/messages';
@@ -393,6 +394,13 @@ describe('goals with git.pr on a real Temporal server', () => {
       'draft pull request #1 for longhaul/pr-goal-achieved: https://github.example/acme/app/pull/1',
     );
     expect(texts).toContain('pull request #1 is ready for review');
+    expect(status.finalization.pullRequest).toEqual({
+      number: 1,
+      url: 'https://github.example/acme/app/pull/1',
+      draft: false,
+      error: null,
+    });
+    expect(formatStatus(status)).toContain('  pull request: #1 https://github.example/acme/app/pull/1');
     // The token never enters the goal's history.
     const history = await suite.env.client.workflow.getHandle(description.workflowId).fetchHistory();
     expect(JSON.stringify(history)).not.toContain(FAKE_GITHUB_TOKEN);
@@ -408,6 +416,22 @@ describe('goals with git.pr on a real Temporal server', () => {
     expect(github.pulls[0]!.draft).toBe(true);
     expect(github.pulls[0]!.body).toContain('**The goal ended budget_exhausted**');
     expect(github.pulls[0]!.body).toContain('This pull request stays a draft.');
+  });
+
+  test('without GITHUB_TOKEN on the worker the goal runs on and says so once', async () => {
+    const h = await createHarness(suite.env, suite.fake, 'responses', {});
+    const ws = scoreWorkspace(1);
+    suite.fake.setScript([writeScore(2), writeScore(3), writeScore(9)]);
+    const { outcome, status } = await runGoal(h, goalSpec(ws), 'pr-goal-no-token');
+    expect(outcome.status).toBe('achieved');
+    const told = status.events.filter((e) => e.text.includes('pull request: GITHUB_TOKEN is not set on the worker'));
+    expect(told).toHaveLength(1);
+    expect(status.finalization.pullRequest).toMatchObject({
+      number: null,
+      error: expect.stringMatching(/^GITHUB_TOKEN/),
+    });
+    expect(formatStatus(status)).toContain('  pull request problem: GITHUB_TOKEN is not set on the worker');
+    expect(github.calls).toHaveLength(0);
   });
 
   test('a worker SIGKILLed after GitHub opened the PR, before its answer: the retry finds it by branch; one PR, up to date', async () => {

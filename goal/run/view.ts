@@ -43,6 +43,7 @@ export function view(s: GoalState, now: number): GoalStatusView {
       cleanup: s.finalization.cleanup ? { ...s.finalization.cleanup } : null,
       push: s.finalization.push ? { ...s.finalization.push } : null,
       report: s.finalization.report ? { ...s.finalization.report } : null,
+      ...(s.finalization.pullRequest ? { pullRequest: { ...s.finalization.pullRequest } } : {}),
     },
     progress: progress(s),
     lastEvent: s.lastEvent ? { at: iso(s.lastEvent.at), text: s.lastEvent.text } : null,
