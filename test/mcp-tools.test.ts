@@ -3,6 +3,10 @@
  * built with the SDK), a real dev server, real workers and the scripted model fake.
  */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startGoal } from '../client/goals';
@@ -13,6 +17,7 @@ import { FileGoalStore } from '../activities/store/files';
 import { McpPool } from '../activities/tools/mcp/pool';
 import { resolveServer } from '../activities/tools/mcp/server';
 import { mcpToolDefinitions } from '../activities/tools/mcp/tools';
+import { runMcpTool } from '../activities/tools/mcp/call';
 import { allText, lastToolResults, type RecordedRequest } from './fakes/openai-server';
 import { createHarness } from './helpers/goal-harness';
 import { fakeMcpServer } from './helpers/mcp-fake';
@@ -247,6 +252,56 @@ test('the pool keeps one server per resolved config: the same config shares it, 
     await own.close();
   }
   await waitFor(() => fakePids('pooled').length === 0, 10_000, 'the pool to stop its servers');
+});
+
+test('a streamable HTTP server: its tools listed and called, header references resolved on the worker', async () => {
+  const http = createServer((req, res) => {
+    const server = new McpServer({ name: 'remote', version: '1.0.0' });
+    server.registerTool('whoami', { description: 'Who is asking.' }, () => ({
+      content: [{ type: 'text', text: `authorization: ${req.headers.authorization ?? '(none)'}` }],
+    }));
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on('close', () => void Promise.all([transport.close(), server.close()]));
+    server
+      .connect(transport)
+      .then(() => transport.handleRequest(req, res))
+      .catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const own = new McpPool();
+  try {
+    process.env.LONGHAUL_TEST_MCP_TOKEN = 'token-from-the-worker';
+    const spec: McpServerSpec = {
+      name: 'remote',
+      url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
+      headers: { Authorization: 'Bearer ${LONGHAUL_TEST_MCP_TOKEN}' },
+      timeoutSeconds: 30,
+    };
+    const ctx = { workspace: tempDir(), redact: (t: string) => t };
+    const tools = await mcpToolDefinitions(own, [spec], ctx);
+    expect(tools.map((t) => t.name)).toEqual(['remote__whoami']);
+    const call = (name: string) =>
+      runMcpTool(own, {
+        ...ctx,
+        servers: [spec],
+        name,
+        arguments: '{}',
+        maxOutputChars: 1000,
+        storeFullOutput: () => Promise.resolve('unused'),
+      });
+    expect(await call('remote__whoami')).toMatchObject({
+      output: 'authorization: Bearer token-from-the-worker',
+      isError: false,
+    });
+    expect(await call('remote__nope')).toMatchObject({
+      output: 'MCP server "remote" has no tool remote__nope; its tools are: remote__whoami.',
+      isError: true,
+    });
+  } finally {
+    await own.close();
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
+  }
 });
 
 describe('with the worker in its own process', () => {

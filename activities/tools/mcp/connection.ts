@@ -5,6 +5,7 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { ResolvedServer } from './server';
 
@@ -58,8 +59,12 @@ export class McpConnection {
       await client.connect(transport, { timeout: server.timeoutMs });
     } catch (err) {
       await client.close().catch(() => undefined);
-      // stderr may still be on its way when the connection fails: give it a moment to arrive.
-      await new Promise((r) => setTimeout(r, 50));
+      // What the server wrote last may still be on its way: wait for its stderr to end (briefly, if it does not).
+      if (stderr && !stderr.readableEnded) {
+        await Promise.race([once(stderr, 'end'), new Promise((r) => setTimeout(r, 500).unref())]).catch(
+          () => undefined,
+        );
+      }
       const why = err instanceof Error ? err.message : String(err);
       throw new McpStartError(server.name, why, connection.stderrTail());
     }
