@@ -19,6 +19,7 @@ import { workflowTasks, type Task } from './lib/history';
 import { figure, printReport } from './results';
 import type { FloorActivities, FloorMode } from './lib/floor-workflow';
 import { startPeer, type Peer } from './lib/peer';
+import { actionsPerTurn, describeActions, type Actions } from './lib/actions';
 import os from 'node:os';
 import { workerTuningFromEnv } from '../worker/config';
 
@@ -58,7 +59,7 @@ async function runGoal(
   w: InProcessWorker,
   model: ScriptedModel,
   turns: number,
-): Promise<{ side: Side; tasks: Task[]; events: number }> {
+): Promise<{ side: Side; tasks: Task[]; events: number; goalId: string }> {
   const [ws] = workspaces(1);
   const goalId = `overhead-${process.pid}-${++goalSeq}`;
   model.arrivals.length = 0;
@@ -68,7 +69,7 @@ async function runGoal(
   });
   await handle.result();
   const { tasks, events } = await workflowTasks(env.client, goalId);
-  return { side: sideOf(model.arrivals), tasks, events };
+  return { side: sideOf(model.arrivals), tasks, events, goalId };
 }
 
 /**
@@ -211,6 +212,8 @@ main(async () => {
     const durations: Record<string, number[]> = {};
     let events = 0;
     let peerEvents = 0;
+    let goalActions: Actions | null = null;
+    let peerActions: Actions | null = null;
     // Warm-up: one short run of each side (JIT, workflow cache, connections).
     model.latencyMs = 0;
     await runInProcess(model, 10, {});
@@ -236,6 +239,7 @@ main(async () => {
             if (latency === 0) {
               goalTasks.push(goal.tasks);
               events = Math.max(events, goal.events);
+              goalActions = await actionsPerTurn(env.client, goal.goalId, 'modelTurn');
             }
           }
         }
@@ -243,6 +247,7 @@ main(async () => {
           const last = await workflowTasks(env.client, lastPeerRun);
           peerTasks.push(last.tasks);
           peerEvents = Math.max(peerEvents, last.events);
+          peerActions = await actionsPerTurn(env.client, lastPeerRun, 'invokeModel');
           // The floor's steps take the in-process calls' median times.
           const [modelMs, toolMs] = [median(durations.modelTurn ?? [0]), median(durations.executeTool ?? [0])];
           for (const mode of ['activities', 'tool-local', 'local'] as const) {
@@ -265,6 +270,7 @@ main(async () => {
     const peerRatio = at(1000, (x) => x.peer.wall / x.peerInproc.wall);
     const floorOf = (mode: FloorMode) => median(floors[mode].map((f) => f.perTurn));
     const own = median(added.map((a, i) => a - floors['tool-local'][i]!.perTurn));
+    const perTurnActions = (a: Actions | null) => (a ? a.total / a.turns : NaN);
     const goalBreakdown = breakdown(goalTasks, 'modelTurn', durations);
     const peerBreakdown = breakdown(peerTasks, 'invokeModel', {});
     printReport({
@@ -335,6 +341,12 @@ main(async () => {
         ),
         figure('the floor with both steps local activities (inside one workflow task)', floorOf('local'), 'ms'),
         figure("Longhaul's own share of the added ms (added less the tool-local floor, median of runs)", own, 'ms'),
+        figure(
+          '(c) Temporal Cloud actions per read-only turn, from the history',
+          perTurnActions(goalActions),
+          'actions',
+        ),
+        figure('(b) Temporal Cloud actions per turn, from the history', perTurnActions(peerActions), 'actions'),
         figure('spread of (c) added ms at 0 ms (p10–p90 width)', percentile(added, 90) - percentile(added, 10), 'ms'),
       ],
       details: [
@@ -345,6 +357,8 @@ main(async () => {
         '',
         '(b) Per turn in the peer (invokeModel and the read_file activity, each a task of its own):',
         ...peerBreakdown.lines,
+        '',
+        `Temporal Cloud actions (bench/lib/actions.ts; heartbeats and queries are not in a history): goal ${goalActions ? describeActions(goalActions) : '?'}; peer ${peerActions ? describeActions(peerActions) : '?'}.`,
         '',
         `Largest history of a timed run: goal ${events} events, peer ${peerEvents} events, for ${turns0} turns.`,
         `Runs (ms per turn, a / c / peer in-process / b): ${results[0]!.map((x) => `${x.inproc.perTurn.toFixed(1)}/${x.goal.perTurn.toFixed(1)}/${x.peerInproc.perTurn.toFixed(1)}/${x.peer.perTurn.toFixed(1)}`).join(', ')} at 0 ms; ${results[1000]!.map((x) => `${x.inproc.perTurn.toFixed(0)}/${x.goal.perTurn.toFixed(0)}/${x.peerInproc.perTurn.toFixed(0)}/${x.peer.perTurn.toFixed(0)}`).join(', ')} at 1 s.`,
