@@ -9,7 +9,16 @@ import path from 'node:path';
 import { flag, main, QUICK } from './lib/cli';
 import { machine, renderResults, RESULT_MARK, type BenchReport } from './results';
 
-export const BENCHMARKS = ['overhead', 'concurrency', 'recovery', 'context', 'verification', 'cli', 'sandbox'] as const;
+export const BENCHMARKS = [
+  'overhead',
+  'concurrency',
+  'recovery',
+  'context',
+  'verification',
+  'cli',
+  'sandbox',
+  'dashboard',
+] as const;
 
 const RESULTS = path.resolve(__dirname, '..', '..', '..', 'bench', 'RESULTS.md');
 

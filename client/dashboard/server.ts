@@ -37,6 +37,8 @@ export interface DashboardOptions {
   /** Counters for tests and the benchmark. */
   readonly onVisibilityRequest?: () => void;
   readonly onStatusQuery?: (goalId: string) => void;
+  /** Each per-goal lookup of the home page (a status query or an ended goal's result). */
+  readonly onHomeLookup?: () => void;
 }
 
 export interface Dashboard {
@@ -86,6 +88,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const home = new HomeFeed(o.client, {
     ...(o.intervalMs !== undefined ? { intervalMs: o.intervalMs } : {}),
     ...(o.onVisibilityRequest ? { onVisibilityRequest: o.onVisibilityRequest } : {}),
+    ...(o.onHomeLookup ? { onLookup: o.onHomeLookup } : {}),
   });
   const goals = new GoalFeeds({
     client: o.client,
