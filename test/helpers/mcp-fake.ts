@@ -2,7 +2,8 @@
  * The fake MCP server (test/fakes/mcp-server.ts) as a program node can run: transpiled once per test process into
  * node_modules/.cache, inside the repository (so its imports resolve, and the sandbox's read-only root shows it).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 
@@ -18,8 +19,12 @@ export function fakeMcpServer(): string {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   });
   mkdirSync(OUT_DIR, { recursive: true });
-  const file = path.join(OUT_DIR, `mcp-server-${process.pid}.js`);
-  writeFileSync(file, out.outputText);
+  // Named by its content: test files in parallel share it, and an edited fake gets a new file.
+  const digest = createHash('sha256').update(out.outputText).digest('hex').slice(0, 16);
+  const file = path.join(OUT_DIR, `mcp-server-${digest}.js`);
+  const partial = `${file}.${process.pid}`;
+  writeFileSync(partial, out.outputText);
+  renameSync(partial, file);
   built = file;
   return file;
 }
