@@ -434,21 +434,26 @@ describe('goals with git.pr on a real Temporal server', () => {
     expect(github.calls).toHaveLength(0);
   });
 
-  test('a worker SIGKILLed after GitHub opened the PR, before its answer: the retry finds it by branch; one PR, up to date', async () => {
+  // Killed while GitHub is asked for the goal's PR (after the push, before any PR exists), or after GitHub opened it
+  // but before its answer reached the worker: either way the new worker's retry ends with one PR, up to date.
+  test.each([
+    ['after the push, before the PR was opened', 'listPulls', 0],
+    ['after GitHub opened the PR, before its answer reached the worker', 'createPull', 1],
+  ] as const)('a worker SIGKILLed %s: one PR, its description up to date', async (_when, route, atKill) => {
     if (!existsSync(WORKER_MAIN))
       throw new Error(`${WORKER_MAIN} is missing: run \`npm run build\` first (npm test does)`);
     const ws = scoreWorkspace(1);
     const home = tempDir('longhaul-home-');
-    const taskQueue = `pull-request-crash-${process.pid}`;
+    const taskQueue = `pull-request-crash-${route}-${process.pid}`;
     suite.fake.setScript([writeScore(2), writeScore(9)]);
-    github.fail('createPull', { landsThenHangs: true });
-    const created = deferred();
-    github.onLanded = (route) => {
-      if (route === 'createPull') created.resolve();
+    github.fail(route, { landsThenHangs: true });
+    const landed = deferred();
+    github.onLanded = (r) => {
+      if (r === route) landed.resolve();
     };
     const handle = await startGoal(suite.env.client, parseGoalSpec(goalSpec(ws)), {
       taskQueue,
-      goalId: 'pr-goal-crash',
+      goalId: `pr-goal-crash-${route}`,
       tuning: { heartbeatTimeoutSeconds: 3 },
     });
     const workerOptions = {
@@ -460,12 +465,12 @@ describe('goals with git.pr on a real Temporal server', () => {
     };
     const first = startWorkerProcess(workerOptions);
     await Promise.race([
-      created.promise,
+      landed.promise,
       first.exited.then(() => Promise.reject(new Error(`the worker exited:\n${first.output()}`))),
     ]);
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
-    expect(github.pulls).toHaveLength(1); // GitHub has it; the workflow does not know yet
+    expect(github.pulls).toHaveLength(atKill); // with one, GitHub has it and the workflow does not know yet
 
     const second = startWorkerProcess(workerOptions);
     try {
@@ -474,7 +479,7 @@ describe('goals with git.pr on a real Temporal server', () => {
       expect(github.pulls).toHaveLength(1);
       expect(github.calls.filter((c) => c.route === 'createPull')).toHaveLength(1); // found again, not opened twice
       expect(github.pulls[0]!.draft).toBe(false);
-      expect(github.pulls[0]!.body).toContain('# Final report: goal pr-goal-crash');
+      expect(github.pulls[0]!.body).toContain(`# Final report: goal pr-goal-crash-${route}`);
       const status = await handle.query(statusQuery);
       expect(status.events.map((e) => e.text).join('\n')).toContain('pull request #1 is ready for review');
       expect(second.output()).not.toContain(FAKE_GITHUB_TOKEN);
