@@ -59,9 +59,11 @@ export async function startDashboardOn(o: {
   port: number;
   host?: string;
   temporalUi: { url: string; namespace: string } | null;
+  /** @default accessToken(env) */
+  token?: string;
   env?: NodeJS.ProcessEnv;
 }): Promise<StartedDashboard> {
-  const token = accessToken(o.env ?? process.env);
+  const token = o.token ?? accessToken(o.env ?? process.env);
   let dashboard: Dashboard;
   try {
     dashboard = await startDashboard({
@@ -100,6 +102,7 @@ export async function runDashboard(
   env = process.env,
 ): Promise<void> {
   const config = loadTemporalConfig(env);
+  const token = accessToken(env); // a bad LONGHAUL_DASHBOARD_TOKEN stops it before anything connects
   const store = openGoalStore(storeChoice(env), longhaulHome(env));
   const { client, close } = await connectClient(config, env);
   const temporalUi = o.temporalUi ?? guessTemporalUi(config.address);
@@ -111,6 +114,7 @@ export async function runDashboard(
       port: o.port,
       host: o.host,
       temporalUi: temporalUi ? { url: temporalUi, namespace: config.namespace } : null,
+      token,
       env,
     });
     log(dashboard.banner);
