@@ -291,12 +291,6 @@ export class GoalRun {
   modelOutage(error: string, now: number): void {
     watch.modelOutage(this.state, error, now);
   }
-
-  // ---- steering: edits, guidance, pause (run/edits.ts) ---------------------------------------------------
-  validateEdit(edit: GoalEdit, now: number): string[] {
-    return edits.validateEdit(this.state, edit, now);
-  }
-  queueEdit(edit: GoalEdit, now: number, by?: Actor): { goalVersion: number; changes: string[] } {
   /** An MCP server of the spec cannot be started on the goal's host: the goal waits, the user is told. */
   mcpUnavailable(text: string, now: number): void {
     mcp.mcpUnavailable(this.state, text, now);
@@ -304,6 +298,12 @@ export class GoalRun {
   mcpBack(now: number): void {
     mcp.mcpBack(this.state, now);
   }
+
+  // ---- steering: edits, guidance, pause (run/edits.ts) ---------------------------------------------------
+  validateEdit(edit: GoalEdit, now: number): string[] {
+    return edits.validateEdit(this.state, edit, now);
+  }
+  queueEdit(edit: GoalEdit, now: number, by?: Actor): { goalVersion: number; changes: string[] } {
     return edits.queueEdit(this.state, edit, now, by);
   }
   applyPendingEdits(now: number): string[] {
