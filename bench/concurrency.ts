@@ -17,7 +17,7 @@ import { busyShare, cpuTimes } from './lib/machine-load';
 import { startModelProcess, type ModelProcess } from './lib/model-process';
 import { childPids } from './lib/processes';
 import { actionsPerTurn } from './lib/actions';
-import { percentile } from './lib/stats';
+import { mean, percentile } from './lib/stats';
 import { startDevServer } from './lib/temporal';
 import { startWorkerChild, usageOf } from './lib/worker-child';
 import { tempDir } from '../test/helpers/workspace';
@@ -74,6 +74,10 @@ interface Point {
   readonly load: number;
   /** Temporal Cloud actions per turn in one goal's history. */
   readonly actionsPerTurn: number;
+  /** Mean start→complete of the model-turn activity (the model's 2 s and the worker's work around it), ms. */
+  readonly modelTurnMs: number;
+  /** Mean start→complete of a workflow task, ms. */
+  readonly workflowTaskMs: number;
   readonly rampSeconds: number;
 }
 
@@ -165,6 +169,12 @@ async function measurePoint(
     const actions = await actionsPerTurn(client, ids[0]!, 'modelTurn');
     const delays = schedulingDelays(tasks);
     const wft = schedulingDelays(tasks.filter((t) => t.kind === 'workflow-task'));
+    const runMs = (name: string) =>
+      mean(
+        tasks
+          .filter((t) => t.name === name && t.started !== null && t.completed !== null)
+          .map((t) => t.completed! - t.started!),
+      );
     return {
       config: config.name,
       goals,
@@ -184,6 +194,8 @@ async function measurePoint(
       machineBusy: busyShare(m0, m1),
       load: os.loadavg()[0]!,
       actionsPerTurn: actions.total / actions.turns,
+      modelTurnMs: runMs('modelTurn'),
+      workflowTaskMs: runMs('workflow-task'),
       rampSeconds,
     };
   } finally {
@@ -209,7 +221,7 @@ function bottleneck(p: Point): string {
 }
 
 function row(p: Point): string {
-  return `| ${p.config} | ${p.goals} | ${p.turnsPerSecond.toFixed(2)} | ${p.ideal.toFixed(1)} | ${(p.efficiency * 100).toFixed(1)}% | ${p.delayP50.toFixed(0)} / ${p.delayP99.toFixed(0)} ms | ${p.wftDelayP99.toFixed(0)} ms | ${p.rssMiB.toFixed(0)} MiB | ${p.workerCores.toFixed(2)} / ${p.serverCores.toFixed(2)} / ${p.modelCores.toFixed(2)} / ${p.driverCores.toFixed(2)} | ${p.workerMsPerTurn.toFixed(1)} / ${p.serverMsPerTurn.toFixed(1)} ms | ${(p.machineBusy * 100).toFixed(0)}% | ${p.load.toFixed(1)} | ${p.rampSeconds.toFixed(0)} s |`;
+  return `| ${p.config} | ${p.goals} | ${p.turnsPerSecond.toFixed(2)} | ${p.ideal.toFixed(1)} | ${(p.efficiency * 100).toFixed(1)}% | ${p.delayP50.toFixed(0)} / ${p.delayP99.toFixed(0)} ms | ${p.wftDelayP99.toFixed(0)} ms | ${p.rssMiB.toFixed(0)} MiB | ${p.workerCores.toFixed(2)} / ${p.serverCores.toFixed(2)} / ${p.modelCores.toFixed(2)} / ${p.driverCores.toFixed(2)} | ${p.workerMsPerTurn.toFixed(1)} / ${p.serverMsPerTurn.toFixed(1)} ms | ${p.modelTurnMs.toFixed(0)} / ${p.workflowTaskMs.toFixed(0)} ms | ${(p.machineBusy * 100).toFixed(0)}% | ${p.load.toFixed(1)} | ${p.rampSeconds.toFixed(0)} s |`;
 }
 
 main(async () => {
@@ -297,8 +309,8 @@ main(async () => {
     size: `G = ${sweep.join(', ')}; ${windowMs / 1000} s measured after every goal is turning; model latency ${LATENCY_MS} ms`,
     figures,
     details: [
-      '| worker settings | G | turns/s | ideal | of ideal | sched. delay p50 / p99 | WFT p99 | worker RSS (max) | cores: worker / server / model / driver | CPU per turn: worker / server | machine busy | load (1 min) | ramp |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| worker settings | G | turns/s | ideal | of ideal | sched. delay p50 / p99 | WFT p99 | worker RSS (max) | cores: worker / server / model / driver | CPU per turn: worker / server | modelTurn / workflow task (start→complete) | machine busy | load (1 min) | ramp |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...points.map(row),
       '',
       `"chosen" = ${JSON.stringify(CHOSEN.tuning)}; "SDK defaults" = createGoalWorker as shipped (100 activity slots,`,
