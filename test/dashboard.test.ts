@@ -19,8 +19,10 @@ import { deferred, type Deferred } from './helpers/deferred';
 import { NO_FINISHING } from './helpers/finishing';
 import { createHarness, type Harness } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
+import { runCli } from './helpers/cli';
+import { freePort } from './helpers/ports';
 import { waitFor } from './helpers/worker-process';
-import { scoreMetric, scoreWorkspace, writeScore } from './helpers/workspace';
+import { scoreMetric, scoreWorkspace, tempDir, writeScore } from './helpers/workspace';
 
 /** A Chromium (Debian's `chromium`) for the browser tests; CHROMIUM_PATH wins. */
 function findChromium(): string | null {
@@ -327,5 +329,42 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
     expect(statusQueries.length - q0).toBeLessThanOrEqual(1);
     await context.close();
     await waitFor(() => dashboard.streams() === 0, 10_000, 'the streams to close with their tabs');
+  });
+});
+
+describe('starting the dashboard', () => {
+  test('longhaul dev puts it on the Web UI port + 1, or on any free port when that one is taken; a port asked for and taken is an error naming the flag', async () => {
+    const { startDevDashboard } = await import('../client/dashboard/dev');
+    const { DashboardPortInUseError } = await import('../client/dashboard/run');
+    const uiPort = await freePort();
+    const common = {
+      client: suite.env.client,
+      store: new FileGoalStore(tempDir('longhaul-home-')),
+      home: tempDir('longhaul-home-'),
+      uiUrl: `http://127.0.0.1:${uiPort}`,
+      namespace: 'default',
+      env: { LONGHAUL_DASHBOARD_TOKEN: TOKEN },
+    };
+    const first = await startDevDashboard(common);
+    try {
+      expect(first.port).toBe(uiPort + 1);
+      expect(first.banner).toContain(`dashboard: http://127.0.0.1:${uiPort + 1}/?token=${TOKEN}`);
+      const second = await startDevDashboard(common); // uiPort + 1 is taken now
+      expect(second.port).not.toBe(uiPort + 1);
+      await second.close();
+      await expect(startDevDashboard({ ...common, port: uiPort + 1 })).rejects.toThrow(DashboardPortInUseError);
+      await expect(startDevDashboard({ ...common, port: uiPort + 1 })).rejects.toThrow(/pass --port/);
+    } finally {
+      await first.close();
+    }
+  });
+
+  test('longhaul dashboard refuses a short LONGHAUL_DASHBOARD_TOKEN before connecting (exit 2, with the fix)', async () => {
+    const r = await runCli(['dashboard', '--port', String(await freePort())], {
+      LONGHAUL_DASHBOARD_TOKEN: 'short',
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/LONGHAUL_DASHBOARD_TOKEN must be at least 24 characters.*openssl rand -hex 24/);
   });
 });
