@@ -9,7 +9,7 @@ import { progressPaths, reportPaths } from '../../common/goal-files';
 import type { GoalStore } from '../../activities/store/types';
 import type { GoalStatusView } from '../../goal/status';
 import { goalStatus } from '../goals';
-import { chartsOf, readGoalRecords, type GoalPageData, type GoalRecords } from './goal-page';
+import { chartsOf, readGoalRecords, type GoalPageData, type GoalRecords, type ShownChart } from './goal-page';
 import { SharedFeed } from './shared-feed';
 
 export interface GoalFeedsOptions {
@@ -30,6 +30,14 @@ export interface GoalFeedsOptions {
 
 /** A goal that has ended is asked again only this often (a query of a closed workflow replays its history). */
 const ENDED_INTERVAL_MS = 30_000;
+
+/**
+ * What changes when the goal store has something new for the page: a turn (its record), an event (a measurement,
+ * a turn's tool calls done), new verdicts. Not the whole view: its working hours grow at every query.
+ */
+function recordsKey(v: GoalStatusView | null): string {
+  return v ? JSON.stringify([v.turn, v.phase, v.status, v.events.at(-1)?.seq ?? 0, v.metrics]) : '';
+}
 
 export class GoalFeeds {
   private readonly feeds = new Map<string, SharedFeed<GoalPageData>>();
@@ -73,6 +81,7 @@ export class GoalFeeds {
     let view: GoalStatusView | null = null;
     let viewKey = '';
     let records: GoalRecords | null = null;
+    let charts: { key: string; value: ShownChart[] } = { key: '', value: [] };
     let lastAsked = 0;
     let last: GoalPageData | null = null;
     const feed = new SharedFeed<GoalPageData>({
@@ -89,12 +98,15 @@ export class GoalFeeds {
         } catch (err) {
           error = `the status query did not answer: ${(err as Error).message}`;
         }
-        const key = view ? JSON.stringify(view) : '';
+        const key = recordsKey(view);
         if (this.o.store && (key !== viewKey || records === null)) {
           viewKey = key;
           records = await readGoalRecords(this.o.store, goalId).catch(() => records);
+          charts = { key: '', value: [] };
         }
-        last = this.build(goalId, view, records, error);
+        // Drawn again only when the records or the verdicts changed (a long goal's ledger holds thousands of samples).
+        if (view && charts.key !== key) charts = { key, value: chartsOf(view, records?.ledger ?? []) };
+        last = this.build(goalId, view, records, error, charts.value);
         return last;
       },
     });
@@ -107,6 +119,7 @@ export class GoalFeeds {
     view: GoalStatusView | null,
     records: GoalRecords | null,
     error: string | null,
+    charts: readonly ShownChart[] = [],
   ): GoalPageData {
     const ui = this.o.temporalUi;
     const id = encodeURIComponent(goalId);
@@ -114,7 +127,7 @@ export class GoalFeeds {
       goalId,
       view,
       error,
-      charts: view ? chartsOf(view, records?.ledger ?? []) : [],
+      charts: view ? charts : [],
       turns: records?.turns ?? [],
       links: {
         temporalUi: ui
