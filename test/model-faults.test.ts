@@ -178,3 +178,20 @@ test('compaction runs as its own activity between the turn that asks for it and 
   const summaryText = Buffer.from(compactEvent?.userMetadata?.summary?.data ?? new Uint8Array()).toString('utf8');
   expect(summaryText).toMatch(/turn \d+ · compact context \(context_full\)/);
 });
+
+test('cancelling a goal while its model call is in flight ends it cancelled, without calling that an outage', async () => {
+  suite.fake.setScript((): FakeReply => ({ fault: 'hang', ms: 60_000 }));
+  const h = await createHarness(suite.env, suite.fake);
+  const status = await h.worker.runUntil(async () => {
+    const handle = await startGoal(h.env.client, parseGoalSpec(spec()), {
+      taskQueue: h.taskQueue,
+      goalId: 'cancel-mid-model',
+    });
+    while (suite.fake.requests.length === 0) await new Promise((r) => setTimeout(r, 50));
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow(/cancel/i);
+    return handle.query(statusQuery);
+  });
+  expect(status).toMatchObject({ status: 'cancelled', attention: null });
+  expect(status.events.map((e) => e.text).join('\n')).not.toMatch(/unreachable/);
+});

@@ -47,4 +47,10 @@ export const PATCHES = {
       'the LonghaulTurns search attribute, when it alone changed, is upserted at most once a minute (workflows/visibility.ts); it was upserted every turn, an event and a Temporal Cloud action each',
     oldPathFixtures: ['budget-exhausted', 'compacted', 'continue-as-new', 'simple-achieved', 'steered', 'waited'],
   },
+  cancelIsNotAnOutage: {
+    id: 'cancel-is-not-an-outage',
+    change:
+      'a model call cancelled with its goal ends the turn (it was taken for an outage: the goal alerted "the model is unreachable ()" and upserted its attention as it ended); no recorded goal was cancelled during a model call, so no fixture takes the old path',
+    oldPathFixtures: [],
+  },
 } as const satisfies Record<string, Patch>;

@@ -1,5 +1,12 @@
 /** One model turn and its tool calls, with the model's outages waited out durably. */
-import { ActivityFailure, ApplicationFailure, isCancellation, setCurrentDetails, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  patched,
+  setCurrentDetails,
+  sleep,
+} from '@temporalio/workflow';
 import { renderBrief, renderGoal, renderTurnState } from '../goal/brief';
 import { PERMANENT_FAILURES } from '../goal/failures';
 import { allowEnvOf } from '../goal/spec';
@@ -10,6 +17,7 @@ import { READ_ONLY_TOOLS, type ToolName } from '../goal/tools';
 import type { CompactionReason, ModelTurnResult } from '../activities/agent/turn';
 import type { Acts } from './proxies';
 import { executeToolCall } from './tool-call';
+import { PATCHES } from './patches';
 import { publish } from './visibility';
 
 /** How the workflow rides out a model outage once the activity's own retries are exhausted. */
@@ -148,7 +156,8 @@ async function ridingOutages<T>(
         await sleep(outage.retryMs);
         continue;
       }
-      if (!isOutage(err)) throw err;
+      // A model call cancelled with the goal is not an outage (the goal is ending; nothing to wait out or alert).
+      if (!isOutage(err) || (isCancellation(err) && patched(PATCHES.cancelIsNotAnOutage.id))) throw err;
       run.modelOutage(failureMessage(err), Date.now());
       const since = run.state.outage?.since ?? Date.now();
       if (Date.now() - since >= outage.maxMs) {
