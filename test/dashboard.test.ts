@@ -270,6 +270,17 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
       await page.click('#edit');
       await page.locator('#message.bad').filter({ hasText: '--max-turns "many": must be a whole number' }).waitFor();
       expect((await goalStatus(suite.env.client, goalId)).goalVersion).toBe(1);
+      // A good one is accepted as the next goal version, pending until the next turn boundary.
+      await page.fill('#edit-maxTurns', '40');
+      await page.fill('#edit-reason', 'enough for this');
+      await page.click('#edit');
+      await page.locator('#message.ok').filter({ hasText: 'edit accepted as goal version 2' }).waitFor();
+      expect((await goalStatus(suite.env.client, goalId)).pendingEdits.map((e) => e.version)).toEqual([2]);
+
+      // Resume, and the status query says so.
+      await page.click('#resume');
+      await page.locator('#message.ok').filter({ hasText: 'resumed' }).waitFor({ timeout: 15_000 });
+      expect((await goalStatus(suite.env.client, goalId)).paused).toBe(false);
 
       // Cancel asks first; confirmed, the goal ends cancelled.
       await page.click('#cancel');
