@@ -105,7 +105,8 @@ export interface ListGoalsOptions {
 
 /** Goals newest first, by the visibility store (search attributes may trail the goal by a moment). */
 export async function listGoals(client: Client, opts: ListGoalsOptions = {}): Promise<GoalListEntry[]> {
-  let query = `WorkflowType = '${GOAL_WORKFLOW_TYPE}'`;
+  // One row per goal: a goal that continued as new has a closed visibility record for each earlier run.
+  let query = `WorkflowType = '${GOAL_WORKFLOW_TYPE}' AND ExecutionStatus != 'ContinuedAsNew'`;
   if (opts.status !== undefined) {
     // Checked here too: the value goes into a query string.
     if (!(GOAL_STATUSES as readonly string[]).includes(opts.status)) {

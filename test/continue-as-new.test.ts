@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { TestWorkflowEnvironment as Env } from '@temporalio/testing';
-import { startGoal } from '../client/goals';
+import { listGoals, startGoal } from '../client/goals';
 import { locateTemporalCli } from '../client/temporal-cli';
 import { editUpdate, guideSignal, statusQuery } from '../goal/messages';
 import { SEARCH_ATTRIBUTES } from '../goal/search-attributes';
@@ -47,7 +47,7 @@ test('a long goal continues-as-new when Temporal suggests it, with turns, tokens
     metrics: [scoreMetric(100)],
     budget: { maxTurns: 40 },
   });
-  const { outcome, status, runs } = await h.worker.runUntil(async () => {
+  const { outcome, status, runs, listed } = await h.worker.runUntil(async () => {
     const handle = await startGoal(env.client, spec, { taskQueue: h.taskQueue, goalId: 'long-goal' });
     while (fake.requests.length < 10) await new Promise((r) => setTimeout(r, 50));
     await handle.signal(guideSignal, 'keep going');
@@ -55,9 +55,11 @@ test('a long goal continues-as-new when Temporal suggests it, with turns, tokens
     const outcome = await handle.result();
     let runs = 0;
     for await (const _ of env.client.workflow.list({ query: "WorkflowId = 'long-goal'" })) runs++;
-    return { outcome, status: await handle.query(statusQuery), runs };
+    const listed = (await listGoals(env.client)).filter((g) => g.goalId === 'long-goal');
+    return { outcome, status: await handle.query(statusQuery), runs, listed };
   });
   expect(runs).toBeGreaterThan(2); // the goal really continued as new, several times
+  expect(listed).toHaveLength(1); // `longhaul list` shows the goal once, not once per run
   expect(outcome).toMatchObject({ status: 'achieved', turns: FINAL_TURN });
   expect(fake.requests).toHaveLength(FINAL_TURN); // no turn lost or repeated across runs
   expect(outcome.tokens).toBeGreaterThanOrEqual(FINAL_TURN * 110); // tokens carried over
