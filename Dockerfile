@@ -48,6 +48,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+# The dashboard's pages (plain files, no build step): `longhaul dashboard` reads them beside dist/.
+COPY client/dashboard/static ./client/dashboard/static
 RUN ln -s /app/bin/longhaul.js /usr/local/bin/longhaul
 USER ${LONGHAUL_UID}:${LONGHAUL_GID}
 ENTRYPOINT ["node", "dist/worker/main.js"]

@@ -259,6 +259,12 @@ describe('Dockerfile', () => {
     expect(text).toMatch(/COPY --from=build \/app\/dist/);
   });
 
+  it("copies the dashboard's pages where `longhaul dashboard` looks for them beside dist/", () => {
+    const copies = finalStage.filter((i) => i.getKeyword() === 'COPY').map((i) => i.getArgumentsContent());
+    expect(copies).toContain('client/dashboard/static ./client/dashboard/static');
+    expect(existsSync(path.join(ROOT, 'client', 'dashboard', 'static', 'index.html'))).toBe(true);
+  });
+
   it('installs production dependencies and git in the runtime stage', () => {
     const finalRuns = runs(finalStage).join('\n');
     expect(finalRuns).toMatch(/npm ci --omit=dev/);
