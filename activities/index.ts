@@ -22,6 +22,7 @@ import { createModelProvider, type ModelProvider } from './model/provider';
 import { goalDir } from '../common/goal-files';
 import { FileGoalStore } from './store/files';
 import type { GoalStore } from './store/types';
+import { CachedTurnRecords } from './store/turn-records';
 import { createRedactor } from './security/redact';
 import { executeTool, protectionOf, type ExecuteToolInput } from './tools/execute';
 import { modelTurn, type ModelTurnInput } from './agent/turn';
@@ -117,6 +118,8 @@ export function createActivities(deps: ActivityDeps) {
   const turnDeps = {
     ...model,
     store,
+    // One cache per worker process: a turn reads only the turn records written since the last (store/turn-records.ts).
+    records: new CachedTurnRecords(store),
     maxTranscriptChars: deps.maxTranscriptChars ?? ACTIVITY_DEFAULTS.maxTranscriptChars,
     ...(deps.contextLayout ? { contextLayout: deps.contextLayout } : {}),
     mcpTools: mcpToolsOf({ pool: mcp, store, home, redact }),

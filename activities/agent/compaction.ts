@@ -8,6 +8,7 @@ import type { TokenUsage } from '../../goal/transcript';
 import { compact } from './compact';
 import type { ModelDeps } from '../model/call';
 import type { GoalStore } from '../store/types';
+import type { TurnRecords } from '../store/turn-records';
 import type { CompactionReason } from './turn';
 import { cutPoint, turnContext, type TurnContextInput } from './turn-context';
 
@@ -26,13 +27,17 @@ export interface CompactContextResult {
 }
 
 export async function compactContext(
-  deps: ModelDeps & { readonly store: GoalStore; readonly maxTranscriptChars: number },
+  deps: ModelDeps & {
+    readonly store: GoalStore;
+    readonly records?: TurnRecords;
+    readonly maxTranscriptChars: number;
+  },
   input: CompactContextInput,
 ): Promise<CompactContextResult | null> {
   const key = `turn ${input.turn}: ${input.reason}`;
   const previous = await deps.store.readSummary(input.goalId);
   if (previous?.by?.key === key) return { through: previous.through, usage: previous.by.usage };
-  const through = await cutPoint(deps.store, input, input.keepChars);
+  const through = await cutPoint(deps.store, input, input.keepChars, deps.records);
   if (through === null) return null;
   const { promptChars } = await turnContext(deps, input);
   const result = await compact(deps, {

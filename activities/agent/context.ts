@@ -14,7 +14,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AgentMode } from '../../goal/tools';
 import type { MessageItem, ToolCallItem, TranscriptItem } from '../../goal/transcript';
-import type { GoalStore, StoredSummary, StoredTurn } from '../store/types';
+import type { GoalStore, StoredSummary, StoredToolResult, StoredTurn } from '../store/types';
+import { storeRecords, type TurnRecords } from '../store/turn-records';
 import { resolveInWorkspace } from '../tools/workspace-path';
 
 /** What the workflow renders for a turn's prompt, shared by the turn's input and the context built from it. */
@@ -128,14 +129,19 @@ export async function renderTurnTail(input: LayoutInput): Promise<string | null>
   ].join('\n\n');
 }
 
-export async function buildContext(store: GoalStore, input: ContextInput): Promise<BuiltContext> {
+/** The context of a turn; its turns and tool results are read through `records` (a worker's cache, or the store). */
+export async function buildContext(
+  store: GoalStore,
+  input: ContextInput,
+  records: TurnRecords = storeRecords(store),
+): Promise<BuiltContext> {
   const instructions = input.instructions ?? (await renderInstructions(input));
   const tail = input.tail !== undefined ? input.tail : await renderTurnTail(input);
 
   // Newest first, only as many turns as fit the bound: a long goal's prompt costs the same to build at turn
   // 2,000 as at turn 20. The most recent turn always stays: without it the model would not know what it just did.
   const through = input.summary?.through ?? 0;
-  const numbers = (await store.turnNumbers(input.goalId, input.turn)).filter((n) => n > through);
+  const numbers = (await records.list(input.goalId, input.turn)).filter((v) => v.turn > through);
   const summaryItems: TranscriptItem[] = input.summary
     ? [
         {
@@ -151,9 +157,10 @@ export async function buildContext(store: GoalStore, input: ContextInput): Promi
   let total = measure(summaryItems);
   let index = numbers.length - 1;
   for (; index >= 0; index--) {
-    const turn = await store.readTurn(input.goalId, numbers[index]!);
+    const at = numbers[index]!;
+    const turn = await records.turn(input.goalId, at);
     if (!turn) continue;
-    const items = await renderTurn(store, input.goalId, turn);
+    const items = await renderTurn(store, input.goalId, turn, (callId) => records.toolResult(input.goalId, at, callId));
     if (rendered.length > 0 && total + measure(items) > input.maxTranscriptChars) break;
     rendered.unshift(items);
     kept.unshift(turn.turn);
@@ -178,13 +185,19 @@ export async function buildContext(store: GoalStore, input: ContextInput): Promi
 }
 
 /** A stored turn as transcript items: its notes, the model's output, and each tool call's result. */
-export async function renderTurn(store: GoalStore, goalId: string, turn: StoredTurn): Promise<TranscriptItem[]> {
+export async function renderTurn(
+  store: GoalStore,
+  goalId: string,
+  turn: StoredTurn,
+  readResult: (callId: string) => Promise<StoredToolResult | null> = (callId) =>
+    store.readToolResult(goalId, turn.turn, callId),
+): Promise<TranscriptItem[]> {
   const items: TranscriptItem[] = [...turn.notes];
   for (const item of turn.output) {
     items.push(item);
   }
   for (const call of turn.output.filter((i): i is ToolCallItem => i.type === 'tool_call')) {
-    const result = await store.readToolResult(goalId, turn.turn, call.callId);
+    const result = await readResult(call.callId);
     items.push({
       type: 'tool_result',
       callId: call.callId,

@@ -15,6 +15,7 @@ import {
 } from './context';
 import type { ModelChoice } from '../model/call';
 import type { GoalStore } from '../store/types';
+import type { TurnRecords } from '../store/turn-records';
 import type { McpTurnInput } from '../../goal/mcp';
 import type { McpTurnTools } from '../tools/mcp/offer';
 
@@ -53,6 +54,8 @@ export type ContextLayout = 'append' | 'legacy';
 export async function turnContext(
   deps: {
     readonly store: GoalStore;
+    /** The worker's cache of turn records (default: every record read from the store). */
+    readonly records?: TurnRecords;
     readonly maxTranscriptChars: number;
     readonly contextLayout?: ContextLayout;
     /** The tools of the goal's MCP servers (spec `mcp`), offered after the built-in ones. */
@@ -77,13 +80,17 @@ export async function turnContext(
     promptChars,
     budget,
     build: async () =>
-      buildContext(deps.store, {
-        ...contextInput(input, notes),
-        instructions,
-        tail,
-        maxTranscriptChars: budget,
-        summary: await deps.store.readSummary(input.goalId),
-      }),
+      buildContext(
+        deps.store,
+        {
+          ...contextInput(input, notes),
+          instructions,
+          tail,
+          maxTranscriptChars: budget,
+          summary: await deps.store.readSummary(input.goalId),
+        },
+        deps.records,
+      ),
   };
 }
 
@@ -112,8 +119,17 @@ function contextInput(input: TurnContextInput, notes: MessageItem[]) {
  * The last turn to summarise so that the newest turns filling `keepChars` stay verbatim (the previous turn always
  * does); null when nothing older than those is left unsummarised.
  */
-export async function cutPoint(store: GoalStore, input: TurnContextInput, keepChars: number): Promise<number | null> {
-  const keep = await buildContext(store, { ...contextInput(input, []), maxTranscriptChars: keepChars, summary: null });
+export async function cutPoint(
+  store: GoalStore,
+  input: TurnContextInput,
+  keepChars: number,
+  records?: TurnRecords,
+): Promise<number | null> {
+  const keep = await buildContext(
+    store,
+    { ...contextInput(input, []), maxTranscriptChars: keepChars, summary: null },
+    records,
+  );
   const summarised = (await store.readSummary(input.goalId))?.through ?? 0;
   const through = (keep.firstKeptTurn ?? input.turn) - 1;
   return through > summarised ? through : null;

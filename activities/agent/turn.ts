@@ -13,6 +13,7 @@ import { cutPoint, KEEP_SHARE, turnContext, type ContextLayout, type TurnContext
 import { callModel, responseText, type ModelDeps } from '../model/call';
 import type { ModelResponse } from '../model/provider';
 import type { GoalStore } from '../store/types';
+import type { TurnRecords } from '../store/turn-records';
 import type { McpTurnTools } from '../tools/mcp/offer';
 
 export { CHARS_PER_TOKEN } from './turn-context';
@@ -59,6 +60,8 @@ export type ModelTurnOutcome = ModelTurnResult | CompactFirst;
 
 export interface ModelTurnDeps extends ModelDeps {
   readonly store: GoalStore;
+  /** The worker's cache of turn records (default: every record read from the store). */
+  readonly records?: TurnRecords;
   /** A hard cap on verbatim transcript characters, whatever the context window. */
   readonly maxTranscriptChars: number;
   /** @default 'append' */
@@ -74,7 +77,7 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
   let compaction: ModelTurnResult['compaction'];
   /** Inline compaction (an input from before the activity existed); false when nothing is left to summarise. */
   const compactInline = async (keepChars: number) => {
-    const through = await cutPoint(deps.store, input, keepChars);
+    const through = await cutPoint(deps.store, input, keepChars, deps.records);
     if (through === null) return false;
     const result = await compact(deps, {
       goalId: input.goalId,
@@ -90,7 +93,7 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
   if (built.omittedTurns > 0 && input.compacted === undefined) {
     const keepChars = ctx.budget * KEEP_SHARE;
     if (!separate) await compactInline(keepChars);
-    else if ((await cutPoint(deps.store, input, keepChars)) !== null) {
+    else if ((await cutPoint(deps.store, input, keepChars, deps.records)) !== null) {
       return { compactFirst: { reason: 'context_full', keepChars } };
     }
   }
@@ -107,7 +110,8 @@ export async function modelTurn(deps: ModelTurnDeps, input: ModelTurnInput): Pro
     // The window is smaller than we were told: keep a quarter of what was just refused, then give up with a reason.
     if (!(err instanceof ApplicationFailure && err.type === FAILURE.modelContextLength)) throw err;
     const keepChars = Math.min(ctx.budget, sizeOf(built.items)) * (KEEP_SHARE / 2);
-    const canCut = input.compacted !== 'context_length' && (await cutPoint(deps.store, input, keepChars)) !== null;
+    const canCut =
+      input.compacted !== 'context_length' && (await cutPoint(deps.store, input, keepChars, deps.records)) !== null;
     if (separate && canCut) return { compactFirst: { reason: 'context_length', keepChars } };
     if (!separate && (await compactInline(keepChars))) {
       response = await callModel(deps, input.model, {

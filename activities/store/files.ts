@@ -22,6 +22,7 @@ import {
   type StoredSummary,
   type StoredToolResult,
   type StoredTurn,
+  type TurnVersion,
 } from './types';
 
 /** The file of the store's id, under LONGHAUL_HOME. */
@@ -61,6 +62,26 @@ export class FileGoalStore implements GoalStore {
       .map((n) => Number(n.slice(0, -5)))
       .filter((t) => t < beforeTurn)
       .sort((a, b) => a - b);
+  }
+
+  /**
+   * The listing, and each turn file's inode, change time and size as its version: a write replaces the file by a
+   * rename, so a turn written again has a new inode and a later change time.
+   */
+  async turnVersions(goalId: string, beforeTurn: number): Promise<TurnVersion[]> {
+    const numbers = await this.turnNumbers(goalId, beforeTurn);
+    const versions = await Promise.all(
+      numbers.map(async (turn) => {
+        const stat = await fs
+          .stat(this.turnFile(goalId, turn), { bigint: true })
+          .catch((err: NodeJS.ErrnoException) => {
+            if (err.code === 'ENOENT') return null; // removed since the listing
+            throw err;
+          });
+        return stat ? { turn, version: `${stat.ino}:${stat.ctimeNs}:${stat.size}` } : null;
+      }),
+    );
+    return versions.filter((v): v is TurnVersion => v !== null);
   }
 
   async readTurns(goalId: string, beforeTurn: number, last = Infinity): Promise<StoredTurn[]> {

@@ -27,6 +27,7 @@ import {
   type StoredSummary,
   type StoredToolResult,
   type StoredTurn,
+  type TurnVersion,
 } from './types';
 import { displayStoreUrl, SCHEMA_NAME, storeUrlPasswords } from './settings';
 
@@ -184,6 +185,15 @@ export class PostgresGoalStore implements GoalStore {
       [key(goalId), bound(beforeTurn)],
     );
     return rows.map((r) => r.turn);
+  }
+
+  /** Each turn's written_at (set again by every upsert) as its version, from the same index scan as turnNumbers. */
+  async turnVersions(goalId: string, beforeTurn: number): Promise<TurnVersion[]> {
+    const { rows } = await this.query<{ turn: number; version: string }>(
+      `SELECT turn, written_at::text AS version FROM ${this.s}.goal_turns WHERE goal_id = $1 AND turn < $2 ORDER BY turn`,
+      [key(goalId), bound(beforeTurn)],
+    );
+    return rows.map((r) => ({ turn: r.turn, version: r.version }));
   }
 
   async readTurns(goalId: string, beforeTurn: number, last = Infinity): Promise<StoredTurn[]> {

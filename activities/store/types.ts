@@ -22,6 +22,12 @@ export interface StoredTurn {
   readonly at: string;
 }
 
+/** A stored turn's number and a token that changes whenever the turn is written again (a retry, a reused goal id). */
+export interface TurnVersion {
+  readonly turn: number;
+  readonly version: string;
+}
+
 export interface StoredToolResult {
   readonly callId: string;
   readonly name: string;
@@ -66,6 +72,11 @@ export interface GoalStore {
   readTurn(goalId: string, turn: number): Promise<StoredTurn | null>;
   /** The numbers of the stored turns before `beforeTurn`, in order (no turn is read). */
   turnNumbers(goalId: string, beforeTurn: number): Promise<number[]>;
+  /**
+   * The stored turns before `beforeTurn`, in order, each with its version (no turn is read): what a worker's cache of
+   * turn records checks its entries against (activities/store/turn-records.ts).
+   */
+  turnVersions(goalId: string, beforeTurn: number): Promise<TurnVersion[]>;
   /** The stored turns before `beforeTurn`, oldest first (optionally only the last `last` of them). */
   readTurns(goalId: string, beforeTurn: number, last?: number): Promise<StoredTurn[]>;
   /** A call the model made in a stored turn, by its id; null when the turn or the call is not stored. */

@@ -125,6 +125,22 @@ export function describeGoalStoreContract(name: string, makeStore: () => GoalSto
       expect(await store.turnNumbers(freshGoal('other'), 100)).toEqual([]);
     });
 
+    test('turnVersions lists the turns like turnNumbers, and a turn written again gets another version', async () => {
+      const store = await open();
+      const G = freshGoal();
+      for (const n of [7, 3, 12]) await store.writeTurn(G, storedTurn(n, [assistant(`turn ${n}`)]));
+      const before = await store.turnVersions(G, 100);
+      expect(before.map((v) => v.turn)).toEqual([3, 7, 12]);
+      expect((await store.turnVersions(G, 12)).map((v) => v.turn)).toEqual([3, 7]);
+      expect(await store.turnVersions(G, 100)).toEqual(before); // unchanged records: the same versions
+      await store.writeTurn(G, storedTurn(7, [assistant('turn 7, second attempt')]));
+      const after = await store.turnVersions(G, 100);
+      expect(after[0]).toEqual(before[0]);
+      expect(after[1]?.version).not.toBe(before[1]?.version);
+      expect(after[2]).toEqual(before[2]);
+      expect(await store.turnVersions(freshGoal('other'), 100)).toEqual([]);
+    });
+
     test('readTurns of a goal with no turns is empty', async () => {
       const store = await open();
       expect(await store.readTurns(freshGoal(), 5)).toEqual([]);
