@@ -26,11 +26,20 @@ test(`a ${TURNS}-turn goal keeps its history, prompt and numbering bounded and c
   const { env, fake } = suite;
   const ws = scoreWorkspace(0);
   let agentTurns = 0;
-  fake.setScript((req) => {
+  // Turn EDIT_AT + 1's model call waits for the edit, so the edit is in every prompt after it, however fast turns are.
+  let reachedEdit!: () => void;
+  const atEdit = new Promise<void>((resolve) => (reachedEdit = resolve));
+  let editSent!: () => void;
+  const edited = new Promise<void>((resolve) => (editSent = resolve));
+  fake.setScript(async (req) => {
     if (isSummary(req))
       return { text: `summary: read score.txt many times; score is 0 (${req.body.input?.length} items)` };
     agentTurns += 1;
     const n = agentTurns;
+    if (n === EDIT_AT + 1) {
+      reachedEdit();
+      await edited;
+    }
     if (n === TURNS) return { toolCalls: [{ name: 'write_file', arguments: { path: 'score.txt', content: '100\n' } }] };
     if (n === 3 || n === FRONTIER_2_AT) {
       const mark = n === 3 ? 'FRONTIER-ONE' : 'FRONTIER-TWO';
@@ -62,8 +71,9 @@ test(`a ${TURNS}-turn goal keeps its history, prompt and numbering bounded and c
       goalId: 'long-run',
       tuning: { maxHistoryEvents: MAX_HISTORY },
     });
-    while (agentTurns < EDIT_AT) await new Promise((r) => setTimeout(r, 100));
+    await atEdit;
     await handle.executeUpdate(editUpdate, { args: [{ guidance: 'EDIT-MARK keep going', reason: 'mid-run edit' }] });
+    editSent();
     const outcome = await handle.result();
     const runs: number[] = [];
     for await (const exec of env.client.workflow.list({ query: "WorkflowId = 'long-run'" })) {
