@@ -1,5 +1,5 @@
 /** Client-side goal operations shared by the CLI and tests: start, wait, status, list, cancel. */
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure } from '@temporalio/common';
 import type { Actor } from '../goal/actor';
 import { cancelRequestedSignal, GOAL_WORKFLOW_TYPE, statusQuery } from '../goal/messages';
@@ -104,9 +104,29 @@ export interface ListGoalsOptions {
 }
 
 /** Goals newest first, by the visibility store (search attributes may trail the goal by a moment). */
+/**
+ * The visibility query for goals, one record each: a goal that continued as new also has a closed record for each
+ * earlier run, which this leaves out.
+ */
+export const GOAL_LIST_QUERY = `WorkflowType = '${GOAL_WORKFLOW_TYPE}' AND ExecutionStatus != 'ContinuedAsNew'`;
+
+/** A goal as its visibility record shows it: the search attributes the goal keeps up to date, and its memo. */
+export function goalListEntry(wf: WorkflowExecutionInfo): GoalListEntry {
+  const sa = wf.typedSearchAttributes;
+  return {
+    goalId: wf.workflowId,
+    execution: wf.status.name,
+    status: sa.get(LonghaulStatus) ?? 'unknown',
+    phase: sa.get(LonghaulPhase) ?? 'unknown',
+    turns: sa.get(LonghaulTurns) ?? 0,
+    progress: sa.get(LonghaulProgress) ?? 0,
+    startedAt: wf.startTime.toISOString(),
+    objective: typeof wf.memo?.objective === 'string' ? wf.memo.objective : '',
+  };
+}
+
 export async function listGoals(client: Client, opts: ListGoalsOptions = {}): Promise<GoalListEntry[]> {
-  // One row per goal: a goal that continued as new has a closed visibility record for each earlier run.
-  let query = `WorkflowType = '${GOAL_WORKFLOW_TYPE}' AND ExecutionStatus != 'ContinuedAsNew'`;
+  let query = GOAL_LIST_QUERY;
   if (opts.status !== undefined) {
     // Checked here too: the value goes into a query string.
     if (!(GOAL_STATUSES as readonly string[]).includes(opts.status)) {
@@ -116,17 +136,7 @@ export async function listGoals(client: Client, opts: ListGoalsOptions = {}): Pr
   }
   const out: GoalListEntry[] = [];
   for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
-    const sa = wf.typedSearchAttributes;
-    out.push({
-      goalId: wf.workflowId,
-      execution: wf.status.name,
-      status: sa.get(LonghaulStatus) ?? 'unknown',
-      phase: sa.get(LonghaulPhase) ?? 'unknown',
-      turns: sa.get(LonghaulTurns) ?? 0,
-      progress: sa.get(LonghaulProgress) ?? 0,
-      startedAt: wf.startTime.toISOString(),
-      objective: typeof wf.memo?.objective === 'string' ? wf.memo.objective : '',
-    });
+    out.push(goalListEntry(wf));
     if (out.length >= (opts.limit ?? 50)) break;
   }
   return out;

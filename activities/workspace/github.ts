@@ -5,6 +5,7 @@
  * GITHUB_TOKEN.
  */
 import type { Octokit } from '@octokit/rest';
+import { isHttpUrl } from '../../common/http-url';
 
 /** How to reach GitHub; held by the worker, never passed through workflow history. */
 export interface GitHubConfig {
@@ -32,18 +33,10 @@ export const DEFAULT_GITHUB_TIMEOUT_MS = 30_000;
 export function githubConfigFromEnv(env: Readonly<Record<string, string | undefined>>): GitHubConfig | null {
   const token = env['GITHUB_TOKEN']?.trim() ?? '';
   const apiUrl = env['GITHUB_API_URL']?.trim() ?? '';
-  if (apiUrl !== '') {
-    let url: URL | undefined;
-    try {
-      url = new URL(apiUrl);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new Error(
-        `GITHUB_API_URL is not an http(s) URL (${JSON.stringify(apiUrl)}): use e.g. https://ghe.example.com/api/v3 for GitHub Enterprise Server, or unset it for github.com`,
-      );
-    }
+  if (apiUrl !== '' && !isHttpUrl(apiUrl)) {
+    throw new Error(
+      `GITHUB_API_URL is not an http(s) URL (${JSON.stringify(apiUrl)}): use e.g. https://ghe.example.com/api/v3 for GitHub Enterprise Server, or unset it for github.com`,
+    );
   }
   if (token === '') return null;
   if (/\s/.test(token)) {

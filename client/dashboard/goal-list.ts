@@ -3,31 +3,18 @@
  * each, not the runs that continued-as-new) with the search attributes the goal keeps up to date.
  */
 import type { Client } from '@temporalio/client';
-import { GOAL_WORKFLOW_TYPE } from '../../goal/messages';
-import { LonghaulPhase, LonghaulProgress, LonghaulStatus, LonghaulTurns } from '../../goal/search-attributes';
+import { GOAL_LIST_QUERY, goalListEntry, type GoalListEntry } from '../goals';
 
-/** One goal as visibility shows it. */
-export interface GoalRow {
-  readonly goalId: string;
+/** One goal as visibility shows it, with its run. */
+export interface GoalRow extends GoalListEntry {
   readonly runId: string;
-  /** The workflow execution's status: RUNNING, COMPLETED, CANCELLED, TERMINATED, … */
-  readonly execution: string;
   /** `LonghaulStatus`; for a run that closed without saying (terminated, timed out), the execution's status. */
   readonly status: string;
-  readonly phase: string;
-  readonly turns: number;
-  /** 0–1 toward the target (`LonghaulProgress`). */
-  readonly progress: number;
-  readonly startedAt: string;
   readonly closedAt: string | null;
-  readonly objective: string;
 }
 
 /** Goals in the first visibility page (newest first); more than this are not shown. */
 export const MAX_GOALS = 1000;
-
-/** The visibility query: goal workflows, without the runs that continued-as-new (the goal lives on in a newer run). */
-export const GOAL_LIST_QUERY = `WorkflowType = '${GOAL_WORKFLOW_TYPE}' AND ExecutionStatus != 'ContinuedAsNew'`;
 
 /** Lists the goals with one ListWorkflowExecutions request (up to MAX_GOALS); a reused goal id shows its newest run. */
 export async function listGoalRows(client: Client, max = MAX_GOALS): Promise<GoalRow[]> {
@@ -37,20 +24,13 @@ export async function listGoalRows(client: Client, max = MAX_GOALS): Promise<Goa
     if (rows.length >= max) break;
     if (seen.has(wf.workflowId)) continue;
     seen.add(wf.workflowId);
-    const sa = wf.typedSearchAttributes;
-    const said = sa.get(LonghaulStatus) ?? 'unknown';
-    const execution = wf.status.name;
+    const entry = goalListEntry(wf);
     rows.push({
-      goalId: wf.workflowId,
+      ...entry,
       runId: wf.runId,
-      execution,
-      status: said === 'running' && execution !== 'RUNNING' ? execution.toLowerCase() : said,
-      phase: sa.get(LonghaulPhase) ?? 'unknown',
-      turns: sa.get(LonghaulTurns) ?? 0,
-      progress: sa.get(LonghaulProgress) ?? 0,
-      startedAt: wf.startTime.toISOString(),
+      status:
+        entry.status === 'running' && entry.execution !== 'RUNNING' ? entry.execution.toLowerCase() : entry.status,
       closedAt: wf.closeTime ? wf.closeTime.toISOString() : null,
-      objective: typeof wf.memo?.objective === 'string' ? wf.memo.objective : '',
     });
   }
   return rows;

@@ -1,4 +1,5 @@
 /** Slack's settings from the environment, apart from the Slack client (so the CLI need not load it). */
+import { isHttpUrl } from '../../../common/http-url';
 
 /** How to reach Slack; held by the worker, never passed through workflow history. */
 export interface SlackDeps {
@@ -40,18 +41,10 @@ export function slackConfigFromEnv(env: Readonly<Record<string, string | undefin
     );
   }
   const apiUrl = env['SLACK_API_URL']?.trim() ?? '';
-  if (apiUrl !== '') {
-    let url: URL | undefined;
-    try {
-      url = new URL(apiUrl);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new Error(
-        `SLACK_API_URL is not an http(s) URL (${JSON.stringify(apiUrl)}): use e.g. https://slack.com/api/, or unset it`,
-      );
-    }
+  if (apiUrl !== '' && !isHttpUrl(apiUrl)) {
+    throw new Error(
+      `SLACK_API_URL is not an http(s) URL (${JSON.stringify(apiUrl)}): use e.g. https://slack.com/api/, or unset it`,
+    );
   }
   return { token, channel, ...(apiUrl !== '' && { apiUrl }) };
 }
