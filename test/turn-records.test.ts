@@ -104,6 +104,8 @@ describe('CachedTurnRecords', () => {
 
     records.forget('d');
     expect(records.entries('d')).toBe(0);
+    for (const g of ['a', 'b', 'c']) records.forget(g);
+    expect(records.bytes).toBe(0); // the total follows every eviction
   });
 
   test('a goal idle for longer than idleMs is dropped', async () => {

@@ -52,6 +52,8 @@ type CachedRecord = StoredTurn | StoredToolResult;
 export class CachedTurnRecords implements TurnRecords {
   private readonly options: Required<Omit<TurnRecordCacheOptions, 'clock'>>;
   private readonly goals: LRUCache<string, LRUCache<string, CachedRecord>>;
+  /** The sum of every goal's calculatedSize, kept as they change (not added up on each read). */
+  private total = 0;
   private lastPurge = Date.now();
 
   constructor(
@@ -69,15 +71,17 @@ export class CachedTurnRecords implements TurnRecords {
       max: 100_000,
       ttl: this.options.idleMs,
       updateAgeOnGet: true,
+      // A goal dropped whole (idle, over the total, forgotten): what it held leaves the total.
+      dispose: (records) => {
+        this.total -= records.calculatedSize;
+      },
       ...(options.clock ? { perf: options.clock, ttlResolution: 0 } : {}), // read the given clock every time
     });
   }
 
   /** Bytes the cache holds now (its estimate), for all goals. */
   get bytes(): number {
-    let bytes = 0;
-    for (const records of this.goals.values()) bytes += records.calculatedSize;
-    return bytes;
+    return this.total;
   }
 
   /** Records held for a goal now. */
@@ -119,7 +123,10 @@ export class CachedTurnRecords implements TurnRecords {
     if (record === null) return null; // may be written later: never cached
     const size = bytesOf(record);
     if (size > this.options.maxGoalBytes) return record; // larger than a goal's share: not worth evicting the rest for
-    this.goalRecords(goalId).set(key, record, { size });
+    const records = this.goalRecords(goalId);
+    const before = records.calculatedSize;
+    records.set(key, record, { size }); // may evict the goal's least recently read records
+    this.total += records.calculatedSize - before;
     this.enforceTotal(goalId);
     return record;
   }
@@ -141,7 +148,6 @@ export class CachedTurnRecords implements TurnRecords {
       this.lastPurge = now;
       this.goals.purgeStale(); // idle goals leave the total, not only when read again
     }
-    // Only on a miss (a record read from the store), so adding up the goals' sizes here is cheap enough.
     while (this.bytes > this.options.maxBytes) {
       const oldest = this.goals.rkeys().next();
       if (oldest.done || oldest.value === current) break;
