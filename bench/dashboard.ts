@@ -8,7 +8,6 @@
  * lookups (cost, needs attention) find no worker and are given up after 5 s, and are counted as a context figure.
  */
 import type { Browser, BrowserContext } from 'playwright-core';
-import { existsSync } from 'node:fs';
 import { GOAL_WORKFLOW_TYPE } from '../goal/messages';
 import { LonghaulPhase, LonghaulProgress, LonghaulStatus, LonghaulTurns } from '../goal/search-attributes';
 import { FileGoalStore } from '../activities/store/files';
@@ -18,6 +17,7 @@ import { commandFor, main, sized, sleep } from './lib/cli';
 import { median } from './lib/stats';
 import { startDevServer } from './lib/temporal';
 import { figure, printReport } from './results';
+import { findChromium, launchChromium } from '../test/helpers/chromium';
 
 const STATUSES = [
   ['running', 'working', 150],
@@ -28,9 +28,7 @@ const STATUSES = [
 ] as const;
 
 function chromiumPath(): string {
-  const found = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-    (p): p is string => p !== undefined && existsSync(p),
-  );
+  const found = findChromium();
   if (!found) throw new Error('no chromium: apt-get install -y --no-install-recommends chromium, or set CHROMIUM_PATH');
   return found;
 }
@@ -55,7 +53,6 @@ main(async () => {
     onVisibilityRequest: () => visibility++,
     onHomeLookup: () => lookups++,
   });
-  const { chromium } = await import('playwright-core');
   let browser: Browser | null = null;
   const details: string[] = [];
   try {
@@ -83,19 +80,7 @@ main(async () => {
         if (status !== 'running') await handle.terminate('a benchmark fixture: it ended');
       }
     }
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(chromiumPath());
     const context: BrowserContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const first = await context.newPage();
     await first.goto(dashboard.url); // the token becomes the context's cookie

@@ -66,15 +66,7 @@ export const READ_ONLY_TOOLS: readonly ToolName[] = [
  * control tools): run as local activities where the goal has no host elsewhere (workflows/tool-call.ts). `shell`, the
  * writes, MCP calls and measurements stay regular activities: they can run long, heartbeat, or act outside.
  */
-export const QUICK_TOOLS: readonly ToolName[] = [
-  'read_file',
-  'list_files',
-  'search',
-  'record_progress',
-  'wait',
-  'blocked',
-  'done',
-];
+export const QUICK_TOOLS: readonly ToolName[] = [...READ_ONLY_TOOLS, 'done'];
 
 /**
  * What a control tool asks of the orchestrator (the other tools act on the workspace): verify (`done`), wait,

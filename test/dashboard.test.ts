@@ -5,7 +5,6 @@
  * without the access token or to another origin. With LONGHAUL_DASHBOARD_SCREENSHOTS=<dir>, the two pages are
  * saved there as dashboard-home.png and dashboard-goal.png (the README's screenshots: docs/).
  */
-import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -20,22 +19,12 @@ import { NO_FINISHING } from './helpers/finishing';
 import { createHarness, type Harness } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
 import { runCli } from './helpers/cli';
+import { findChromium, launchChromium, REQUIRE_CHROMIUM } from './helpers/chromium';
 import { freePort } from './helpers/ports';
 import { waitFor } from './helpers/worker-process';
 import { scoreMetric, scoreWorkspace, tempDir, writeScore } from './helpers/workspace';
 
-/** A Chromium (Debian's `chromium`) for the browser tests; CHROMIUM_PATH wins. */
-function findChromium(): string | null {
-  for (const c of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', 'chromium', 'chromium-headless-shell']) {
-    if (!c) continue;
-    const found = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', c], { encoding: 'utf8' }).stdout.trim();
-    if (found) return found;
-  }
-  return null;
-}
-
 const chromiumPath = findChromium();
-const REQUIRE_CHROMIUM = process.env.LONGHAUL_REQUIRE_CHROMIUM === '1';
 const SCREENSHOTS = process.env.LONGHAUL_DASHBOARD_SCREENSHOTS;
 const TOKEN = 'dashboard-test-token-0123456789abcdef';
 
@@ -79,20 +68,7 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
       onVisibilityRequest: () => visibilityRequests++,
       onStatusQuery: (id) => statusQueries.push(id),
     });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox', // root in CI has no user namespace sandbox
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(chromiumPath);
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import type { GoalStore } from '../activities/store/types';
 import { GoalRun } from '../goal/run';
 import { parseGoalSpec } from '../goal/spec';
 import type { GoalStatusView } from '../goal/status';
+import { findChromium, REQUIRE_CHROMIUM } from './helpers/chromium';
 
 const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
 const GOAL = 'goal-progress';
@@ -423,17 +424,6 @@ describe('the metric chart', () => {
   });
 });
 
-/** A Chromium (Debian's `chromium`) for rendering the page; CHROMIUM_PATH wins. */
-function findChromium(): string | null {
-  const candidates = [process.env.CHROMIUM_PATH, 'chromium', 'chromium-headless-shell', 'chromium-browser'];
-  for (const c of candidates) {
-    if (!c) continue;
-    const found = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', c], { encoding: 'utf8' }).stdout.trim();
-    if (found) return found;
-  }
-  return null;
-}
-
 /** Decodes an 8-bit RGB or RGBA, non-interlaced PNG (what Chromium writes) into RGBA pixels. */
 function decodePng(buf: Buffer): { width: number; height: number; rgba: Buffer } {
   expect(buf.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
@@ -515,7 +505,6 @@ function isSampleDot(r: number, g: number, b: number): boolean {
 }
 
 const chromium = findChromium();
-const REQUIRE_CHROMIUM = process.env.LONGHAUL_REQUIRE_CHROMIUM === '1';
 
 describe('the progress page in a real browser (headless Chromium)', () => {
   if (!chromium && !REQUIRE_CHROMIUM) {
