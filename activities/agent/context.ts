@@ -141,7 +141,7 @@ export async function buildContext(
   // Newest first, only as many turns as fit the bound: a long goal's prompt costs the same to build at turn
   // 2,000 as at turn 20. The most recent turn always stays: without it the model would not know what it just did.
   const through = input.summary?.through ?? 0;
-  const numbers = (await records.list(input.goalId, input.turn)).filter((v) => v.turn > through);
+  const numbers = await records.list(input.goalId, input.turn, through); // the summarised turns are not listed
   const summaryItems: TranscriptItem[] = input.summary
     ? [
         {

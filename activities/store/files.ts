@@ -68,8 +68,8 @@ export class FileGoalStore implements GoalStore {
    * The listing, and each turn file's inode, change time and size as its version: a write replaces the file by a
    * rename, so a turn written again has a new inode and a later change time.
    */
-  async turnVersions(goalId: string, beforeTurn: number): Promise<TurnVersion[]> {
-    const numbers = await this.turnNumbers(goalId, beforeTurn);
+  async turnVersions(goalId: string, beforeTurn: number, afterTurn = 0): Promise<TurnVersion[]> {
+    const numbers = (await this.turnNumbers(goalId, beforeTurn)).filter((t) => t > afterTurn); // only these stat'ed
     const versions = await Promise.all(
       numbers.map(async (turn) => {
         const stat = await fs

@@ -188,10 +188,11 @@ export class PostgresGoalStore implements GoalStore {
   }
 
   /** Each turn's written_at (set again by every upsert) as its version, from the same index scan as turnNumbers. */
-  async turnVersions(goalId: string, beforeTurn: number): Promise<TurnVersion[]> {
+  async turnVersions(goalId: string, beforeTurn: number, afterTurn = 0): Promise<TurnVersion[]> {
     const { rows } = await this.query<{ turn: number; version: string }>(
-      `SELECT turn, written_at::text AS version FROM ${this.s}.goal_turns WHERE goal_id = $1 AND turn < $2 ORDER BY turn`,
-      [key(goalId), bound(beforeTurn)],
+      `SELECT turn, written_at::text AS version FROM ${this.s}.goal_turns
+       WHERE goal_id = $1 AND turn < $2 AND turn > $3 ORDER BY turn`,
+      [key(goalId), bound(beforeTurn), Math.max(-1, Math.min(Math.floor(afterTurn), 2_147_483_647))],
     );
     return rows.map((r) => ({ turn: r.turn, version: r.version }));
   }

@@ -12,8 +12,8 @@ import { LRUCache } from 'lru-cache';
 import type { GoalStore, StoredToolResult, StoredTurn, TurnVersion } from './types';
 
 export interface TurnRecords {
-  /** The stored turns before `beforeTurn`, in order, with their versions: always from the store. */
-  list(goalId: string, beforeTurn: number): Promise<TurnVersion[]>;
+  /** The stored turns after `afterTurn` and before `beforeTurn`, in order, with their versions: always from the store. */
+  list(goalId: string, beforeTurn: number, afterTurn: number): Promise<TurnVersion[]>;
   /** A listed turn's record (null when it is gone). */
   turn(goalId: string, at: TurnVersion): Promise<StoredTurn | null>;
   /** A call's result in a listed turn (null when it is not stored). */
@@ -23,7 +23,7 @@ export interface TurnRecords {
 /** Every record read from the store each time (what the context was built from before the cache). */
 export function storeRecords(store: GoalStore): TurnRecords {
   return {
-    list: (goalId, beforeTurn) => store.turnVersions(goalId, beforeTurn),
+    list: (goalId, beforeTurn, afterTurn) => store.turnVersions(goalId, beforeTurn, afterTurn),
     turn: (goalId, at) => store.readTurn(goalId, at.turn),
     toolResult: (goalId, at, callId) => store.readToolResult(goalId, at.turn, callId),
   };
@@ -89,8 +89,8 @@ export class CachedTurnRecords implements TurnRecords {
     return this.goals.peek(goalId)?.size ?? 0;
   }
 
-  list(goalId: string, beforeTurn: number): Promise<TurnVersion[]> {
-    return this.store.turnVersions(goalId, beforeTurn);
+  list(goalId: string, beforeTurn: number, afterTurn: number): Promise<TurnVersion[]> {
+    return this.store.turnVersions(goalId, beforeTurn, afterTurn);
   }
 
   turn(goalId: string, at: TurnVersion): Promise<StoredTurn | null> {

@@ -73,10 +73,10 @@ export interface GoalStore {
   /** The numbers of the stored turns before `beforeTurn`, in order (no turn is read). */
   turnNumbers(goalId: string, beforeTurn: number): Promise<number[]>;
   /**
-   * The stored turns before `beforeTurn`, in order, each with its version (no turn is read): what a worker's cache of
-   * turn records checks its entries against (activities/store/turn-records.ts).
+   * The stored turns after `afterTurn` (default 0) and before `beforeTurn`, in order, each with its version (no turn
+   * is read): what a worker's cache of turn records checks its entries against (activities/store/turn-records.ts).
    */
-  turnVersions(goalId: string, beforeTurn: number): Promise<TurnVersion[]>;
+  turnVersions(goalId: string, beforeTurn: number, afterTurn?: number): Promise<TurnVersion[]>;
   /** The stored turns before `beforeTurn`, oldest first (optionally only the last `last` of them). */
   readTurns(goalId: string, beforeTurn: number, last?: number): Promise<StoredTurn[]>;
   /** A call the model made in a stored turn, by its id; null when the turn or the call is not stored. */

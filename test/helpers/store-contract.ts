@@ -132,6 +132,7 @@ export function describeGoalStoreContract(name: string, makeStore: () => GoalSto
       const before = await store.turnVersions(G, 100);
       expect(before.map((v) => v.turn)).toEqual([3, 7, 12]);
       expect((await store.turnVersions(G, 12)).map((v) => v.turn)).toEqual([3, 7]);
+      expect((await store.turnVersions(G, 100, 3)).map((v) => v.turn)).toEqual([7, 12]); // after a summary of 1..3
       expect(await store.turnVersions(G, 100)).toEqual(before); // unchanged records: the same versions
       await store.writeTurn(G, storedTurn(7, [assistant('turn 7, second attempt')]));
       const after = await store.turnVersions(G, 100);
