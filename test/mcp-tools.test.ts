@@ -47,6 +47,8 @@ function fakePids(tag: string): number[] {
     .map((m) => Number(m[1]));
 }
 
+const REPO_ROOT = path.resolve(__dirname, '..');
+
 /** A goal whose check passes once the agent wrote marker.txt, with the fake MCP server as `fake`. */
 function mcpGoal(ws: string, log: string, tag: string, extra: Partial<GoalSpecInput> = {}, env = {}) {
   return parseGoalSpec({
@@ -57,7 +59,9 @@ function mcpGoal(ws: string, log: string, tag: string, extra: Partial<GoalSpecIn
     mcp: [
       { name: 'fake', command: process.execPath, args: [fakeMcpServer(), tag], env: { FAKE_MCP_LOG: log, ...env } },
     ],
-    sandbox: { allowWrite: [path.dirname(log)] },
+    // The fake runs from the repository (node_modules/.cache), which a clone under /tmp would hide behind the
+    // sandbox's private /tmp: made readable, as the README tells users to do for a server installed there.
+    sandbox: { allowRead: [REPO_ROOT], allowWrite: [path.dirname(log)] },
     ...extra,
   });
 }
