@@ -10,6 +10,7 @@ import { runCli } from './helpers/cli';
 import { createHarness } from './helpers/goal-harness';
 import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace, tempDir } from './helpers/workspace';
 import { useServerAndFake } from './helpers/suite';
+import { goalCount } from './helpers/temporal';
 
 /** `longhaul start` sends goals to this machine's host (LONGHAUL_HOST): the harness workers poll its queue too. */
 const HOST = 'cli-host';
@@ -52,12 +53,6 @@ function jsonLines(stdout: string): WatchLine[] {
     .map((line) => JSON.parse(line) as WatchLine);
 }
 
-async function goalCount(): Promise<number> {
-  let n = 0;
-  for await (const _ of suite.env.client.workflow.list({ query: "WorkflowType = 'goalWorkflow'" })) n++;
-  return n;
-}
-
 describe('longhaul CLI', () => {
   test('a bad spec is refused with the field and the fix, exit code 2, and no goal starts', async () => {
     const ws = gitWorkspace(BUGGY_STATS);
@@ -75,7 +70,7 @@ describe('longhaul CLI', () => {
         'budget: { maxTurns: 0, maxTurn: 5 }',
       ].join('\n'),
     );
-    const before = await goalCount();
+    const before = await goalCount(suite.env.client);
     const r = await runCli(['start', spec], { TEMPORAL_ADDRESS: suite.env.address });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('invalid goal spec');
@@ -85,7 +80,7 @@ describe('longhaul CLI', () => {
     expect(r.stderr).toContain('budget: unknown field "maxTurn": remove or fix the spelling');
     expect(r.stderr).toMatch(/budget\.maxTurns: .*>=1/);
     expect(r.stdout).toBe('');
-    expect(await goalCount()).toBe(before);
+    expect(await goalCount(suite.env.client)).toBe(before);
   });
 
   test("start warns when no worker polls the goal's host; --any-host starts it without one", async () => {

@@ -16,6 +16,7 @@ import { NO_FINISHING } from './helpers/finishing';
 import { createHarness, type Harness } from './helpers/goal-harness';
 import { useServerAndFake } from './helpers/suite';
 import { BUGGY_STATS, FIXED_MEDIAN, gitWorkspace, scoreWorkspace, tempDir } from './helpers/workspace';
+import { goalCount } from './helpers/temporal';
 
 const HOST = 'mcp-host';
 const TOOLS = [
@@ -80,12 +81,6 @@ function serverEnv(h: Pick<Harness, 'taskQueue' | 'home'>): Record<string, strin
 
 function textOf(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
-}
-
-async function goalCount(): Promise<number> {
-  let n = 0;
-  for await (const _ of suite.env.client.workflow.list({ query: "WorkflowType = 'goalWorkflow'" })) n++;
-  return n;
 }
 
 describe('longhaul mcp', () => {
@@ -175,7 +170,7 @@ describe('longhaul mcp', () => {
     ].join('\n');
     writeFileSync(file, text);
     const h = { taskQueue: `mcp-refused-${process.pid}`, home: tempDir('longhaul-home-') }; // nothing may run
-    const before = await goalCount();
+    const before = await goalCount(suite.env.client);
     const cli = await runCli(['start', file], serverEnv(h));
     const session = await mcpSession(serverEnv(h), dir);
     const fromText = await session.call('start_goal', { spec: text });
@@ -202,7 +197,7 @@ describe('longhaul mcp', () => {
     // Arguments outside the schema are dropped by the SDK's validation; the spec itself still decides.
     expect(unknownField.isError).toBe(true);
     expect(textOf(unknownField)).toContain('invalid goal spec');
-    expect(await goalCount()).toBe(before);
+    expect(await goalCount(suite.env.client)).toBe(before);
     expect(session.errors).toEqual([]);
   });
 

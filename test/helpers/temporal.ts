@@ -3,6 +3,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../../goal/search-attributes';
 import { locateTemporalCli } from '../../client/temporal-cli';
+import { GOAL_WORKFLOW_TYPE } from '../../goal/messages';
+import type { Client } from '@temporalio/client';
 
 let runtimeInstalled = false;
 
@@ -31,3 +33,10 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+
+/** How many goal workflows (runs) the server's visibility lists: to check that a refused start started none. */
+export async function goalCount(client: Client): Promise<number> {
+  let n = 0;
+  for await (const _ of client.workflow.list({ query: `WorkflowType = '${GOAL_WORKFLOW_TYPE}'` })) n++;
+  return n;
+}
