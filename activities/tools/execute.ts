@@ -12,7 +12,7 @@ import { workspaceFingerprint } from '../workspace/git';
 import { redactEnvSecrets, type Redact } from '../security/redact';
 import { compilePolicy, InvalidPolicyPatternError, type CommandPolicy, type CommandPolicySpec } from './command-policy';
 import { runTool } from './dispatch';
-import { protectedMatcher, protectionReason } from '../security/protected-paths';
+import { protectedMatcher, protectionReason, type ProtectedManifest } from '../security/protected-paths';
 import { goalNotInStore } from '../store/missing';
 import { sandboxPlan, type SandboxPlan } from '../security/sandbox';
 import type { SandboxInput } from '../../goal/sandbox';
@@ -59,7 +59,12 @@ export interface ToolCallDeps {
   readonly defaultShellTimeoutMs: number;
   readonly maxOutputChars: number;
   /** The write tools' guard for a goal's protected paths (see protectionOf). */
-  readonly protection: (goalId: string, mode: AgentMode) => Promise<Protection | undefined>;
+  /** `manifest`: the goal's manifest when the caller has read it already (else it is read here). */
+  readonly protection: (
+    goalId: string,
+    mode: AgentMode,
+    manifest?: ProtectedManifest | null,
+  ) => Promise<Protection | undefined>;
   /** Removes the worker's secrets from outputs and summaries. @default the worker environment's secrets */
   readonly redact?: Redact;
   /** This worker's MCP servers (the calls of goals with `mcp`). */
@@ -93,8 +98,8 @@ function policyOf(spec: CommandPolicySpec | undefined): CommandPolicy | undefine
  */
 export function protectionOf(store: GoalStore): ToolCallDeps['protection'] {
   const cache = new Map<string, Protection>();
-  return async (goalId, mode) => {
-    const manifest = await store.readProtectedManifest(goalId);
+  return async (goalId, mode, read) => {
+    const manifest = read !== undefined ? read : await store.readProtectedManifest(goalId);
     if (!manifest) {
       if (mode === 'draft') return undefined;
       throw await goalNotInStore(store, goalId, 'its protected-paths manifest, recorded at baseline');
@@ -122,8 +127,10 @@ export async function executeTool(deps: ToolCallDeps, input: ExecuteToolInput): 
     ctx.log.warn('stopped a leftover process of a previous attempt', { pid: leftover, callId: input.callId });
   }
 
-  const protection = await deps.protection(input.goalId, input.mode ?? 'goal');
-  const sandbox = await sandboxOf(store, deps.home, input);
+  // The protected-paths manifest, read once for the write tools' guard and the sandbox's read-only files.
+  const manifest = await store.readProtectedManifest(input.goalId);
+  const protection = await deps.protection(input.goalId, input.mode ?? 'goal', manifest);
+  const sandbox = await sandboxOf(store, deps.home, input, manifest);
   const commandPolicy = policyOf(input.commands);
   const call = await findToolCall(store, input.goalId, input.turn, input.callId);
   if (!call) throw new Error(`tool call ${input.callId} of turn ${input.turn} is not in the goal store`);
@@ -199,9 +206,12 @@ export async function sandboxOf(
   store: GoalStore,
   home: string,
   input: Pick<ExecuteToolInput, 'goalId' | 'workspace' | 'mode' | 'sandbox' | 'holdout'>,
+  /** The goal's manifest when the caller has read it already (else it is read here). */
+  read?: ProtectedManifest | null,
 ): Promise<SandboxPlan | undefined> {
   if (input.sandbox === 'off') return undefined;
-  const manifest = input.mode === 'draft' ? null : await store.readProtectedManifest(input.goalId);
+  const manifest =
+    input.mode === 'draft' ? null : read !== undefined ? read : await store.readProtectedManifest(input.goalId);
   return sandboxPlan({
     workspace: input.workspace,
     longhaulHome: home,
